@@ -1,0 +1,1 @@
+"""Framewise's offline engine. Importing this package loads PyAV and numpy, not the models."""
