@@ -1,0 +1,227 @@
+"""Framewise settings: one module, every deployment difference comes from the environment.
+
+Each variable is documented in README.md ("Configuration"). Helpers in config/env.py
+reject malformed values at start-up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("FRAMEWISE_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off.")
+    # Development only: a per-process key. Sessions do not survive a restart, which is
+    # acceptable for a laptop and impossible to ship by accident (DEBUG must be on).
+    SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "library",
+    "taxonomy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+# The Twelve Labs SDK never follows redirects, so the API routes accept both slash
+# forms themselves; redirecting would break it.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write concurrently: WAL lets readers proceed,
+    # IMMEDIATE transactions and a busy timeout make writers queue instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The zero-setup default lives in var/; SQLite will not create the folder itself.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Static and media -----------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Workers and views reach media only through `default_storage`, so S3 (django-storages)
+# is a change of STORAGE_BACKEND and its options, not of code.
+STORAGES = {
+    "default": {
+        "BACKEND": env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Internationalisation -------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGIN_URL = "/admin/login/"
+
+# --- API ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "library.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.PagePagination",
+    "PAGE_SIZE": 10,
+    "DEFAULT_THROTTLE_CLASSES": ["library.api.auth.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env_str("API_RATE_LIMIT", "600/min")},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Framewise API",
+    "DESCRIPTION": "Self-hosted video understanding: indexes, videos, tasks, search, classification.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Cache: shared between web and worker processes when Redis is configured ----------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Workers (django-q2) --------------------------------------------------------------
+# A job may legitimately run long: indexing a 2-hour video with every option is about
+# 10 minutes here (RTF ~0.08), so `timeout` leaves a wide margin. `retry` must exceed
+# `timeout`, or the broker re-delivers a job that is still running. Attempts are finite:
+# our own task rows decide about retries (transient errors only), django-q2's redelivery
+# only covers a worker that died, and our claim step makes redelivery harmless.
+Q_CLUSTER = {
+    "name": "framewise",
+    "workers": env_int("WORKER_PROCESSES", 2, minimum=1),
+    "recycle": 50,
+    "timeout": env_int("WORKER_TIMEOUT", 3600, minimum=60),
+    "retry": env_int("WORKER_TIMEOUT", 3600, minimum=60) + 300,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Workers",
+    "sync": env_bool("WORKER_SYNC", False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.5
+
+# --- Framewise --------------------------------------------------------------------------
+FRAMEWISE_ENGINE = env_choice("FRAMEWISE_ENGINE", "local", {"local", "twelvelabs"})
+FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
+    {
+        "clip_model": env_str("FRAMEWISE_CLIP_MODEL", ""),
+        "whisper_model": env_str("FRAMEWISE_WHISPER_MODEL", ""),
+        "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", "en"),
+        "sample_fps": env_float("FRAMEWISE_SAMPLE_FPS", 1.0, minimum=0.1),
+        "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
+    }
+    if FRAMEWISE_ENGINE == "local"
+    else {
+        "api_key": env_secret("TWELVELABS_API_KEY"),
+        "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.2"),
+    }
+)
+FRAMEWISE_MIN_DURATION = env_float("FRAMEWISE_MIN_DURATION", 4.0, minimum=0.0)
+FRAMEWISE_MAX_DURATION = env_float("FRAMEWISE_MAX_DURATION", 7200.0, minimum=1.0)
+FRAMEWISE_MIN_SIDE = env_int("FRAMEWISE_MIN_SIDE", 240, minimum=1)
+FRAMEWISE_MAX_SIDE = env_int("FRAMEWISE_MAX_SIDE", 4096, minimum=16)
+FRAMEWISE_MAX_UPLOAD_BYTES = env_int("FRAMEWISE_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1)
+FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
+# A task whose worker stopped reporting for this long is considered abandoned.
+FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 300, minimum=10)
+FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
+FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
+FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.health import healthz
+from library.media import serve_media
+
+handler400 = "config.errors.handler400"
+handler404 = "config.errors.handler404"
+handler500 = "config.errors.handler500"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
+    # The Twelve Labs compatible surface, under both API versions the seeds use.
+    path("v1.2/", include(("library.api.compat.urls", "compat"), namespace="v1.2")),
+    path("v1.1/", include(("library.api.compat.urls", "compat"), namespace="v1.1")),
+    # The native API.
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("library.api.native.urls")),
+]

@@ -1,0 +1,45 @@
+"""`x-api-key` authentication (the Twelve Labs header) and per-key rate limiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from library.accounts import api_key_authenticate, teams_for_user
+from library.models import ApiKey, Team
+
+HEADER = "x-api-key"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        raw = request.headers.get(HEADER)
+        if raw is None:
+            return None
+        key = api_key_authenticate(raw_key=raw.strip())
+        if key is None:
+            raise exceptions.AuthenticationFailed("The API key is invalid, revoked or expired.")
+        return key.user, key
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) when the header is missing.
+        return HEADER
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if isinstance(request.auth, ApiKey):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        return None
+
+
+def request_teams(request: Request) -> list[Team]:
+    """The teams a request may see: the key's team, or the session user's teams."""
+    if isinstance(request.auth, ApiKey):
+        return [request.auth.team]
+    return list(teams_for_user(request.user))

@@ -1,0 +1,160 @@
+"""Shared pieces of the Twelve Labs compatible API: paging, filters, ids, times."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError, NotFound
+from library.api.auth import request_teams
+from library.models import Index, Task, Video
+from library.selectors import indexes_for_teams
+
+MAX_PAGE_LIMIT = 50
+_OPS = {"gte": "gte", "lte": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}
+_BRACKET = re.compile(r"^(\w+)\[(\w+)\]$")
+
+
+class CompatView(APIView):
+    """Base for the /v1.x views: JSON only, key or session auth, team-scoped lookups."""
+
+    renderer_classes = [JSONRenderer]
+    permission_classes = [IsAuthenticated]
+
+    def teams(self) -> list[Any]:
+        return request_teams(self.request)
+
+    def get_index(self, index_id: str) -> Index:
+        index = indexes_for_teams(self.teams()).filter(id=index_id).first()
+        if index is None:
+            raise NotFound(f"The index {index_id} does not exist.")
+        return index
+
+    def get_video(self, index_id: str, video_id: str) -> Video:
+        video = Video.objects.filter(id=video_id, index_id=index_id, index__team__in=self.teams()).first()
+        if video is None:
+            raise NotFound(f"The video {video_id} does not exist in index {index_id}.")
+        return video
+
+    def get_task(self, task_id: str) -> Task:
+        task = Task.objects.select_related("index").filter(id=task_id, index__team__in=self.teams()).first()
+        if task is None:
+            raise NotFound(f"The task {task_id} does not exist.")
+        return task
+
+
+def iso(value: datetime | None) -> str | None:
+    """Times as Twelve Labs writes them: ISO 8601, UTC, milliseconds, 'Z'."""
+    if value is None:
+        return None
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def int_param(params: Any, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ApplicationError(f"The {name} parameter must be an integer.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        limit = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ApplicationError(f"The {name} parameter must be {limit}.")
+    return value
+
+
+def choice_param(params: Any, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = params.get(name) or default
+    if value not in choices:
+        raise ApplicationError(f"The {name} parameter must be one of: {', '.join(choices)}.")
+    return str(value)
+
+
+def sort_and_page(
+    request: Request, queryset: QuerySet[Any], *, sort_fields: dict[str, str], default_sort: str = "created_at"
+) -> tuple[list[Any], dict[str, int]]:
+    params = request.query_params
+    page = int_param(params, "page", 1, minimum=1)
+    limit = int_param(params, "page_limit", 10, minimum=1, maximum=MAX_PAGE_LIMIT)
+    sort_by = choice_param(params, "sort_by", default_sort, tuple(sort_fields))
+    direction = choice_param(params, "sort_option", "desc", ("asc", "desc"))
+    field = sort_fields[sort_by]
+    # The primary key breaks ties so pages never repeat or skip rows.
+    ordered = queryset.order_by(field if direction == "asc" else f"-{field}", "pk" if direction == "asc" else "-pk")
+    total = ordered.count()
+    items = list(ordered[(page - 1) * limit : page * limit])
+    page_info = {
+        "limit_per_page": limit,
+        "page": page,
+        "total_page": max(1, math.ceil(total / limit)),
+        "total_results": total,
+    }
+    return items, page_info
+
+
+def _parse_value(field: str, raw: str, kind: str) -> Any:
+    try:
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(float(raw))
+        if kind == "datetime":
+            parsed = parse_datetime(raw.replace("Z", "+00:00")) or parse_date(raw)
+            if parsed is None:
+                raise ValueError(raw)
+            return parsed
+    except ValueError:
+        raise ApplicationError(f"The {field} filter has an invalid value {raw!r}.") from None
+    return raw
+
+
+def apply_filters(queryset: QuerySet[Any], params: Any, fields: dict[str, tuple[str, str]]) -> QuerySet[Any]:
+    """Filter by `name=value` and `name[gte|lte|gt|lt]=value` for the given fields.
+
+    `fields` maps a public name to (model lookup, kind) with kind in
+    str/int/float/datetime; the Twelve Labs SDK sends ranges in the bracket form.
+    """
+    for key in params:
+        match = _BRACKET.match(key)
+        name, op = (match.group(1), match.group(2)) if match else (key, "eq")
+        if name not in fields:
+            continue
+        if op not in _OPS:
+            raise ApplicationError(f"The {key} filter is not supported; use [gte], [lte], [gt] or [lt].")
+        lookup, kind = fields[name]
+        value = _parse_value(key, params.get(key), kind)
+        if kind == "datetime" and op == "eq" and not isinstance(value, datetime):
+            queryset = queryset.filter(**{f"{lookup}__date": value})
+        else:
+            queryset = queryset.filter(**{f"{lookup}__{_OPS[op]}": value})
+    return queryset
+
+
+def body(request: Request) -> dict[str, Any]:
+    data = request.data
+    if not isinstance(data, dict) and not hasattr(data, "getlist"):
+        raise ApplicationError("The request body must be a JSON object.")
+    return data  # type: ignore[return-value]
+
+
+def reject_unknown(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ApplicationError(f"Unknown parameter(s): {', '.join(unknown)}.", code="parameter_unknown")
+
+
+def required(data: dict[str, Any], name: str) -> Any:
+    value = data.get(name)
+    if value in (None, "", []):
+        raise ApplicationError(f"The {name} parameter is required.", code="parameter_not_provided")
+    return value

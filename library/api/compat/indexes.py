@@ -1,0 +1,125 @@
+"""`/indexes` and `/engines`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.errors import ApplicationError, NotFound
+from engines.base import ENGINE_OPTIONS
+from library import services
+from library.api.compat.common import (
+    CompatView,
+    apply_filters,
+    body,
+    reject_unknown,
+    sort_and_page,
+)
+from library.api.compat.representations import index_json
+from library.models.indexes import EMBEDDING_ENGINES, ENGINE_NAMES
+from library.selectors import indexes_for_teams
+
+INDEX_FILTERS = {
+    "_id": ("id", "str"),
+    "index_name": ("name", "str"),
+    "created_at": ("created_at", "datetime"),
+    "updated_at": ("updated_at", "datetime"),
+}
+
+
+class IndexListView(CompatView):
+    def get(self, request: Request) -> Response:
+        queryset = apply_filters(indexes_for_teams(self.teams()), request.query_params, INDEX_FILTERS)
+        wanted_options = request.query_params.getlist("engine_options")
+        family = request.query_params.get("engine_family")
+        if family and family not in ("marengo", "pegasus"):
+            raise ApplicationError("The engine_family parameter must be marengo or pegasus.")
+        if wanted_options or family:
+            # These look inside the engines JSON; matching in Python stays portable across
+            # SQLite and PostgreSQL, and a team has few indexes.
+            queryset = queryset.filter(
+                id__in=[
+                    index.id
+                    for index in queryset
+                    if set(wanted_options) <= index.options
+                    and (not family or any(name.startswith(family) for name in index.engine_names))
+                ]
+            )
+        rows, page_info = sort_and_page(
+            request, queryset, sort_fields={"created_at": "created_at", "updated_at": "updated_at"}
+        )
+        return Response({"data": [index_json(index) for index in rows], "page_info": page_info})
+
+    def post(self, request: Request) -> Response:
+        data = body(request)
+        reject_unknown(data, {"index_name", "engines", "addons", "engine_id", "index_options"})
+        engines: Any = data.get("engines")
+        if engines is None and data.get("engine_id") is not None:
+            # The v1.1 body: one engine and its options.
+            engines = [{"engine_name": data.get("engine_id"), "engine_options": data.get("index_options")}]
+        if engines is None:
+            raise ApplicationError("The engines parameter is required.", code="parameter_not_provided")
+        team = self.teams()[0] if len(self.teams()) == 1 else None
+        if team is None:
+            raise ApplicationError("Use an API key (it names the team the index belongs to).", code="team_ambiguous")
+        index = services.index_create(
+            team=team, name=data.get("index_name"), engines=engines, addons=data.get("addons")
+        )
+        return Response({"_id": index.id}, status=status.HTTP_201_CREATED)
+
+
+class IndexDetailView(CompatView):
+    def get(self, request: Request, index_id: str) -> Response:
+        return Response(index_json(self.get_index(index_id)))
+
+    def put(self, request: Request, index_id: str) -> Response:
+        index = self.get_index(index_id)
+        data = body(request)
+        reject_unknown(data, {"index_name"})
+        services.index_rename(index=index, name=data.get("index_name"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete(self, request: Request, index_id: str) -> Response:
+        services.index_delete(index=self.get_index(index_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def engine_json(name: str) -> dict[str, Any]:
+    options = list(ENGINE_OPTIONS) if name in EMBEDDING_ENGINES else ["visual", "conversation"]
+    return {
+        "_id": name,
+        "engine_name": name,
+        "author": "framewise",
+        "allowed_engine_options": options,
+        "ready": True,
+        "finetune": False,
+        "type": "embedding" if name in EMBEDDING_ENGINES else "generative",
+        "description": (
+            "Local search and classification engine (speech, on-screen text, logos, visual)."
+            if name in EMBEDDING_ENGINES
+            else "Local generation engine (titles, summaries, chapters, answers)."
+        ),
+        "created_at": "2024-01-01T00:00:00.000Z",
+        "updated_at": "2024-01-01T00:00:00.000Z",
+    }
+
+
+class EngineListView(CompatView):
+    def get(self, request: Request) -> Response:
+        data = [engine_json(name) for name in ENGINE_NAMES]
+        return Response(
+            {
+                "data": data,
+                "page_info": {"limit_per_page": len(data), "page": 1, "total_page": 1, "total_results": len(data)},
+            }
+        )
+
+
+class EngineDetailView(CompatView):
+    def get(self, request: Request, engine_id: str) -> Response:
+        if engine_id not in ENGINE_NAMES:
+            raise NotFound(f"The engine {engine_id} does not exist; use one of {', '.join(ENGINE_NAMES)}.")
+        return Response(engine_json(engine_id))

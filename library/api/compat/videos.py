@@ -1,0 +1,124 @@
+"""`/indexes/{id}/videos` and what indexing extracted from each video."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.errors import ApplicationError
+from library import services
+from library.api.compat.common import (
+    CompatView,
+    apply_filters,
+    body,
+    reject_unknown,
+    sort_and_page,
+)
+from library.api.compat.representations import video_json
+from library.media import media_url
+from library.selectors import ready_videos
+
+VIDEO_FILTERS = {
+    "_id": ("id", "str"),
+    "filename": ("filename", "str"),
+    "duration": ("duration", "float"),
+    "fps": ("fps", "float"),
+    "width": ("width", "int"),
+    "height": ("height", "int"),
+    "size": ("size", "int"),
+    "created_at": ("created_at", "datetime"),
+    "updated_at": ("updated_at", "datetime"),
+    "indexed_at": ("indexed_at", "datetime"),
+}
+
+
+class VideoListView(CompatView):
+    def get(self, request: Request, index_id: str) -> Response:
+        index = self.get_index(index_id)
+        queryset = apply_filters(ready_videos(index).select_related("index"), request.query_params, VIDEO_FILTERS)
+        rows, page_info = sort_and_page(
+            request,
+            queryset,
+            sort_fields={"created_at": "created_at", "updated_at": "updated_at", "indexed_at": "indexed_at"},
+        )
+        page_info["total_duration"] = round(float(getattr(index, "total_duration", 0.0) or 0.0), 6)
+        return Response({"data": [video_json(video, request) for video in rows], "page_info": page_info})
+
+
+class VideoDetailView(CompatView):
+    def get(self, request: Request, index_id: str, video_id: str) -> Response:
+        return Response(video_json(self.get_video(index_id, video_id), request))
+
+    def put(self, request: Request, index_id: str, video_id: str) -> Response:
+        video = self.get_video(index_id, video_id)
+        data = body(request)
+        reject_unknown(data, {"video_title", "metadata"})
+        services.video_update(video=video, title=data.get("video_title"), metadata=data.get("metadata"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete(self, request: Request, index_id: str, video_id: str) -> Response:
+        services.video_delete(video=self.get_video(index_id, video_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _time_window(request: Request) -> tuple[float, float]:
+    try:
+        start = float(request.query_params.get("start") or 0.0)
+        end = float(request.query_params.get("end") or float("inf"))
+    except ValueError:
+        raise ApplicationError("The start and end parameters must be numbers of seconds.") from None
+    if start < 0 or end < start:
+        raise ApplicationError("The start parameter must be >= 0 and not after end.")
+    return start, end
+
+
+def _values_in_window(items: list[dict[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
+    return [
+        {"start": item["start"], "end": item["end"], "value": item["value"]}
+        for item in items
+        if item["end"] >= start and item["start"] <= end
+    ]
+
+
+class _ExtractionView(CompatView):
+    field = ""
+    option = ""
+
+    def get(self, request: Request, index_id: str, video_id: str) -> Response:
+        video = self.get_video(index_id, video_id)
+        if self.option not in video.index.options:
+            raise ApplicationError(
+                f"The index was created without the {self.option} option.", code="index_option_not_enabled"
+            )
+        start, end = _time_window(request)
+        return Response({"data": _values_in_window(getattr(video, self.field), start, end)})
+
+
+class TranscriptionView(_ExtractionView):
+    field, option = "transcript", "conversation"
+
+
+class TextInVideoView(_ExtractionView):
+    field, option = "texts", "text_in_video"
+
+
+class LogoView(_ExtractionView):
+    field, option = "logos", "logo"
+
+
+class ThumbnailView(CompatView):
+    def get(self, request: Request, index_id: str, video_id: str) -> Response:
+        video = self.get_video(index_id, video_id)
+        raw = request.query_params.get("time")
+        try:
+            at = float(raw) if raw not in (None, "") else None
+        except ValueError:
+            raise ApplicationError("The time parameter must be a number of seconds.") from None
+        thumbnails = list(video.thumbnails.all())
+        if not thumbnails:
+            raise ApplicationError("This video has no thumbnails yet.", code="thumbnail_not_available")
+        chosen = thumbnails[0] if at is None else min(thumbnails, key=lambda t: abs(t.time - at))
+        return Response({"thumbnail": media_url(chosen.image.name, request=request), "time": chosen.time})

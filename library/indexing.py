@@ -1,0 +1,127 @@
+"""Writing an engine's analysis into the database, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engines.base import Segment as EngineSegment
+from engines.base import TextSpan, TranscriptLine, VideoAnalysis
+from library import storage
+from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
+
+VECTOR_DTYPE = np.float16
+
+
+def vector_to_bytes(vector: np.ndarray | None) -> bytes | None:
+    if vector is None:
+        return None
+    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+
+
+def vector_from_bytes(data: bytes | memoryview | None) -> np.ndarray | None:
+    if data is None:
+        return None
+    return np.frombuffer(bytes(data), dtype=VECTOR_DTYPE).astype(np.float32)
+
+
+def _transcript_json(lines: tuple[TranscriptLine, ...]) -> list[dict[str, object]]:
+    return [
+        {
+            "start": round(line.start, 3),
+            "end": round(line.end, 3),
+            "value": line.text,
+            "words": [[round(w.start, 3), round(w.end, 3), w.text] for w in line.words],
+        }
+        for line in lines
+    ]
+
+
+def _spans_json(spans: tuple[TextSpan, ...]) -> list[dict[str, object]]:
+    return [
+        {
+            "start": round(span.start, 3),
+            "end": round(span.end, 3),
+            "value": span.value,
+            "box": list(span.box) if span.box else None,
+            "confidence": round(span.confidence, 3),
+        }
+        for span in spans
+    ]
+
+
+def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment:
+    return Segment(
+        video=video,
+        index_id=video.index_id,
+        position=position,
+        start=round(segment.start, 3),
+        end=round(segment.end, 3),
+        transcript=segment.transcript,
+        on_screen_text=segment.on_screen_text,
+        logos=segment.logos,
+        conversation_vector=vector_to_bytes(segment.conversation_vector),
+        text_vector=vector_to_bytes(segment.text_vector),
+        visual_vector=vector_to_bytes(segment.visual_vector),
+    )
+
+
+def store_analysis(*, task: Task, video: Video, analysis: VideoAnalysis, engine_name: str, worker: str) -> None:
+    """Replace the video's extraction, thumbnails and segments, and mark the task ready.
+
+    Thumbnail files are written first (storage is not transactional); the rows that
+    point at them, and the removal of the previous ones, commit together. If the
+    transaction fails the new files are removed and the old video stays intact.
+    """
+    from library.pipeline import LostClaim
+
+    new_files: list[str] = []
+    for thumbnail in analysis.thumbnails:
+        name = f"thumbnails/{video.index_id}/{video.id}/{int(thumbnail.time * 1000):09d}-{task.id}.jpg"
+        new_files.append(storage.save(name, ContentFile(thumbnail.jpeg)))
+    old_files = list(video.thumbnails.values_list("image", flat=True))
+    try:
+        with transaction.atomic():
+            if not Task.objects.select_for_update().filter(id=task.id, claimed_by=worker).exists():
+                raise LostClaim(task.id)
+            video.thumbnails.all().delete()
+            Thumbnail.objects.bulk_create(
+                Thumbnail(video=video, time=thumbnail.time, image=name)
+                for thumbnail, name in zip(analysis.thumbnails, new_files, strict=True)
+            )
+            video.segments.all().delete()
+            Segment.objects.bulk_create(
+                (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments)),
+                batch_size=500,
+            )
+            now = timezone.now()
+            video.shots = [asdict(shot) for shot in analysis.shots]
+            video.transcript = _transcript_json(analysis.transcript)
+            video.texts = _spans_json(analysis.texts)
+            video.logos = _spans_json(analysis.logos)
+            video.skipped = dict(analysis.skipped)
+            video.engine_name = engine_name
+            video.engine_versions = dict(analysis.versions)
+            video.indexed_at = now
+            video.save()
+            Task.objects.filter(id=task.id).update(
+                status=TaskStatus.READY,
+                progress=100.0,
+                stage="",
+                claimed_by="",
+                finished_at=now,
+                updated_at=now,
+                error_code="",
+                error_message="",
+            )
+            Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
+            transaction.on_commit(lambda: [storage.delete_quietly(name) for name in old_files])
+    except BaseException:
+        for name in new_files:
+            storage.delete_quietly(name)
+        raise

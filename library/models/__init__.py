@@ -1,0 +1,19 @@
+from library.models.common import new_object_id
+from library.models.indexes import Index, Segment, Thumbnail, Video
+from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
+from library.models.teams import ApiKey, Membership, Role, Team
+
+__all__ = [
+    "ApiKey",
+    "Index",
+    "Membership",
+    "Role",
+    "Segment",
+    "Task",
+    "TaskStatus",
+    "Team",
+    "Thumbnail",
+    "Video",
+    "WorkerHeartbeat",
+    "new_object_id",
+]

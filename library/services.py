@@ -1,0 +1,281 @@
+"""Commands on indexes, tasks and videos: what the API, the admin and the CLI call.
+
+Every command that starts work records a Task row and hands its id to the workers
+with `transaction.on_commit`, so a worker never looks for a row that is not
+committed yet and a rolled-back request enqueues nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from config.errors import ApplicationError, Conflict
+from engines.base import ENGINE_OPTIONS
+from library import storage
+from library.models import Index, Task, TaskStatus, Team, Video
+from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
+from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
+
+# --- Indexes ----------------------------------------------------------------------------
+
+
+def _clean_engines(engines: Any) -> list[dict[str, Any]]:
+    if not isinstance(engines, list) or not engines:
+        raise ApplicationError("The engines parameter must be a non-empty list of {engine_name, engine_options}.")
+    cleaned: list[dict[str, Any]] = []
+    for engine in engines:
+        if not isinstance(engine, dict):
+            raise ApplicationError("Each engine must be an object with engine_name and engine_options.")
+        name = engine.get("engine_name")
+        options = engine.get("engine_options")
+        if name not in ENGINE_NAMES:
+            raise ApplicationError(
+                f"The engine_name {name!r} is not supported; use one of {', '.join(ENGINE_NAMES)}.",
+                code="engine_not_supported" if name else "parameter_not_provided",
+            )
+        if not isinstance(options, list) or not options:
+            raise ApplicationError(f"The engine {name} needs a non-empty engine_options list.")
+        unknown = [option for option in options if option not in ENGINE_OPTIONS]
+        if unknown:
+            raise ApplicationError(
+                f"Unknown engine option(s) {', '.join(map(str, unknown))}; use {', '.join(ENGINE_OPTIONS)}."
+            )
+        if name not in EMBEDDING_ENGINES and not set(options) <= {"visual", "conversation"}:
+            raise ApplicationError(f"The generative engine {name} supports only the visual and conversation options.")
+        cleaned.append({"engine_name": name, "engine_options": list(dict.fromkeys(options))})
+    if len({engine["engine_name"] for engine in cleaned}) != len(cleaned):
+        raise ApplicationError("Each engine may appear only once.")
+    return cleaned
+
+
+def _clean_addons(addons: Any) -> list[str]:
+    if addons is None:
+        return []
+    if not isinstance(addons, list) or any(addon not in ADDONS for addon in addons):
+        raise ApplicationError(f"The addons parameter must be a list of: {', '.join(ADDONS)}.")
+    return list(dict.fromkeys(addons))
+
+
+def _clean_index_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ApplicationError("The index_name parameter is required.", code="parameter_not_provided")
+    if len(name) > 200:
+        raise ApplicationError("The index_name parameter must be at most 200 characters.")
+    return name.strip()
+
+
+def index_create(*, team: Team, name: str, engines: Any, addons: Any = None) -> Index:
+    index = Index(
+        team=team, name=_clean_index_name(name), engines=_clean_engines(engines), addons=_clean_addons(addons)
+    )
+    try:
+        with transaction.atomic():
+            index.save()
+    except IntegrityError:
+        raise Conflict(
+            f"An index named {index.name!r} already exists in your team.", code="index_name_already_exists"
+        ) from None
+    return index
+
+
+def index_rename(*, index: Index, name: str) -> Index:
+    index.name = _clean_index_name(name)
+    try:
+        with transaction.atomic():
+            index.save(update_fields=["name", "updated_at"])
+    except IntegrityError:
+        raise Conflict(
+            f"An index named {index.name!r} already exists in your team.", code="index_name_already_exists"
+        ) from None
+    return index
+
+
+def index_delete(*, index: Index) -> None:
+    names = _media_names(videos=index.videos.all(), tasks=index.tasks.all())
+    with transaction.atomic():
+        index.delete()
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+# --- Tasks --------------------------------------------------------------------------------
+
+
+def _enqueue(function: str, task_id: str) -> None:
+    transaction.on_commit(lambda: async_task(function, task_id, task_name=f"{function.rsplit('.', 1)[-1]}:{task_id}"))
+
+
+def enqueue_validation(task: Task) -> None:
+    _enqueue("library.tasks.validate_task", task.id)
+
+
+def enqueue_indexing(task: Task) -> None:
+    _enqueue("library.tasks.index_task", task.id)
+
+
+def task_create_from_file(
+    *,
+    index: Index,
+    content: File,
+    filename: str,
+    language: str = "",
+    user: AbstractBaseUser | None = None,
+    source: str = TaskSource.UPLOAD,
+) -> Task:
+    """Store the received bytes, record a validating task and enqueue its validation."""
+    filename = os.path.basename(filename or getattr(content, "name", "") or "video")
+    task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
+    task.sha256 = storage.sha256_of(content)
+    task.size = content.size
+    stored = storage.save(task_upload_path(task, filename), content)
+    try:
+        with transaction.atomic():
+            task.upload.name = stored
+            task.save()
+            enqueue_validation(task)
+    except Exception:
+        storage.delete_quietly(stored)
+        raise
+    return task
+
+
+def task_create_from_url(*, index: Index, url: str, language: str = "", user: AbstractBaseUser | None = None) -> Task:
+    """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
+    filename = unquote(os.path.basename(parts.path)) or parts.netloc
+    with transaction.atomic():
+        task = Task.objects.create(
+            index=index,
+            source=TaskSource.URL,
+            source_url=url,
+            filename=filename,
+            language=language or "",
+            created_by=user,
+        )
+        enqueue_validation(task)
+    return task
+
+
+def task_retry(*, task: Task) -> Task:
+    """Start a failed task again from validation (its upload was kept for this)."""
+    if task.status != TaskStatus.FAILED:
+        raise ApplicationError(f"Only failed tasks can be retried; this one is {task.status}.", code="task_not_failed")
+    if not task.upload and not task.source_url:
+        raise ApplicationError("The task has no stored upload or URL left to retry from.", code="task_not_retryable")
+    with transaction.atomic():
+        task.status = TaskStatus.VALIDATING
+        task.error_code = task.error_message = task.claimed_by = task.stage = ""
+        task.progress = 0.0
+        task.attempts = 0
+        task.finished_at = task.heartbeat_at = None
+        if task.video_id and not Video.objects.filter(id=task.video_id, indexed_at__isnull=True).exists():
+            task.video = None  # a duplicate pointed at someone else's video
+        task.save()
+        enqueue_validation(task)
+    return task
+
+
+def task_delete(*, task: Task) -> None:
+    if task.status in ACTIVE_STATUSES:
+        raise ApplicationError(
+            f"The task is still {task.status}; wait until it is ready or failed before deleting it.",
+            code="task_cannot_be_deleted",
+        )
+    upload = task.upload.name
+    with transaction.atomic():
+        task.delete()
+        if upload and not Video.objects.filter(file=upload).exists():
+            transaction.on_commit(lambda: storage.delete_quietly(upload))
+
+
+# --- Videos -------------------------------------------------------------------------------
+
+
+def video_update(*, video: Video, title: str | None = None, metadata: dict[str, Any] | None = None) -> Video:
+    if title is not None:
+        if not isinstance(title, str) or len(title) > 500:
+            raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
+        video.title = title
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise ApplicationError("The metadata parameter must be an object.")
+        for key, value in metadata.items():
+            if not isinstance(value, str | int | float | bool) or isinstance(value, dict | list):
+                raise ApplicationError(f"The metadata value of {key!r} must be a string, number or boolean.")
+        video.user_metadata = {**video.user_metadata, **metadata}
+    video.save(update_fields=["title", "user_metadata", "updated_at"])
+    return video
+
+
+def video_delete(*, video: Video) -> None:
+    names = _media_names(videos=[video], tasks=video.tasks.all())
+    with transaction.atomic():
+        video.tasks.filter(status__in=ACTIVE_STATUSES).update(
+            status=TaskStatus.FAILED,
+            error_code="video_deleted",
+            error_message="The video was deleted.",
+            finished_at=timezone.now(),
+        )
+        video.delete()
+        Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def video_reindex(*, video: Video, user: AbstractBaseUser | None = None) -> Task:
+    """Index a ready video again (e.g. after a model change); its segments are replaced atomically."""
+    if video.tasks.filter(status__in=ACTIVE_STATUSES).exists():
+        raise ApplicationError("The video is already being indexed.", code="task_in_progress")
+    with transaction.atomic():
+        task = Task.objects.create(
+            index=video.index,
+            video=video,
+            source=TaskSource.UPLOAD,
+            filename=video.filename,
+            sha256=video.sha256,
+            size=video.size,
+            duration=video.duration,
+            width=video.width,
+            height=video.height,
+            status=TaskStatus.QUEUED,
+            created_by=user,
+        )
+        task.upload.name = video.file.name
+        task.save(update_fields=["upload"])
+        enqueue_indexing(task)
+    return task
+
+
+def videos_reindex(*, videos: Iterable[Video], user: AbstractBaseUser | None = None) -> list[Task]:
+    tasks = []
+    for video in videos:
+        try:
+            tasks.append(video_reindex(video=video, user=user))
+        except ApplicationError:
+            continue  # already being indexed: nothing to add
+    return tasks
+
+
+def _media_names(*, videos: Iterable[Video], tasks: Iterable[Task]) -> list[str]:
+    names: list[str] = []
+    for video in videos:
+        names.append(video.file.name)
+        names.extend(video.thumbnails.values_list("image", flat=True))
+    names.extend(task.upload.name for task in tasks if task.upload)
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        storage.delete_quietly(name)

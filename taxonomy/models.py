@@ -1,0 +1,1 @@
+"""Taxonomies, classification runs and labels (filled by the classification issue)."""
