@@ -181,7 +181,7 @@ class VideoAdmin(TeamScopedAdmin):
 class UploadForm(forms.Form):
     index = forms.ModelChoiceField(queryset=Index.objects.none())
     video_file = forms.FileField(required=False)
-    video_url = forms.URLField(required=False, label="…or a video URL")
+    video_url = forms.URLField(required=False, label="…or a video URL", assume_scheme="https")
     language = forms.CharField(required=False, max_length=10, initial="en")
 
     def clean(self) -> dict[str, Any]:
