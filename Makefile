@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` (the product, with demo data) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# Every install is constrained to the CPU torch wheel: an unpinned torch pulls GBs of CUDA.
+PIP_INSTALL := $(PIP) install -q -c constraints.txt
+APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: run test install install-dev system-deps browser-deps lint clean
+
+# ffmpeg and espeak-ng generate the demo and test videos (PyAV itself needs no system ffmpeg).
+system-deps:
+	@missing=""; for tool in ffmpeg espeak-ng; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing with apt-get"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+# Debian's Chromium and its driver, for the browser tests (no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+$(VENV)/.runtime: requirements.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP_INSTALL) -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@
+
+install: system-deps $(VENV)/.runtime
+
+install-dev: system-deps browser-deps $(VENV)/.dev
+
+run: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput -v0
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(RUN_ENV) $(PY) manage.py setup_demo
+	$(RUN_ENV) $(PY) manage.py serve
+
+test: install-dev
+	$(PY) manage.py makemigrations --check --dry-run -v0 || { echo "Missing migrations"; exit 1; }
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var
