@@ -6,6 +6,7 @@ reject malformed values at start-up.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -97,8 +98,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, for the test database: the cluster test runs a real worker
-    # process against it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # process against it. One per test process, so concurrent runs do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     # The zero-setup default lives in var/; SQLite will not create the folder itself.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -212,6 +212,7 @@ def _create_video(task: Task, probe: MediaProbe, *, worker: str) -> None:
                 status=TaskStatus.QUEUED,
                 claimed_by="",
                 heartbeat_at=None,
+                attempts=0,  # attempts count per phase: indexing gets its own tries
                 duration=probe.duration,
                 width=probe.width,
                 height=probe.height,
