@@ -32,6 +32,11 @@ def team_create(*, name: str, owner: AbstractBaseUser | None = None) -> Team:
 
 def membership_set(*, team: Team, user: AbstractBaseUser, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
+    if not user.is_staff:
+        # The admin is the editors' workspace and admits only staff; what they see in it
+        # is still limited to their teams (library/admin/base.py).
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return membership
 
 

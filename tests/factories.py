@@ -12,11 +12,12 @@ from library.models import ApiKey, Index, Membership, Role, Team
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pw-12345-long")
+    password = factory.django.Password("pw-12345-long")
+    # Editors work in the admin, which requires staff status.
+    is_staff = True
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -211,8 +211,11 @@ class TaskAdmin(TeamScopedAdmin):
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         """ "Add task" is "Upload a video": the upload goes through the same service as the API."""
+        from django.core.exceptions import PermissionDenied
         from django.template.response import TemplateResponse
 
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         editable = (
             Index.objects.all()
