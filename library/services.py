@@ -66,8 +66,10 @@ def _clean_addons(addons: Any) -> list[str]:
 
 
 def _clean_index_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
+    if name is None or (isinstance(name, str) and not name.strip()):
         raise ApplicationError("The index_name parameter is required.", code="parameter_not_provided")
+    if not isinstance(name, str):
+        raise ApplicationError("The index_name parameter must be a string.")
     if len(name) > 200:
         raise ApplicationError("The index_name parameter must be at most 200 characters.")
     return name.strip()

@@ -20,6 +20,10 @@ from library.models import Index, Task, Video
 from library.selectors import indexes_for_teams
 
 MAX_PAGE_LIMIT = 50
+# Keeps (page - 1) * page_limit a valid SQL OFFSET; a larger page number fails the query.
+MAX_PAGE = 1_000_000
+# Integer filters compare with 64-bit columns; a larger value is an error in the database.
+_INT_LIMIT = 2**63
 _OPS = {"gte": "gte", "lte": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}
 _BRACKET = re.compile(r"^(\w+)\[(\w+)\]$")
 
@@ -84,7 +88,7 @@ def sort_and_page(
     request: Request, queryset: QuerySet[Any], *, sort_fields: dict[str, str], default_sort: str = "created_at"
 ) -> tuple[list[Any], dict[str, int]]:
     params = request.query_params
-    page = int_param(params, "page", 1, minimum=1)
+    page = int_param(params, "page", 1, minimum=1, maximum=MAX_PAGE)
     limit = int_param(params, "page_limit", 10, minimum=1, maximum=MAX_PAGE_LIMIT)
     sort_by = choice_param(params, "sort_by", default_sort, tuple(sort_fields))
     direction = choice_param(params, "sort_option", "desc", ("asc", "desc"))
@@ -104,10 +108,12 @@ def sort_and_page(
 
 def _parse_value(field: str, raw: str, kind: str) -> Any:
     try:
-        if kind == "float":
-            return float(raw)
-        if kind == "int":
-            return int(float(raw))
+        if kind in ("float", "int"):
+            number = float(raw)
+            # inf and nan parse as floats but compare with nothing; huge values overflow the column.
+            if not math.isfinite(number) or (kind == "int" and abs(number) >= _INT_LIMIT):
+                raise ValueError(raw)
+            return number if kind == "float" else int(number)
         if kind == "datetime":
             parsed = parse_datetime(raw.replace("Z", "+00:00")) or parse_date(raw)
             if parsed is None:
