@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, re_path
 
-from library.api.compat import indexes, tasks, videos
+from library.api.compat import generate, indexes, search, tasks, videos
+from taxonomy.api import compat as classify
 
 ID = r"(?P<{}>[0-9a-zA-Z_.\-]+)"
 
@@ -45,3 +46,6 @@ urlpatterns = [
     route("tasks/external-provider", tasks.ExternalProviderView, "task-external-provider"),
     route(f"tasks/{ID.format('task_id')}", tasks.TaskDetailView, "task"),
 ]
+
+# Each capability owns its routes; they share this module's `route` helper.
+urlpatterns += search.urlpatterns + classify.urlpatterns + generate.urlpatterns
