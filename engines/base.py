@@ -114,6 +114,9 @@ class Segment:
     conversation_vector: np.ndarray | None = None
     text_vector: np.ndarray | None = None
     visual_vector: np.ndarray | None = None
+    # Transcript and on-screen text embedded together, in the space of the two above:
+    # the best single vector for a query that may be said or shown (offline-models.md §3d).
+    combined_vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,14 @@ class VideoEngine(Protocol):
 
     def embed_visual_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Text embeddings in the space of visual vectors; EngineError when no visual model."""
+        ...
+
+    def embed_visual_images(self, images: Sequence[bytes]) -> np.ndarray:
+        """Embeddings of encoded images (PNG, JPEG, ...) in the space of visual vectors (image search).
+
+        EngineError with code "visual_model_unavailable" when no visual model, "image_invalid"
+        when some bytes are not a decodable image.
+        """
         ...
 
     def versions(self) -> dict[str, str]:

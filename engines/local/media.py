@@ -245,3 +245,12 @@ class ThumbnailPicker:
 
     def thumbnails(self) -> tuple[Thumbnail, ...]:
         return tuple(self._thumbnails)
+
+
+def decode_image(data: bytes) -> av.VideoFrame:
+    """The first frame of an encoded image (PNG, JPEG, WebP, ...): an image search query."""
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            return next(container.decode(video=0))
+    except (av.FFmpegError, StopIteration, ValueError, IndexError) as exc:
+        raise EngineError("The query image could not be decoded.", permanent=True, code="image_invalid") from exc

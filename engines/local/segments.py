@@ -1,0 +1,133 @@
+"""The time grid that search scores, and what each of its cells holds.
+
+Cells are `seconds` long (4 s by default), laid from each shot's start, so a cell never
+straddles a cut: a search hit then never shows half of one scene and half of another.
+A shot's trailing remainder shorter than `min_seconds` joins the cell before it in the
+same shot; a whole shot shorter than that stays one short cell, because joining it to a
+neighbour would straddle a cut. The cells cover [0, duration] without gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engines.base import Segment, Shot, TextSpan, TranscriptLine, Word
+from engines.local.visual import pool
+
+
+@dataclass(frozen=True)
+class Cell:
+    start: float
+    end: float
+
+
+def grid(shots: Sequence[Shot], duration: float, *, seconds: float, min_seconds: float = 1.0) -> list[Cell]:
+    cells: list[Cell] = []
+    bounds = [(shot.start, shot.end) for shot in shots] or [(0.0, duration)]
+    for index, (start, end) in enumerate(bounds):
+        # Shots are contiguous; forcing the ends to meet guards against rounding gaps.
+        start = cells[-1].end if cells else 0.0
+        end = duration if index == len(bounds) - 1 else end
+        t = start
+        while t < end - 1e-9:
+            cell_end = min(t + seconds, end)
+            if end - cell_end < min_seconds:
+                cell_end = end
+            cells.append(Cell(round(t, 3), round(cell_end, 3)))
+            t = cell_end
+    return cells
+
+
+@dataclass(frozen=True)
+class FrameVectors:
+    """CLIP vectors of the sampled frames, unit norm, in time order."""
+
+    times: np.ndarray  # (n,)
+    vectors: np.ndarray  # (n, d)
+
+
+def _words(transcript: Sequence[TranscriptLine]) -> list[Word]:
+    words: list[Word] = []
+    for line in transcript:
+        words.extend(line.words or (Word(line.start, line.end, line.text),))
+    return words
+
+
+def _inside(time: float, cell: Cell, *, last: bool) -> bool:
+    return cell.start <= time < cell.end or (last and time >= cell.end)
+
+
+def _overlapping(spans: Sequence[TextSpan], cell: Cell) -> list[str]:
+    values: list[str] = []
+    for span in spans:
+        if span.start < cell.end and max(span.end, span.start + 1e-3) > cell.start and span.value not in values:
+            values.append(span.value)
+    return values
+
+
+def build_segments(
+    cells: Sequence[Cell],
+    *,
+    transcript: Sequence[TranscriptLine],
+    texts: Sequence[TextSpan],
+    logos: Sequence[TextSpan],
+    frames: FrameVectors | None,
+    embed: Callable[[list[str]], np.ndarray],
+    on_progress: Callable[[float], None],
+) -> tuple[Segment, ...]:
+    """Fill each cell; `embed` maps strings to MiniLM vectors (called once, on unique strings).
+
+    A word belongs to the cell holding its midpoint; a text or logo to every cell it
+    overlaps; the visual vector pools the frames sampled in the cell (or the nearest
+    frame, for a cell shorter than the sampling interval).
+    """
+    words = _words(transcript)
+    contents: list[tuple[str, str, str]] = []
+    for index, cell in enumerate(cells):
+        last = index == len(cells) - 1
+        spoken = " ".join(w.text for w in words if _inside((w.start + w.end) / 2, cell, last=last))
+        contents.append((spoken, "\n".join(_overlapping(texts, cell)), ", ".join(_overlapping(logos, cell))))
+
+    unique = sorted({t for spoken, seen, _ in contents for t in (spoken, seen, _combined(spoken, seen)) if t})
+    vectors = dict(zip(unique, embed(unique), strict=True))
+    on_progress(0.8)
+
+    segments = []
+    for cell, (spoken, seen, brands) in zip(cells, contents, strict=True):
+        segments.append(
+            Segment(
+                start=cell.start,
+                end=cell.end,
+                transcript=spoken,
+                on_screen_text=seen,
+                logos=brands,
+                conversation_vector=vectors.get(spoken),
+                text_vector=vectors.get(seen),
+                visual_vector=_pool_frames(frames, cell) if frames is not None else None,
+                combined_vector=vectors.get(_combined(spoken, seen)),
+            )
+        )
+    on_progress(1.0)
+    return tuple(segments)
+
+
+def _combined(spoken: str, seen: str) -> str:
+    """What the combined vector embeds: speech and on-screen text together.
+
+    offline-models.md §3d: matching prompts against transcript+OCR found the right
+    scene 15/15 times, against either alone 14/15.
+    """
+    return "\n".join(part for part in (spoken, seen) if part)
+
+
+def _pool_frames(frames: FrameVectors, cell: Cell) -> np.ndarray | None:
+    if len(frames.times) == 0:
+        return None
+    inside = (frames.times >= cell.start) & (frames.times < cell.end)
+    if not inside.any():
+        nearest = int(np.argmin(np.abs(frames.times - (cell.start + cell.end) / 2)))
+        return frames.vectors[nearest].copy()
+    return pool(frames.vectors[inside])
