@@ -31,9 +31,15 @@ SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off.")
-    # Development only: a per-process key. Sessions do not survive a restart, which is
-    # acceptable for a laptop and impossible to ship by accident (DEBUG must be on).
-    SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
+    # Development only: a key generated once and kept in var/. Every process must share
+    # it (the web server signs jobs that the worker processes verify), and it can never
+    # reach production by accident, because DEBUG must be on.
+    _dev_key_file = VAR_DIR / "dev-secret-key"
+    if not _dev_key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        _dev_key_file.write_text(secrets.token_urlsafe(50))
+        _dev_key_file.chmod(0o600)
+    SECRET_KEY = _dev_key_file.read_text().strip()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
