@@ -51,8 +51,10 @@ def main() -> None:
             total_video += duration
             total_wall += wall
             print(f"{path.name:8} {duration:10.1f} {shots:6d} {thumbs:6d} {wall:7.2f} {duration / wall:10.1f}")
-        print(f"\nIngest throughput: {total_video / total_wall:.1f} s of 720p video per wall second "
-              f"({total_video:.0f} s in {total_wall:.2f} s, 1 process on this machine)")
+        print(
+            f"\nIngest throughput: {total_video / total_wall:.1f} s of 720p video per wall second "
+            f"({total_video:.0f} s in {total_wall:.2f} s, 1 process on this machine)"
+        )
 
 
 if __name__ == "__main__":

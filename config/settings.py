@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_q",
     "library",
     "taxonomy",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -214,8 +215,17 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     else {
         "api_key": env_secret("TWELVELABS_API_KEY"),
         "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.2"),
+        "index_name": env_str("TWELVELABS_INDEX_NAME", "framewise"),
+        "poll_interval": env_float("TWELVELABS_POLL_INTERVAL", 5.0, minimum=0.1),
+        "task_timeout": env_float("TWELVELABS_TASK_TIMEOUT", 3000.0, minimum=1.0),
+        "read_timeout": env_float("TWELVELABS_READ_TIMEOUT", 120.0, minimum=1.0),
+        "max_retries": env_int("TWELVELABS_MAX_RETRIES", 4, minimum=0),
+        "sample_fps": env_float("FRAMEWISE_SAMPLE_FPS", 1.0, minimum=0.1),
+        "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
     }
 )
+if FRAMEWISE_ENGINE == "twelvelabs" and not FRAMEWISE_ENGINE_OPTIONS["api_key"]:
+    raise ImproperlyConfigured("FRAMEWISE_ENGINE=twelvelabs needs TWELVELABS_API_KEY (or TWELVELABS_API_KEY_FILE)")
 FRAMEWISE_MIN_DURATION = env_float("FRAMEWISE_MIN_DURATION", 4.0, minimum=0.0)
 FRAMEWISE_MAX_DURATION = env_float("FRAMEWISE_MAX_DURATION", 7200.0, minimum=1.0)
 FRAMEWISE_MIN_SIDE = env_int("FRAMEWISE_MIN_SIDE", 240, minimum=1)
@@ -227,6 +237,19 @@ FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 300, mini
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
+
+# --- Generation: gist, summaries, chapters, highlights, open prompts ------------------------
+# `local` is offline and deterministic; `openai` is any OpenAI-compatible chat-completions
+# server (llama.cpp, Ollama, vLLM or hosted), e.g. FRAMEWISE_OPENAI_BASE_URL=http://127.0.0.1:8080/v1.
+FRAMEWISE_GENERATION_PROVIDER = env_choice("FRAMEWISE_GENERATION_PROVIDER", "local", {"local", "openai"})
+FRAMEWISE_OPENAI_BASE_URL = env_str("FRAMEWISE_OPENAI_BASE_URL", "")
+FRAMEWISE_OPENAI_MODEL = env_str("FRAMEWISE_OPENAI_MODEL", "")
+FRAMEWISE_OPENAI_API_KEY = env_secret("FRAMEWISE_OPENAI_API_KEY")
+FRAMEWISE_OPENAI_TIMEOUT = env_float("FRAMEWISE_OPENAI_TIMEOUT", 120.0, minimum=1.0)
+if FRAMEWISE_GENERATION_PROVIDER == "openai" and not (FRAMEWISE_OPENAI_BASE_URL and FRAMEWISE_OPENAI_MODEL):
+    raise ImproperlyConfigured(
+        "FRAMEWISE_OPENAI_BASE_URL and FRAMEWISE_OPENAI_MODEL are required with FRAMEWISE_GENERATION_PROVIDER=openai."
+    )
 
 LOGGING = {
     "version": 1,

@@ -22,4 +22,6 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("library.api.native.urls")),
+    # The editors' pages; last, so every prefix above keeps its own routes.
+    path("", include("studio.urls")),
 ]

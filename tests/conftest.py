@@ -148,5 +148,3 @@ def two_shot_video(videos: Callable[..., Path]) -> Path:
         ],
         size=(640, 360),
     )
-
-

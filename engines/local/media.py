@@ -65,9 +65,7 @@ def probe(path: str) -> MediaProbe:
         ) from exc
     with container:
         if not container.streams.video:
-            raise EngineError(
-                "The file has no video stream.", permanent=True, code="unsupported_file_type"
-            )
+            raise EngineError("The file has no video stream.", permanent=True, code="unsupported_file_type")
         stream = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
         duration = _duration_seconds(container, stream)
@@ -102,9 +100,7 @@ def _duration_seconds(container: av.container.InputContainer, stream: av.VideoSt
     return 0.0
 
 
-def _check_decodes(
-    container: av.container.InputContainer, stream: av.VideoStream, duration: float
-) -> None:
+def _check_decodes(container: av.container.InputContainer, stream: av.VideoStream, duration: float) -> None:
     """Decode a frame at the start and one near the end: a cut-off upload fails here.
 
     A truncated MP4 whose index (moov) survived still opens and reports its full

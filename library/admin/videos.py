@@ -14,8 +14,10 @@ from django.utils.safestring import SafeString
 
 from library import services
 from library.admin.base import TeamScopedAdmin
+from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
+from taxonomy.admin_actions import LabelFilter, classify_selected_videos
 
 
 def _seconds(value: float) -> str:
@@ -43,7 +45,7 @@ class VideoAdmin(TeamScopedAdmin):
     team_path = "index__team"
     list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "indexed_at"]
     list_display_links = ["filename"]
-    list_filter = ["index", "has_audio"]
+    list_filter = ["index", "has_audio", LabelFilter]
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
     readonly_fields = [
@@ -106,8 +108,8 @@ class VideoAdmin(TeamScopedAdmin):
         ),
         ("Times", {"fields": ["created_at", "updated_at"]}),
     ]
-    inlines = [ThumbnailInline]
-    actions = ["reindex"]
+    inlines = [ThumbnailInline, GeneratedTextInline]
+    actions = ["reindex", classify_selected_videos, generate_title_hashtags_summary]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The extraction columns can be large; the list never shows them.

@@ -1,10 +1,14 @@
 from library.models.common import new_object_id
+from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
 
 __all__ = [
     "ApiKey",
+    "GeneratedText",
+    "GenerationKind",
+    "GenerationStatus",
     "Index",
     "Membership",
     "Role",

@@ -118,9 +118,11 @@ def test_import_folder_uploads_concurrently_skips_duplicates_and_writes_statuses
 def test_a_viewer_cannot_create_indexes_through_the_native_api(client):
     membership = MembershipFactory(role="viewer")
     client.force_login(membership.user)
-    response = client.post("/api/v1/indexes/", {"name": "x", "engines": [
-        {"engine_name": "marengo2.6", "engine_options": ["visual"]}]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/indexes/",
+        {"name": "x", "engines": [{"engine_name": "marengo2.6", "engine_options": ["visual"]}]},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert not membership.team.indexes.exists()
-

@@ -33,10 +33,14 @@ def test_an_editor_sees_only_their_teams_indexes_and_tasks(client, editor):
 def test_an_editor_uploads_a_video_from_the_admin(client, editor, two_shot_video, run_on_commit):
     index = IndexFactory(team=editor.team)
     with run_on_commit(execute=False) as callbacks:
-        response = client.post("/admin/library/task/add/", {
-            "index": index.pk, "language": "en",
-            "video_file": SimpleUploadedFile("from-admin.mp4", two_shot_video.read_bytes()),
-        })
+        response = client.post(
+            "/admin/library/task/add/",
+            {
+                "index": index.pk,
+                "language": "en",
+                "video_file": SimpleUploadedFile("from-admin.mp4", two_shot_video.read_bytes()),
+            },
+        )
     assert response.status_code == 302
     task = Task.objects.get(index=index)
     assert (task.filename, task.status, task.created_by) == ("from-admin.mp4", TaskStatus.VALIDATING, editor.user)
@@ -45,10 +49,16 @@ def test_an_editor_uploads_a_video_from_the_admin(client, editor, two_shot_video
 
 @pytest.mark.django_db
 def test_an_editor_creates_an_index_with_chosen_options(client, editor):
-    response = client.post("/admin/library/index/add/", {
-        "team": editor.team.pk, "name": "Lectures", "options": ["conversation", "text_in_video"],
-        "generative": "on", "addons": '["thumbnail"]',
-    })
+    response = client.post(
+        "/admin/library/index/add/",
+        {
+            "team": editor.team.pk,
+            "name": "Lectures",
+            "options": ["conversation", "text_in_video"],
+            "generative": "on",
+            "addons": '["thumbnail"]',
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     index = Index.objects.get(name="Lectures")
     assert index.engines == [
@@ -60,8 +70,13 @@ def test_an_editor_creates_an_index_with_chosen_options(client, editor):
 @pytest.mark.django_db
 def test_retry_failed_action_only_enqueues(client, editor, run_on_commit):
     index = IndexFactory(team=editor.team)
-    failed = Task.objects.create(index=index, filename="x.mp4", status=TaskStatus.FAILED, error_code="worker_lost",
-                                 source_url="http://example.invalid/x.mp4")
+    failed = Task.objects.create(
+        index=index,
+        filename="x.mp4",
+        status=TaskStatus.FAILED,
+        error_code="worker_lost",
+        source_url="http://example.invalid/x.mp4",
+    )
     ready = Task.objects.create(index=index, filename="y.mp4", status=TaskStatus.READY)
     with run_on_commit(execute=False) as callbacks:
         client.post("/admin/library/task/", {"action": "retry_failed", "_selected_action": [failed.pk, ready.pk]})

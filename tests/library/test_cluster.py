@@ -38,8 +38,12 @@ def test_a_worker_cluster_process_indexes_an_uploaded_video(api, index, two_shot
         "SECRET_KEY": settings.SECRET_KEY,
     }
     cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         task_id = upload(api, index.id, two_shot_video)

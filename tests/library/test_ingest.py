@@ -21,8 +21,9 @@ def upload(api: Any, index_id: str, path: Path, name: str | None = None) -> str:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     video_file = SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="application/octet-stream")
-    response = api.post("/v1.2/tasks", {"index_id": index_id, "language": "en", "video_file": video_file},
-                        format="multipart")
+    response = api.post(
+        "/v1.2/tasks", {"index_id": index_id, "language": "en", "video_file": video_file}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     return response.json()["_id"]
 
@@ -34,8 +35,12 @@ def test_it_indexes_an_upload_with_correct_metadata_shots_and_thumbnails(api, in
     task = api.get(f"/v1.2/tasks/{task_id}").json()
     assert task["status"] == "ready"
     assert task["process"]["percentage"] == 100
-    assert task["metadata"] == {"filename": "two-shots.mp4", "duration": pytest.approx(6.0, abs=0.1),
-                                "width": 640, "height": 360}
+    assert task["metadata"] == {
+        "filename": "two-shots.mp4",
+        "duration": pytest.approx(6.0, abs=0.1),
+        "width": 640,
+        "height": 360,
+    }
 
     video = api.get(f"/v1.2/indexes/{index.id}/videos/{task['video_id']}").json()
     assert video["metadata"]["fps"] == pytest.approx(25.0)
@@ -91,8 +96,9 @@ def test_it_walks_the_documented_status_sequence(api, index, worker, two_shot_vi
 def test_it_rejects_files_that_are_not_videos(api, index, worker, name, content, code):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = api.post("/v1.2/tasks", {"index_id": index.id, "video_file": SimpleUploadedFile(name, content)},
-                        format="multipart")
+    response = api.post(
+        "/v1.2/tasks", {"index_id": index.id, "video_file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
     if not content:
         # An empty upload is refused at once, with the same code the worker would give.
         assert response.status_code == 400
@@ -108,12 +114,27 @@ def test_it_rejects_files_that_are_not_videos(api, index, worker, name, content,
 
 
 def test_it_fails_a_truncated_upload_with_a_reason(api, index, worker, tmp_path, videos):
-    source = videos("long-for-truncation.mp4", [Scene(8.0, "testsrc2"), Scene(8.0, "mandelbrot")], size=(640, 360),
-                    audio=False)
+    source = videos(
+        "long-for-truncation.mp4", [Scene(8.0, "testsrc2"), Scene(8.0, "mandelbrot")], size=(640, 360), audio=False
+    )
     # Keep the index at the front (faststart), so the file opens and only decoding shows the loss.
     faststart = tmp_path / "faststart.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), "-c", "copy", "-movflags", "+faststart",
-                    str(faststart)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            str(faststart),
+        ],
+        check=True,
+    )
     data = faststart.read_bytes()
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(data[: len(data) // 2])

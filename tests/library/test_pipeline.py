@@ -106,7 +106,10 @@ def test_a_task_that_keeps_killing_workers_fails_with_a_reason(index, two_shot_v
     task = _queued_task(index, two_shot_video)
     long_ago = timezone.now() - timedelta(seconds=settings.FRAMEWISE_TASK_LEASE_SECONDS + 5)
     Task.objects.filter(id=task.id).update(
-        status=TaskStatus.INDEXING, claimed_by="dead", heartbeat_at=long_ago, updated_at=long_ago,
+        status=TaskStatus.INDEXING,
+        claimed_by="dead",
+        heartbeat_at=long_ago,
+        updated_at=long_ago,
         attempts=settings.FRAMEWISE_TASK_MAX_ATTEMPTS,
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import URLPattern, re_path
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -26,6 +27,13 @@ MAX_PAGE = 1_000_000
 _INT_LIMIT = 2**63
 _OPS = {"gte": "gte", "lte": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}
 _BRACKET = re.compile(r"^(\w+)\[(\w+)\]$")
+# A path parameter: ids, engine names and page tokens.
+ID = r"(?P<{}>[0-9a-zA-Z_.\-]+)"
+
+
+def route(pattern: str, view: type[APIView], name: str) -> URLPattern:
+    """Match `pattern` with and without a trailing slash: the SDK never follows redirects."""
+    return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
 
 
 class CompatView(APIView):

@@ -6,17 +6,9 @@ redirects and the seeds call `/search/` with one.
 
 from __future__ import annotations
 
-from django.urls import URLPattern, re_path
-
 from library.api.compat import generate, indexes, search, tasks, videos
+from library.api.compat.common import ID, route
 from taxonomy.api import compat as classify
-
-ID = r"(?P<{}>[0-9a-zA-Z_.\-]+)"
-
-
-def route(pattern: str, view: type, name: str) -> URLPattern:
-    return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
-
 
 urlpatterns = [
     route("engines", indexes.EngineListView, "engines"),
@@ -47,5 +39,5 @@ urlpatterns = [
     route(f"tasks/{ID.format('task_id')}", tasks.TaskDetailView, "task"),
 ]
 
-# Each capability owns its routes; they share this module's `route` helper.
+# Each capability owns its routes.
 urlpatterns += search.urlpatterns + classify.urlpatterns + generate.urlpatterns

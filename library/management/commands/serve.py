@@ -29,14 +29,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         web = [
-            python, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", options["bind"],
-            "--workers", str(options["web_workers"]),
-            "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
+            python,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["web_workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--worker-class",
+            "gthread",
             # Uploads of large videos take a while; the default 30 s would kill them.
-            "--timeout", "600",
-            "--access-logfile", "-",
+            "--timeout",
+            "600",
+            "--access-logfile",
+            "-",
         ]
         workers = [python, "manage.py", "qcluster"]
         children = [subprocess.Popen(web), subprocess.Popen(workers)]
@@ -54,8 +63,10 @@ class Command(BaseCommand):
         while not stopping:
             for child in children:
                 if child.poll() is not None:
-                    self.stderr.write(f"{child.args[2] if len(child.args) > 2 else child.args} exited "
-                                      f"with {child.returncode}; stopping.")
+                    self.stderr.write(
+                        f"{child.args[2] if len(child.args) > 2 else child.args} exited "
+                        f"with {child.returncode}; stopping."
+                    )
                     exit_code = child.returncode or 1
                     stopping = True
             time.sleep(0.5)

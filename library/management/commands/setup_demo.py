@@ -31,19 +31,36 @@ def _demo_scenes() -> dict[str, list[Any]]:
 
     return {
         "pasta-recipe.mp4": [
-            S(6.0, "color=c=beige", texts=(T("Cooking Pasta Recipe", color="black", box=False),),
-              speech="Today we are cooking pasta with tomato sauce."),
-            S(6.0, "color=c=darkred", texts=(T("Barilla Spaghetti"),), speech="Boil the water, add salt, then the spaghetti."),
+            S(
+                6.0,
+                "color=c=beige",
+                texts=(T("Cooking Pasta Recipe", color="black", box=False),),
+                speech="Today we are cooking pasta with tomato sauce.",
+            ),
+            S(
+                6.0,
+                "color=c=darkred",
+                texts=(T("Barilla Spaghetti"),),
+                speech="Boil the water, add salt, then the spaghetti.",
+            ),
         ],
         "sneaker-sale.mp4": [
             S(6.0, "testsrc2", texts=(T("NIKE AIR MAX"),), speech="The new running shoes are here."),
-            S(6.0, "color=c=navy", texts=(T("SALE 50% OFF"), T("this weekend only", y=0.6)),
-              speech="Everything is half price this weekend only."),
+            S(
+                6.0,
+                "color=c=navy",
+                texts=(T("SALE 50% OFF"), T("this weekend only", y=0.6)),
+                speech="Everything is half price this weekend only.",
+            ),
         ],
         "weather-news.mp4": [
             S(6.0, "mandelbrot", texts=(T("BREAKING NEWS"),), speech="Good evening, here is the news."),
-            S(6.0, "color=c=gray", texts=(T("Weather Update: heavy rain"),),
-              speech="Heavy rain is expected tonight across the city."),
+            S(
+                6.0,
+                "color=c=gray",
+                texts=(T("Weather Update: heavy rain"),),
+                speech="Heavy rain is expected tonight across the city.",
+            ),
         ],
     }
 
@@ -56,9 +73,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials_file = Path(settings.VAR_DIR) / "demo-credentials.txt"
-        saved = dict(
-            line.split("=", 1) for line in credentials_file.read_text().splitlines() if "=" in line
-        ) if credentials_file.exists() else {}
+        saved = (
+            dict(line.split("=", 1) for line in credentials_file.read_text().splitlines() if "=" in line)
+            if credentials_file.exists()
+            else {}
+        )
 
         users = get_user_model().objects
         admin = users.filter(username="admin").first()
@@ -77,7 +96,9 @@ class Command(BaseCommand):
         credentials_file.chmod(0o600)
 
         index = Index.objects.filter(team=team, name=DEMO_INDEX).first() or services.index_create(
-            team=team, name=DEMO_INDEX, addons=["thumbnail"],
+            team=team,
+            name=DEMO_INDEX,
+            addons=["thumbnail"],
             engines=[
                 {"engine_name": "marengo2.6", "engine_options": ["visual", "conversation", "text_in_video", "logo"]},
                 {"engine_name": "pegasus1.1", "engine_options": ["visual", "conversation"]},
@@ -85,12 +106,44 @@ class Command(BaseCommand):
         )
         if not options["no_videos"]:
             self._upload_videos(index)
+        self._classify(index)
 
         port = settings.FRAMEWISE_PUBLIC_URL or "http://127.0.0.1:8000"
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"  Admin:    {port}/admin/  user admin  password {password or '(unchanged)'}")
         self.stdout.write(f"  API key:  {raw_key}   (team {team.name}, index {index.id})")
         self.stdout.write(f"  Try:      curl -H 'x-api-key: {raw_key}' {port}/v1.2/indexes")
+
+    def _classify(self, index: Index) -> None:
+        """A small flat taxonomy for the demo, classified once its videos are ready.
+
+        Classification scores ready videos only, so on the first `make run` (videos still
+        indexing) the run is left to the editor: "Classify whole library" in the admin,
+        or the next `make run`.
+        """
+        from taxonomy.models import ClassificationRun
+        from taxonomy.params import ClassSpec
+        from taxonomy.scoring import Thresholds
+        from taxonomy.services import run_create, taxonomy_save_classes
+
+        taxonomy = taxonomy_save_classes(
+            team=index.team,
+            name="Demo topics",
+            classes=[
+                ClassSpec("Food & Cooking", ("cooking", "pasta recipe", "food"), ()),
+                ClassSpec("Shopping & Sales", ("sale", "discount", "shoes", "shopping"), ()),
+                ClassSpec("News & Weather", ("news", "weather forecast", "rain"), ()),
+            ],
+        )
+        ready = index.videos.filter(indexed_at__isnull=False).count()
+        if ready and not ClassificationRun.objects.filter(taxonomy=taxonomy, index=index).exists():
+            run_create(
+                taxonomy=taxonomy,
+                index=index,
+                options=["conversation", "text_in_video"],
+                thresholds=Thresholds(min_video_score=50, min_clip_score=50, min_duration_ratio=0.3),
+            )
+            self.stdout.write("  queued a classification of the demo videos against 'Demo topics'")
 
     def _upload_videos(self, index: Index) -> None:
         if not (shutil.which("ffmpeg") and shutil.which("espeak-ng")):
@@ -107,6 +160,7 @@ class Command(BaseCommand):
             if not path.exists():
                 make_video(path, scenes=scenes, size=(960, 540))
             with open(path, "rb") as handle:
-                services.task_create_from_file(index=index, content=File(handle, name=name), filename=name,
-                                               source=TaskSource.FOLDER)
+                services.task_create_from_file(
+                    index=index, content=File(handle, name=name), filename=name, source=TaskSource.FOLDER
+                )
             self.stdout.write(f"  queued demo video {name}")

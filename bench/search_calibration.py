@@ -1,0 +1,143 @@
+"""Measure the raw similarities that library/search/calibration.py maps to scores.
+
+    python bench/search_calibration.py [--workdir DIR]
+
+Generates a video of 12 scenes, each with one espeak-ng sentence and one caption on
+unrelated topics, indexes it with the local engine (conversation and text_in_video),
+then embeds three kinds of queries with MiniLM and prints the cosine distributions:
+
+* related, conversation: a paraphrase of each sentence against the segments of its scene
+  (the best segment per scene), and a few words quoted from it;
+* related, text_in_video: a word or a paraphrase of each caption against its scene;
+* unrelated: queries about nothing in the video against every segment, plus every
+  paraphrase against the other scenes' segments.
+
+The anchors in calibration.py are these percentiles. Prints figures; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engines.base import CONVERSATION, TEXT_IN_VIDEO  # noqa: E402
+from engines.local.engine import LocalEngine  # noqa: E402
+from tests.videos import OnScreenText, Scene, make_video  # noqa: E402
+
+# (sentence, paraphrase, quoted words, caption, caption query, caption paraphrase)
+CORPUS: list[tuple[str, str, str, str, str, str]] = [
+    ("Today we are cooking pasta with tomato sauce.", "a recipe for spaghetti with red sauce",
+     "cooking pasta", "STUDY ABROAD PARIS", "Paris", "learn in France"),
+    ("The football team won the championship last night.", "the soccer club won the final",
+     "won the championship", "SUMMER SALE 50% OFF", "sale", "half price discount"),
+    ("Please remember to back up your computer files every week.", "save copies of your data regularly",
+     "back up your computer", "BREAKING NEWS", "news", "latest headlines"),
+    ("The weather will be rainy and cold tomorrow morning.", "the forecast says wet and chilly weather",
+     "rainy and cold", "FREE SHIPPING WORLDWIDE", "free shipping", "no delivery cost"),
+    ("Our new electric car can drive five hundred kilometers.", "a battery vehicle with a long range",
+     "electric car", "LEARN PYTHON", "Python", "programming course"),
+    ("She is learning to play the piano at music school.", "taking keyboard lessons",
+     "play the piano", "GRAND OPENING", "opening", "new store launch"),
+    ("The doctor says you should drink more water every day.", "the physician recommends staying hydrated",
+     "drink more water", "HAPPY BIRTHDAY", "birthday", "party celebration"),
+    ("We hiked to the top of the mountain and saw the sunrise.", "climbing a peak at dawn",
+     "top of the mountain", "OPEN 24 HOURS", "open all day", "always open"),
+    ("The stock market fell sharply after the bank announcement.", "shares dropped after the financial news",
+     "stock market", "COCA-COLA ZERO", "Coca Cola", "soft drink"),
+    ("Show me what it looks like to throw like a girl.", "throwing a ball like a girl",
+     "throw like a girl", "SUBSCRIBE FOR MORE VIDEOS", "subscribe", "follow the channel"),
+    ("My cat sleeps all day on the warm windowsill.", "a lazy kitten napping in the sun",
+     "my cat sleeps", "WORLD CUP FINAL", "world cup", "football tournament"),
+    ("The museum opens a new exhibition about ancient Egypt.", "pharaoh artifacts on display at a gallery",
+     "ancient Egypt", "ORGANIC COFFEE BEANS", "coffee", "fresh roasted espresso"),
+]  # fmt: skip
+
+UNRELATED = [
+    "a purple elephant juggling", "quantum physics lecture", "knitting a wool scarf", "volcano eruption",
+    "horse racing at the track", "dentist appointment", "snowboarding down a slope", "a wedding ceremony",
+    "changing a car tyre", "astronauts on the space station", "fishing on a frozen lake", "tax return forms",
+    "a jazz saxophone solo", "building a wooden fence", "a thunderstorm at sea", "chess tournament",
+    "baby crying in a crib", "repairing a bicycle chain", "ballet dancers on stage", "a desert caravan of camels",
+]  # fmt: skip
+BACKGROUNDS = ["color=c=navy", "testsrc2", "color=c=darkgreen", "mandelbrot", "color=c=maroon", "testsrc"]
+SCENE_SECONDS = 6.0
+
+
+def build_video(folder: Path) -> Path:
+    scenes = [
+        Scene(
+            SCENE_SECONDS,
+            BACKGROUNDS[number % len(BACKGROUNDS)],
+            texts=(OnScreenText(caption, y=0.3, size=0.1),),
+            speech=sentence,
+        )
+        for number, (sentence, _, _, caption, _, _) in enumerate(CORPUS)
+    ]
+    return make_video(folder / "calibration.mp4", scenes=scenes, size=(960, 540)).path
+
+
+def percentiles(label: str, values: np.ndarray) -> None:
+    points = np.percentile(values, [1, 10, 50, 90, 99])
+    print(
+        f"{label:<44} n={len(values):>4}  min {values.min():.3f}  p1 {points[0]:.3f}  p10 {points[1]:.3f}  "
+        f"p50 {points[2]:.3f}  p90 {points[3]:.3f}  p99 {points[4]:.3f}  max {values.max():.3f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    folder = args.workdir or Path(tempfile.mkdtemp(prefix="framewise-calibration-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = build_video(folder)
+
+    engine = LocalEngine()
+    try:
+        analysis = engine.analyze(
+            str(path),
+            probe=engine.probe(str(path)),
+            options=frozenset({CONVERSATION, TEXT_IN_VIDEO}),
+            thumbnails=False,
+            progress=lambda stage, fraction: None,
+        )
+    finally:
+        engine.close()
+    segments = analysis.segments
+    scene_of = np.array([min(int(s.start // SCENE_SECONDS), len(CORPUS) - 1) for s in segments])
+    print(f"{len(segments)} segments; transcript lines: {[line.text for line in analysis.transcript]}")
+    print(f"on-screen texts: {sorted({span.value for span in analysis.texts})}\n")
+
+    def matrix(attribute: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = [n for n, s in enumerate(segments) if getattr(s, attribute) is not None]
+        return np.stack([getattr(segments[n], attribute) for n in rows]), scene_of[rows]
+
+    for option, attribute, related_sets in (
+        (CONVERSATION, "conversation_vector", {"paraphrase": 1, "quoted words": 2}),
+        (TEXT_IN_VIDEO, "text_vector", {"caption word": 4, "caption paraphrase": 5}),
+    ):
+        vectors, scenes = matrix(attribute)
+        print(f"== {option}: {len(vectors)} segments with a vector")
+        unrelated = [(engine.embed_texts(UNRELATED) @ vectors.T).ravel()]
+        for name, column in related_sets.items():
+            queries = engine.embed_texts([row[column] for row in CORPUS])
+            similarity = queries @ vectors.T
+            best = np.array([similarity[n, scenes == n].max() for n in range(len(CORPUS)) if (scenes == n).any()])
+            percentiles(f"related ({name}), best segment of its scene", best)
+            unrelated.append(np.concatenate([similarity[n, scenes != n] for n in range(len(CORPUS))]))
+            top1 = np.mean([scenes[int(np.argmax(similarity[n]))] == n for n in range(len(CORPUS))])
+            print(f"{'':<44} top-1 is its own scene for {top1:.0%} of the queries")
+        percentiles("unrelated (other scenes, unrelated queries)", np.concatenate(unrelated))
+        percentiles("unrelated queries only", unrelated[0])
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""A video's page: the player and everything indexing found in it, each moment one click away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from config.errors import ApplicationError
+from library.generation.services import generation_generate
+from library.media import media_url
+from library.models import Video
+from library.models.tasks import ACTIVE_STATUSES
+from studio import access
+from studio.generated import BUTTON_LABELS, generated_for, page_request
+from studio.labels import top_labels
+from studio.thumbnails import ThumbnailFinder
+from studio.views.common import page_login_required
+from taxonomy.selectors import labels_of_video
+
+
+def shot_strip(video: Video, thumbnails: ThumbnailFinder) -> list[dict[str, Any]]:
+    """Each shot with the stored thumbnail closest to its keyframe (thumbnails are taken at cuts)."""
+    return [
+        {
+            "number": number,
+            "start": float(shot["start"]),
+            "end": float(shot["end"]),
+            "thumbnail_url": thumbnails.url(video.id, float(shot.get("keyframe", shot["start"]))),
+        }
+        for number, shot in enumerate(video.shots, start=1)
+    ]
+
+
+@require_GET
+@page_login_required
+def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
+    video = access.video_for_user(request.user, video_id)
+    thumbnails = ThumbnailFinder([video.id], request=request)
+    context: dict[str, Any] = {
+        "video": video,
+        "index": video.index,
+        "video_url": media_url(video.file.name, request=request),
+        "poster_url": thumbnails.url(video.id, 0.0),
+        "shots": shot_strip(video, thumbnails),
+        "active_task": video.tasks.filter(status__in=ACTIVE_STATUSES).order_by("-created_at").first(),
+        "labels": top_labels(labels_of_video(video), limit=None),
+        "generated": generated_for(video),
+        "generate_buttons": BUTTON_LABELS,
+        "can_edit": access.user_can_edit_team(request.user, video.index.team),
+    }
+    return render(request, "studio/video.html", context)
+
+
+def _vtt_time(seconds: float) -> str:
+    milliseconds = round(max(0.0, seconds) * 1000)
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+@require_GET
+@page_login_required
+def video_captions(request: HttpRequest, video_id: str) -> HttpResponse:
+    """The transcript as WebVTT captions, so the player can show what is said."""
+    video = access.video_for_user(request.user, video_id)
+    cues = [
+        f"{_vtt_time(line['start'])} --> {_vtt_time(line['end'])}\n{line['value'].strip()}"
+        for line in video.transcript
+        if line["value"].strip()
+    ]
+    return HttpResponse("WEBVTT\n\n" + "\n\n".join(cues) + "\n", content_type="text/vtt; charset=utf-8")
+
+
+@require_POST
+@page_login_required
+def video_generate(request: HttpRequest, video_id: str) -> HttpResponseRedirect:
+    """Generate (or regenerate) one kind of text for the video, then show the page again."""
+    video = access.video_for_user(request.user, video_id)
+    if not access.user_can_edit_team(request.user, video.index.team):
+        raise PermissionDenied("Viewers cannot generate text.")
+    kind = request.POST.get("kind", "")
+    generation = page_request(kind)
+    if generation is None:
+        messages.error(request, "Choose what to generate: title and hashtags, summary, chapters or highlights.")
+    else:
+        try:
+            generation_generate(video=video, request=generation, regenerate=request.POST.get("regenerate") == "1")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Generated the {BUTTON_LABELS[kind]}.")
+    return HttpResponseRedirect(reverse("studio:video", args=[video.id]) + "#generated-heading")

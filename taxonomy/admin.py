@@ -1,0 +1,391 @@
+"""Taxonomies, nodes, classification runs and labels in the editors' admin.
+
+Every change goes through taxonomy.services: importing a TSV, editing prompts, starting a
+run (a job row the workers pick up), confirming, rejecting and adding labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from config.errors import ApplicationError
+from library.admin.base import TeamScopedAdmin
+from library.models import Index, Team, Video
+from taxonomy import services
+from taxonomy.admin_actions import SELECTION_KEY
+from taxonomy.iab import guess_version
+from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
+from taxonomy.scoring import Thresholds
+
+
+def _editable_teams(request: HttpRequest) -> QuerySet[Team]:
+    if request.user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(memberships__user=request.user, memberships__role__in=["owner", "editor"])
+
+
+def _form_page(
+    request: HttpRequest, admin_: admin.ModelAdmin, form: forms.Form, title: str, intro: str
+) -> HttpResponse:  # type: ignore[type-arg]
+    context = {
+        **admin_.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "form": form,
+        "opts": admin_.model._meta,
+        "has_view_permission": True,
+    }
+    return TemplateResponse(request, "admin/taxonomy/form.html", context)
+
+
+class ImportForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none())
+    file = forms.FileField(help_text="An IAB Tech Lab Content Taxonomy TSV, e.g. 'Content Taxonomy 3.1.tsv'.")
+    name = forms.CharField(required=False, help_text="Default: 'IAB Content Taxonomy <version>'. Same name: update.")
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(TeamScopedAdmin):
+    list_display = ["name", "team", "source", "version", "node_count", "nodes_link", "updated_at"]
+    list_filter = ["source", "team"]
+    search_fields = ["name"]
+    fields = ["team", "name", "source", "version", "description"]
+    readonly_fields = ["source", "version"]
+    change_list_template = "admin/taxonomy/taxonomy/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).annotate(nodes_total=Count("nodes"))
+
+    @admin.display(description="Nodes", ordering="nodes_total")
+    def node_count(self, taxonomy: Any) -> int:
+        return int(taxonomy.nodes_total)
+
+    @admin.display(description="")
+    def nodes_link(self, taxonomy: Taxonomy) -> SafeString:
+        url = reverse("admin:taxonomy_taxonomynode_changelist") + f"?taxonomy__id__exact={taxonomy.id}"
+        return format_html('<a href="{}">Browse and edit nodes</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="taxonomy_taxonomy_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        form.fields["team"].queryset = _editable_teams(request)  # type: ignore[attr-defined]
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            version = guess_version(upload.name, data)
+            name = form.cleaned_data["name"] or f"IAB Content Taxonomy {version}".strip()
+            try:
+                report = services.taxonomy_import_iab(
+                    team=form.cleaned_data["team"], data=data, name=name, version=version
+                )
+            except ApplicationError as error:
+                form.add_error("file", error.message)
+            else:
+                self.message_user(
+                    request,
+                    f"{report.taxonomy.name}: {report.created} nodes created, {report.updated} updated, "
+                    f"{report.unchanged} unchanged, {report.deactivated} deactivated.",
+                )
+                return HttpResponseRedirect(reverse("admin:taxonomy_taxonomy_changelist"))
+        intro = (
+            "Importing again updates the taxonomy in place: nodes are matched by their IAB id, "
+            "prompts you edited are kept, nodes no longer in the file are deactivated."
+        )
+        return _form_page(request, self, form, "Import an IAB content taxonomy", intro)
+
+
+class NodeForm(forms.ModelForm):  # type: ignore[type-arg]
+    prompt_lines = forms.CharField(
+        label="Prompts",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        help_text="One per line. Empty: the name and its path. Sub-categories' prompts count for this node too.",
+    )
+    option_choices = forms.MultipleChoiceField(
+        label="Options",
+        required=False,
+        choices=[(option, option) for option in CLASSIFY_OPTIONS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only these options for this node; none: the run's options.",
+    )
+
+    class Meta:
+        model = TaxonomyNode
+        fields = ["taxonomy", "parent", "name", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["prompt_lines"].initial = "\n".join(self.instance.effective_prompts)
+            self.fields["option_choices"].initial = self.instance.options
+
+
+@admin.register(TaxonomyNode)
+class TaxonomyNodeAdmin(TeamScopedAdmin):
+    team_path = "taxonomy__team"
+    form = NodeForm
+    list_display = ["indented_name", "code", "taxonomy", "depth", "active", "prompt_list", "prompts_edited", "labels"]
+    list_filter = ["taxonomy", "depth", "active", "prompts_edited"]
+    search_fields = ["name", "code", "name_path"]
+    list_select_related = ["taxonomy"]
+    ordering = ["taxonomy", "path"]
+    list_per_page = 200
+    actions = ["activate", "deactivate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).annotate(label_total=Count("labels"))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["taxonomy", "parent", "name", "prompt_lines", "option_choices", "active"]
+        return ["taxonomy", "name_path", "code", "depth", "extension", "prompt_lines", "option_choices", "active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["taxonomy", "name_path", "code", "depth", "extension"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "taxonomy":
+            kwargs["queryset"] = Taxonomy.objects.filter(team__in=_editable_teams(request))
+        if db_field.name == "parent":
+            kwargs["queryset"] = TaxonomyNode.objects.filter(taxonomy__team__in=_editable_teams(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: TaxonomyNode, form: Any, change: bool) -> None:
+        prompts = form.cleaned_data["prompt_lines"].splitlines()
+        options = form.cleaned_data["option_choices"]
+        try:
+            if change:
+                services.node_update(node=obj, prompts=prompts, options=options, active=obj.active)
+            else:
+                created = services.node_create(
+                    taxonomy=obj.taxonomy, name=obj.name, prompts=prompts, parent=obj.parent, options=options
+                )
+                obj.pk = created.pk
+        except ApplicationError as error:
+            self.message_user(request, error.message, level="error")
+
+    @admin.display(description="Name", ordering="path")
+    def indented_name(self, node: TaxonomyNode) -> SafeString:
+        return format_html('<span style="padding-left:{}em">{}</span>', (node.depth - 1) * 1.5, node.name)
+
+    @admin.display(description="Prompts")
+    def prompt_list(self, node: TaxonomyNode) -> str:
+        return " · ".join(node.effective_prompts)
+
+    @admin.display(description="Labels", ordering="label_total")
+    def labels(self, node: Any) -> int:
+        return int(node.label_total)
+
+    @admin.action(description="Activate selected nodes")
+    def activate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
+        for node in queryset:
+            services.node_update(node=node, active=True)
+
+    @admin.action(description="Deactivate selected nodes (no longer classified)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
+        for node in queryset:
+            services.node_update(node=node, active=False)
+
+
+class RunForm(forms.Form):
+    taxonomy = forms.ModelChoiceField(queryset=Taxonomy.objects.none())
+    index = forms.ModelChoiceField(queryset=Index.objects.none(), required=False, help_text="The whole library.")
+    options = forms.MultipleChoiceField(
+        choices=[(option, option) for option in CLASSIFY_OPTIONS],
+        initial=list(CLASSIFY_OPTIONS),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    conversation_option = forms.ChoiceField(choices=[("semantic", "semantic"), ("exact_match", "exact match")])
+    min_video_score = forms.FloatField(min_value=0, max_value=100, initial=Thresholds.min_video_score)
+    min_clip_score = forms.FloatField(min_value=0, max_value=100, initial=Thresholds.min_clip_score)
+    min_duration_ratio = forms.FloatField(min_value=0.01, max_value=1, initial=Thresholds.min_duration_ratio)
+
+
+@admin.register(ClassificationRun)
+class ClassificationRunAdmin(TeamScopedAdmin):
+    list_display = ["id", "taxonomy", "index", "scope", "status", "percentage", "labels_written", "error", "created_at"]
+    list_filter = ["status", "taxonomy", "index"]
+    list_select_related = ["taxonomy", "index"]
+    readonly_fields = [field.name for field in ClassificationRun._meta.fields]
+    actions = ["run_again"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    @admin.display(description="Videos")
+    def scope(self, run: ClassificationRun) -> str:
+        return f"{len(run.video_ids)} selected" if run.video_ids else "whole index"
+
+    @admin.display(description="Progress")
+    def percentage(self, run: ClassificationRun) -> str:
+        return f"{run.progress:.0f}% ({run.videos_done}/{run.videos_total})"
+
+    @admin.display(description="Error / skipped options")
+    def error(self, run: ClassificationRun) -> str:
+        if run.error_code:
+            return f"{run.error_code}: {run.error_message}"
+        return "; ".join(f"{option}: {reason}" for option, reason in run.skipped_options.items())
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.start_view)
+        return [path("start/", view, name="taxonomy_classificationrun_start"), *super().get_urls()]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        return self.start_view(request)
+
+    def start_view(self, request: HttpRequest) -> HttpResponse:
+        """Choose a taxonomy and thresholds for the selected videos, the selected indexes, or one index."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        teams = _editable_teams(request)
+        video_ids = request.session.get(SELECTION_KEY, []) if request.GET.get("from") == "videos" else []
+        videos = list(Video.objects.filter(id__in=video_ids, index__team__in=teams).select_related("index"))
+        index_ids = [i for i in request.GET.get("indexes", "").split(",") if i]
+        indexes = list(Index.objects.filter(id__in=index_ids, team__in=teams))
+        form = RunForm(request.POST or None)
+        form.fields["taxonomy"].queryset = Taxonomy.objects.filter(team__in=teams)  # type: ignore[attr-defined]
+        form.fields["index"].queryset = Index.objects.filter(team__in=teams)  # type: ignore[attr-defined]
+        if videos or indexes:
+            del form.fields["index"]
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            thresholds = Thresholds(data["min_video_score"], data["min_clip_score"], data["min_duration_ratio"])
+            try:
+                if videos:
+                    runs = services.runs_create_per_index(
+                        taxonomy=data["taxonomy"], videos=videos, options=data["options"], thresholds=thresholds,
+                        conversation_option=data["conversation_option"], user=request.user,
+                    )  # fmt: skip
+                else:
+                    targets = indexes or ([data["index"]] if data.get("index") else [])
+                    if not targets:
+                        raise ApplicationError("Choose the index to classify.")
+                    runs = [
+                        services.run_create(
+                            taxonomy=data["taxonomy"],
+                            index=index,
+                            options=data["options"],
+                            thresholds=thresholds,
+                            conversation_option=data["conversation_option"],
+                            user=request.user,
+                        )  # fmt: skip
+                        for index in targets
+                    ]
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session.pop(SELECTION_KEY, None)
+                self.message_user(request, f"Queued {len(runs)} classification run(s); labels appear as they finish.")
+                return HttpResponseRedirect(reverse("admin:taxonomy_classificationrun_changelist"))
+        if videos:
+            intro = f"Classify {len(videos)} selected video(s)."
+        elif indexes:
+            intro = "Classify every ready video of " + ", ".join(index.name for index in indexes) + "."
+        else:
+            intro = "Classify every ready video of an index."
+        return _form_page(request, self, form, "Classify videos", intro)
+
+    @admin.action(description="Run selected runs again (same taxonomy, videos and thresholds)")
+    def run_again(self, request: HttpRequest, queryset: QuerySet[ClassificationRun]) -> None:
+        runs = [
+            services.run_create(
+                taxonomy=run.taxonomy,
+                index=run.index,
+                options=run.options,
+                thresholds=Thresholds(run.min_video_score, run.min_clip_score, run.min_duration_ratio),
+                conversation_option=run.conversation_option,
+                videos=Video.objects.filter(id__in=run.video_ids) if run.video_ids else None,
+                user=request.user,
+            )
+            for run in queryset.select_related("taxonomy", "index")
+        ]
+        self.message_user(request, f"Queued {len(runs)} classification run(s).")
+
+
+class LabelAddForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = VideoLabel
+        fields = ["video", "node"]
+
+
+@admin.register(VideoLabel)
+class VideoLabelAdmin(TeamScopedAdmin):
+    team_path = "video__index__team"
+    list_display = ["video", "node", "origin", "decision", "score", "duration_ratio", "clip_count", "run", "updated_at"]
+    list_filter = ["decision", "origin", "node__taxonomy", "video__index", "node__depth"]
+    search_fields = ["video__filename", "node__name", "node__code"]
+    list_select_related = ["video", "node", "node__taxonomy", "run"]
+    raw_id_fields = ["video", "node"]
+    actions = ["confirm", "reject", "reset"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = LabelAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["video", "node"]
+        return [
+            "video", "node", "origin", "decision", "decided_by", "decided_at", "score", "duration_ratio",
+            "max_score", "avg_score", "normalized_score", "clip_list", "run", "updated_at",
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj) + ["clip_list"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: VideoLabel, form: Any, change: bool) -> None:
+        if not change:
+            try:
+                obj.pk = services.label_add(video=obj.video, node=obj.node, user=request.user).pk
+            except ApplicationError as error:
+                self.message_user(request, error.message, level="error")
+
+    @admin.display(description="Clips")
+    def clip_count(self, label: VideoLabel) -> int:
+        return len(label.clips)
+
+    @admin.display(description="Evidence")
+    def clip_list(self, label: VideoLabel) -> SafeString:
+        if not label.clips:
+            return format_html("{}", "none (confirmed or added by an editor)" if label.is_editor_decided else "none")
+        return format_html_join(
+            "",
+            "<div>{}–{} s · {} · “{}” · {}</div>",
+            (
+                (f"{c['start']:.1f}", f"{c['end']:.1f}", c["option"], c["prompt"], f"{c['score']:.1f}")
+                for c in label.clips
+            ),
+        )
+
+    @admin.action(description="Confirm selected labels")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        for label in queryset:
+            services.label_confirm(label=label, user=request.user)
+        self.message_user(request, f"Confirmed {queryset.count()} label(s); re-runs keep them.")
+
+    @admin.action(description="Reject selected labels")
+    def reject(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        for label in queryset:
+            services.label_reject(label=label, user=request.user)
+        self.message_user(request, f"Rejected {queryset.count()} label(s); re-runs will not bring them back.")
+
+    @admin.action(description="Forget the decision on selected labels")
+    def reset(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        for label in queryset:
+            services.label_reset(label=label)

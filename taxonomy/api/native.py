@@ -1,0 +1,361 @@
+"""Taxonomies, classification runs and labeled libraries on the native API (/api/v1/)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from config.errors import ApplicationError, NotFound
+from library.accounts import user_can_edit
+from library.api.auth import request_teams
+from library.api.native.serializers import VideoSerializer
+from library.models import ApiKey, Index, Team, Video
+from library.selectors import indexes_for_teams
+from taxonomy import selectors, services
+from taxonomy.api.serializers import (
+    ImportReportSerializer,
+    LabelCountSerializer,
+    LabelCreateSerializer,
+    LabelSerializer,
+    NodeSerializer,
+    NodeUpdateSerializer,
+    RunCreateSerializer,
+    RunSerializer,
+    TaxonomyCreateSerializer,
+    TaxonomyImportSerializer,
+    TaxonomySerializer,
+)
+from taxonomy.iab import guess_version
+from taxonomy.models import ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
+from taxonomy.params import ClassSpec, parse_thresholds
+
+
+def _require_edit(request: Request, team: Team) -> None:
+    if isinstance(request.auth, ApiKey):
+        return  # a key acts for its team with its creator's rights, checked at creation
+    if not user_can_edit(user=request.user, team=team):
+        raise ApplicationError("Viewers cannot change taxonomies or labels.", code="forbidden", status=403)
+
+
+def _team(request: Request, wanted: str | None) -> Team:
+    candidates = [team for team in request_teams(request) if wanted in (None, team.name)]
+    if len(candidates) != 1:
+        raise ApplicationError(
+            "Name the team (you belong to several, or that team is not yours).", code="team_ambiguous"
+        )
+    _require_edit(request, candidates[0])
+    return candidates[0]
+
+
+def _index(request: Request, index_id: str | None) -> Index:
+    if not index_id:
+        raise ApplicationError("The index parameter is required.", code="parameter_not_provided")
+    index = indexes_for_teams(request_teams(request)).filter(id=index_id).first()
+    if index is None:
+        raise NotFound(f"The index {index_id} does not exist.")
+    return index
+
+
+def _integer(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit():
+        raise ApplicationError(f"The {name} parameter must be an id (a positive integer).")
+    return int(str(value))
+
+
+class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    serializer_class = TaxonomySerializer
+
+    def get_queryset(self) -> QuerySet[Taxonomy]:
+        return selectors.taxonomies_for_teams(request_teams(self.request))
+
+    @extend_schema(request=TaxonomyCreateSerializer, responses={201: TaxonomySerializer})
+    def create(self, request: Request) -> Response:
+        """Save a flat list of classes as a taxonomy (same name again: updated in place)."""
+        payload = TaxonomyCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        classes = [
+            ClassSpec(name=item["name"], prompts=tuple(item["prompts"]), options=tuple(item.get("options", ())))
+            for item in data["classes"]
+        ]
+        taxonomy = services.taxonomy_save_classes(
+            team=_team(request, data.get("team")), name=data["name"], classes=classes
+        )
+        return Response(
+            TaxonomySerializer(self.get_queryset().get(id=taxonomy.id)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=TaxonomyImportSerializer, responses={200: ImportReportSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_iab(self, request: Request) -> Response:
+        """Import or refresh an IAB Content Taxonomy TSV (idempotent; edited prompts survive)."""
+        payload = TaxonomyImportSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        content = upload.read()
+        version = guess_version(upload.name, content)
+        report = services.taxonomy_import_iab(
+            team=_team(request, payload.validated_data.get("team")),
+            data=content,
+            name=payload.validated_data.get("name") or f"IAB Content Taxonomy {version}".strip(),
+            version=version,
+        )
+        taxonomy = self.get_queryset().get(id=report.taxonomy.id)
+        return Response(ImportReportSerializer({**report.__dict__, "taxonomy": taxonomy}).data)
+
+
+class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    serializer_class = NodeSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("taxonomy", int),
+            OpenApiParameter("parent", int, description="children of this node"),
+            OpenApiParameter("depth", int),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[TaxonomyNode]:
+        nodes = TaxonomyNode.objects.filter(taxonomy__team__in=request_teams(self.request)).order_by("taxonomy", "path")
+        params = self.request.query_params
+        for name in ("taxonomy", "parent", "depth"):
+            value = _integer(params.get(name), name)
+            if value is not None:
+                nodes = nodes.filter(**{name: value})
+        return nodes
+
+    @extend_schema(request=NodeUpdateSerializer, responses={200: NodeSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Edit a node's prompts, options or active flag; edited prompts survive re-imports."""
+        node = self.get_object()
+        _require_edit(request, node.taxonomy.team)
+        payload = NodeUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.node_update(node=node, **payload.validated_data)
+        return Response(NodeSerializer(node).data)
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    serializer_class = RunSerializer
+
+    def get_queryset(self) -> QuerySet[ClassificationRun]:
+        runs = ClassificationRun.objects.filter(team__in=request_teams(self.request)).order_by("-created_at")
+        for name in ("index", "status"):
+            value = self.request.query_params.get(name)
+            if value:
+                runs = runs.filter(**{name: value})
+        return runs
+
+    @extend_schema(request=RunCreateSerializer, responses={202: RunSerializer})
+    def create(self, request: Request) -> Response:
+        """Classify an index (or some of its videos) against a taxonomy, in the workers; poll the run."""
+        payload = RunCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        index = _index(request, data["index"])
+        _require_edit(request, index.team)
+        taxonomy = Taxonomy.objects.filter(id=data["taxonomy"], team__in=request_teams(request)).first()
+        if taxonomy is None:
+            raise NotFound(f"The taxonomy {data['taxonomy']} does not exist.")
+        videos = None
+        if data.get("video_ids"):
+            videos = list(Video.objects.filter(id__in=data["video_ids"], index=index))
+            missing = sorted(set(data["video_ids"]) - {video.id for video in videos})
+            if missing:
+                raise NotFound(f"The video(s) {', '.join(missing[:5])} are not in the index {index.id}.")
+        run = services.run_create(
+            taxonomy=taxonomy,
+            index=index,
+            options=data["options"],
+            thresholds=parse_thresholds(data.get("threshold")),
+            conversation_option=data["conversation_option"],
+            videos=videos,
+            user=request.user,
+        )
+        return Response(
+            RunSerializer(run).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/classification-runs/{run.id}/"},
+        )
+
+
+class LabelsCsvRenderer(BaseRenderer):
+    """The export as CSV, one row per label; errors stay JSON `{code, message}`."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.exception:
+            response["Content-Type"] = "application/json"
+            return json.dumps(data).encode()
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=selectors.EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows({**row, "clips": json.dumps(row["clips"])} for row in data["labels"])
+        return buffer.getvalue().encode()
+
+
+INDEX = OpenApiParameter("index", str, required=True)
+TAXONOMY = OpenApiParameter("taxonomy", int, description="only this taxonomy's labels")
+
+
+class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Labels of videos; `videos`, `counts` and `export` read an index as a labeled library."""
+
+    serializer_class = LabelSerializer
+
+    def get_queryset(self) -> QuerySet[VideoLabel]:
+        labels = VideoLabel.objects.filter(video__index__team__in=request_teams(self.request)).select_related(
+            "node", "node__taxonomy", "decided_by"
+        )
+        params = self.request.query_params
+        if params.get("include_rejected") not in ("1", "true") and self.action == "list":
+            labels = labels.visible()
+        if params.get("video"):
+            labels = labels.filter(video_id=params["video"])
+        if params.get("index"):
+            labels = labels.filter(video__index_id=params["index"])
+        taxonomy = _integer(params.get("taxonomy"), "taxonomy")
+        if taxonomy is not None:
+            labels = labels.filter(node__taxonomy_id=taxonomy)
+        node = _integer(params.get("node"), "node")
+        if node is not None:
+            labels = labels.filter(node__in=selectors.subtree(self._node(node)))
+        return labels.order_by("video_id", "node__taxonomy__name", "node__path")
+
+    def _node(self, node_id: int | None) -> TaxonomyNode:
+        node = TaxonomyNode.objects.filter(id=node_id, taxonomy__team__in=request_teams(self.request)).first()
+        if node is None:
+            raise NotFound(f"The taxonomy node {node_id} does not exist.")
+        return node
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("video", str, description="labels of this video"),
+            OpenApiParameter("index", str),
+            TAXONOMY,
+            OpenApiParameter("node", int, description="labels on this node or below it"),
+            OpenApiParameter("include_rejected", bool),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=LabelCreateSerializer, responses={201: LabelSerializer})
+    def create(self, request: Request) -> Response:
+        """Label a video by hand (an existing label, even a rejected one, becomes confirmed)."""
+        payload = LabelCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        teams = request_teams(request)
+        video = Video.objects.filter(id=payload.validated_data["video"], index__team__in=teams).first()
+        if video is None:
+            raise NotFound(f"The video {payload.validated_data['video']} does not exist.")
+        node = self._node(payload.validated_data["node"])
+        _require_edit(request, video.index.team)
+        label = services.label_add(video=video, node=node, user=request.user)
+        return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request: Request, decision: str) -> Response:
+        label = self.get_object()
+        _require_edit(request, label.video.index.team)
+        if decision == "confirm":
+            label = services.label_confirm(label=label, user=request.user)
+        elif decision == "reject":
+            label = services.label_reject(label=label, user=request.user)
+        else:
+            kept = services.label_reset(label=label)
+            if kept is None:
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            label = kept
+        return Response(LabelSerializer(label).data)
+
+    @extend_schema(request=None, responses={200: LabelSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        return self._decide(request, "confirm")
+
+    @extend_schema(request=None, responses={200: LabelSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._decide(request, "reject")
+
+    @extend_schema(request=None, responses={200: LabelSerializer, 204: None})
+    @action(detail=True, methods=["post"])
+    def reset(self, request: Request, pk: str) -> Response:
+        """Forget the editor's decision (a hand-added label without model evidence is removed)."""
+        return self._decide(request, "reset")
+
+    @extend_schema(
+        parameters=[INDEX, OpenApiParameter("node", int, required=True, description="matches its whole subtree")],
+        responses=VideoSerializer(many=True),
+    )
+    @action(detail=False)
+    def videos(self, request: Request) -> Response:
+        """Ready videos of an index labeled with a node or any node below it."""
+        index = _index(request, request.query_params.get("index"))
+        node = self._node(_integer(request.query_params.get("node"), "node"))
+        videos = selectors.videos_labeled(index=index, node=node).order_by("-created_at", "id")
+        page = self.paginate_queryset(videos)
+        return self.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[INDEX, OpenApiParameter("taxonomy", int, required=True)], responses=LabelCountSerializer(many=True)
+    )
+    @action(detail=False)
+    def counts(self, request: Request) -> Response:
+        """Per node of a taxonomy: videos of the index labeled with it directly, and anywhere in its subtree."""
+        index = _index(request, request.query_params.get("index"))
+        taxonomy = Taxonomy.objects.filter(
+            id=_integer(request.query_params.get("taxonomy"), "taxonomy"), team__in=request_teams(request)
+        ).first()
+        if taxonomy is None:
+            raise NotFound("The taxonomy does not exist.")
+        return Response(LabelCountSerializer(selectors.label_counts(index=index, taxonomy=taxonomy), many=True).data)
+
+    @extend_schema(
+        parameters=[INDEX, TAXONOMY, OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, renderer_classes=[JSONRenderer, LabelsCsvRenderer])
+    def export(self, request: Request) -> Response:
+        """Every visible label of an index's videos, as JSON or CSV (`?format=csv`; clips as JSON in one column)."""
+        index = _index(request, request.query_params.get("index"))
+        taxonomy_id = _integer(request.query_params.get("taxonomy"), "taxonomy")
+        taxonomy = None
+        if taxonomy_id is not None:
+            taxonomy = Taxonomy.objects.filter(id=taxonomy_id, team=index.team).first()
+            if taxonomy is None:
+                raise NotFound(f"The taxonomy {taxonomy_id} does not exist.")
+        rows = list(selectors.export_rows(index=index, taxonomy=taxonomy))
+        extension = request.accepted_renderer.format
+        filename = f"labels-{index.id}{f'-{taxonomy_id}' if taxonomy_id else ''}.{extension}"
+        return Response(
+            {"index": index.id, "labels": rows}, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
+
+
+def register(router: BaseRouter) -> None:
+    """Mount these resources on the native API's router (library/api/native/urls.py)."""
+    router.register("taxonomies", TaxonomyViewSet, basename="native-taxonomy")
+    router.register("taxonomy-nodes", NodeViewSet, basename="native-taxonomy-node")
+    router.register("classification-runs", RunViewSet, basename="native-classification-run")
+    router.register("labels", LabelViewSet, basename="native-label")

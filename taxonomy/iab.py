@@ -1,0 +1,110 @@
+"""Reading the IAB Tech Lab Content Taxonomy TSV (versions 2.x and 3.x) into a checked tree.
+
+The published files have quirks an importer must survive: a two-row header, CRLF line
+ends, UTF-8 names (2.2: "Māori", "Curaçao"), ids that are not numbers ("JLBCU7"), roots
+with an empty parent or with themselves as parent, a child listed before its parent,
+blank rows, padded names and an "SCD" marker in the Extension column. The hierarchy comes
+from the Parent column; the Tier columns are only a cross-check for humans.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+
+class TaxonomyFileError(ValueError):
+    """The file is not an IAB content taxonomy we can import; the message names the line."""
+
+
+@dataclass(frozen=True)
+class IabRow:
+    code: str
+    parent_code: str  # "" for a root
+    name: str
+    extension: str
+    line: int
+    position: int
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older exports were saved from spreadsheets as Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def _header_line(rows: list[list[str]]) -> int:
+    for number, row in enumerate(rows[:5]):
+        cells = [cell.strip().lower() for cell in row]
+        if cells[:3] == ["unique id", "parent", "name"]:
+            return number
+    raise TaxonomyFileError(
+        "No 'Unique ID, Parent, Name' header row in the first lines: this is not an IAB content taxonomy TSV."
+    )
+
+
+def parse_iab_tsv(data: bytes) -> list[IabRow]:
+    """Rows in file order, parents before children; raises TaxonomyFileError on a broken tree."""
+    text = _decode(data)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    header = _header_line(rows)
+    parsed: list[IabRow] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[header + 1 :], start=header + 2):
+        cells = [cell.strip() for cell in row] + [""] * 8
+        code, parent, name, extension = cells[0], cells[1], cells[2], cells[7]
+        if not any(cells[:7]):
+            continue  # a blank row between blocks
+        if not code or not name:
+            raise TaxonomyFileError(f"Line {number}: a row needs both a Unique ID and a Name.")
+        if code in seen:
+            raise TaxonomyFileError(f"Line {number}: the id {code} is already used on line {seen[code]}.")
+        seen[code] = number
+        parsed.append(
+            IabRow(
+                code=code,
+                parent_code="" if parent == code else parent,
+                name=name,
+                extension=extension,
+                line=number,
+                position=len(parsed),
+            )
+        )
+    if not parsed:
+        raise TaxonomyFileError("The file has a header but no categories.")
+    return _parents_first(parsed)
+
+
+def _parents_first(rows: list[IabRow]) -> list[IabRow]:
+    by_code = {row.code: row for row in rows}
+    for row in rows:
+        if row.parent_code and row.parent_code not in by_code:
+            raise TaxonomyFileError(f"Line {row.line}: the parent {row.parent_code} of {row.code} is not in the file.")
+    ordered: list[IabRow] = []
+    placed: set[str] = set()
+    for row in rows:
+        # Walk up to the first placed ancestor (or a root), then place the chain top-down.
+        chain: list[IabRow] = []
+        current: IabRow | None = row
+        while current is not None and current.code not in placed:
+            if current in chain:
+                raise TaxonomyFileError(f"Line {current.line}: the parents of {current.code} form a cycle.")
+            chain.append(current)
+            current = by_code[current.parent_code] if current.parent_code else None
+        for member in reversed(chain):
+            placed.add(member.code)
+            ordered.append(member)
+    return ordered
+
+
+_VERSION = re.compile(r"(\d+\.\d+)")
+
+
+def guess_version(filename: str, data: bytes) -> str:
+    """The version named by the file ("content-taxonomy-3.1.tsv"), else by its title row."""
+    match = _VERSION.search(filename.rsplit("/", 1)[-1]) or _VERSION.search(_decode(data[:300]).split("\n", 1)[0])
+    return match.group(1) if match else ""

@@ -1,0 +1,193 @@
+"""Reads shared by the APIs and the admin: result pages, labeled libraries, label counts and exports."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from config.errors import ApplicationError, NotFound
+from library.media import media_url
+from library.models import Index, Team, Thumbnail, Video
+from taxonomy.models import ClassifyResultSet, Taxonomy, TaxonomyNode, VideoLabel
+
+# --- /classify pages ---------------------------------------------------------------------------
+
+
+def page_token(result_set: ClassifyResultSet, page: int) -> str:
+    return f"{result_set.id}-{page}"
+
+
+def classify_result_page(*, token: str, teams: list[Team]) -> tuple[ClassifyResultSet, int]:
+    set_id, _, page_text = token.rpartition("-")
+    if not set_id or not page_text.isdigit() or int(page_text) < 1:
+        raise NotFound(f"The page token {token} is not valid.")
+    result_set = ClassifyResultSet.objects.filter(id=set_id, team__in=teams).first()
+    if result_set is None:
+        raise NotFound(f"The page token {token} is not valid.")
+    if result_set.expires_at < timezone.now():
+        raise ApplicationError(
+            f"The page token {token} expired at {result_set.expires_at:%Y-%m-%dT%H:%M:%SZ}; classify again.",
+            code="token_expired",
+        )
+    page = int(page_text)
+    if (page - 1) * result_set.page_limit >= max(len(result_set.results), 1):
+        raise NotFound(f"The page token {token} points past the last page.")
+    return result_set, page
+
+
+def _nearest(times: list[float], start: float, end: float) -> int:
+    """The thumbnail nearest the clip's middle (thumbnails are sorted by time)."""
+    middle = (start + end) / 2
+    position = bisect.bisect_left(times, middle)
+    candidates = [p for p in (position - 1, position) if 0 <= p < len(times)]
+    return min(candidates, key=lambda p: abs(times[p] - middle))
+
+
+def attach_clip_thumbnails(data: list[dict[str, Any]], *, request: HttpRequest | None) -> None:
+    """Give each clip of a page the URL of the video's thumbnail nearest to it (None without thumbnails)."""
+    video_ids = {row["video_id"] for row in data if any("clips" in c for c in row["classes"])}
+    if not video_ids:
+        return
+    thumbnails: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for video_id, time, image in (
+        Thumbnail.objects.filter(video_id__in=video_ids)
+        .order_by("video_id", "time")
+        .values_list("video_id", "time", "image")
+    ):
+        thumbnails[video_id].append((time, image))
+    for row in data:
+        found = thumbnails.get(row["video_id"], [])
+        times = [time for time, _ in found]
+        for cls in row["classes"]:
+            for clip in cls.get("clips", []):
+                clip["thumbnail_url"] = (
+                    media_url(found[_nearest(times, clip["start"], clip["end"])][1], request=request) if found else None
+                )
+
+
+# --- Labeled libraries ----------------------------------------------------------------------------
+
+
+def taxonomies_for_teams(teams: list[Team]) -> QuerySet[Taxonomy]:
+    return Taxonomy.objects.filter(team__in=teams).annotate(node_count=Count("nodes")).order_by("name")
+
+
+def subtree(node: TaxonomyNode) -> QuerySet[TaxonomyNode]:
+    """The node and all its descendants."""
+    return TaxonomyNode.objects.filter(taxonomy_id=node.taxonomy_id, path__startswith=node.path)
+
+
+def visible_labels_in_subtree(node: TaxonomyNode) -> QuerySet[VideoLabel]:
+    return VideoLabel.objects.visible().filter(node__in=subtree(node))
+
+
+def videos_labeled(*, index: Index, node: TaxonomyNode) -> QuerySet[Video]:
+    """Ready videos of the index carrying the node or any node below it (rejected labels excluded)."""
+    labels = visible_labels_in_subtree(node).filter(video__index=index)
+    return index.videos.filter(indexed_at__isnull=False, id__in=labels.values("video_id"))
+
+
+def labels_of_video(video: Video, *, include_rejected: bool = False) -> QuerySet[VideoLabel]:
+    labels = VideoLabel.objects.filter(video=video).select_related("node", "node__taxonomy", "run", "decided_by")
+    if not include_rejected:
+        labels = labels.visible()
+    return labels.order_by("node__taxonomy__name", "node__path")
+
+
+def label_counts(*, index: Index, taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Per node: videos labeled directly, and videos labeled anywhere in its subtree.
+
+    One grouped query gives the direct counts; subtree counts are distinct videos over
+    each node's subtree, computed from the (video, path) pairs in memory.
+    """
+    nodes = list(taxonomy.nodes.order_by("path"))
+    pairs = (
+        VideoLabel.objects.visible()
+        .filter(node__taxonomy=taxonomy, video__index=index, video__indexed_at__isnull=False)
+        .values_list("video_id", "node__path")
+    )
+    by_path: dict[str, set[str]] = defaultdict(set)
+    for video_id, path in pairs:
+        by_path[path].add(video_id)
+    paths = sorted(by_path)
+    counts = []
+    for node in nodes:
+        first = bisect.bisect_left(paths, node.path)
+        videos: set[str] = set()
+        for path in paths[first:]:
+            if not path.startswith(node.path):
+                break
+            videos |= by_path[path]
+        counts.append(
+            {
+                "node_id": node.id,
+                "code": node.code,
+                "name": node.name,
+                "path": node.name_path,
+                "depth": node.depth,
+                "parent_id": node.parent_id,
+                "direct": len(by_path.get(node.path, ())),
+                "videos": len(videos),
+            }
+        )
+    return counts
+
+
+EXPORT_FIELDS = [
+    "video_id",
+    "filename",
+    "taxonomy",
+    "node_code",
+    "node_name",
+    "node_path",
+    "depth",
+    "origin",
+    "decision",
+    "score",
+    "duration_ratio",
+    "max_score",
+    "avg_score",
+    "normalized_score",
+    "clips",
+    "run_id",
+    "updated_at",
+]
+
+
+def export_rows(
+    *, index: Index, taxonomy: Taxonomy | None = None, include_rejected: bool = False
+) -> Iterator[dict[str, Any]]:
+    """One row per label of the index's videos, in a stable order, for CSV and JSON export."""
+    labels = VideoLabel.objects.filter(video__index=index).select_related("video", "node", "node__taxonomy")
+    if taxonomy is not None:
+        labels = labels.filter(node__taxonomy=taxonomy)
+    if not include_rejected:
+        labels = labels.visible()
+    for label in labels.order_by("video__filename", "video_id", "node__taxonomy__name", "node__path").iterator(
+        chunk_size=1000
+    ):
+        yield {
+            "video_id": label.video_id,
+            "filename": label.video.filename,
+            "taxonomy": label.node.taxonomy.name,
+            "node_code": label.node.code,
+            "node_name": label.node.name,
+            "node_path": label.node.name_path,
+            "depth": label.node.depth,
+            "origin": label.origin,
+            "decision": label.decision or "",
+            "score": label.score,
+            "duration_ratio": label.duration_ratio,
+            "max_score": label.max_score,
+            "avg_score": label.avg_score,
+            "normalized_score": label.normalized_score,
+            "clips": label.clips,
+            "run_id": label.run_id or "",
+            "updated_at": label.updated_at.isoformat(),
+        }

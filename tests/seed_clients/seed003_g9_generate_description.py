@@ -1,0 +1,21 @@
+# Seed 003 (Twelve Labs API v1.2 overview notebook), cell "In [27] 5.3 open-ended text: a description": lines 1336-1353 of the seed text, verbatim.
+# Run by tests/library/test_generation_clients.py through notebook.py; do not edit the seed code.
+
+# Define the /generate endpoint
+GENERATE_URL = f"{API_URL}/generate"
+
+# Set the header of the request
+headers = {
+    "x-api-key": API_KEY
+}
+
+# Declare a dictionary named `data`
+data = {
+  "video_id": VIDEO_ID,
+  "prompt": "I want to generate a description for my video with the following format: Title of the video, followed by a summary in 2-3 sentences, highlighting the main topic, key events, and concluding remarks."
+}
+
+# Make a generation request
+response = requests.post(GENERATE_URL, headers=headers, json=data)
+print(f"Status code: {response.status_code}")
+pprint(response.json())

@@ -1,0 +1,12 @@
+# Seed 003 (Twelve Labs API v1.2 overview notebook), cell "In [13] display the text in video results": lines 566-574 of the seed text, verbatim.
+# Run by tests/library/test_search_seed_clients.py through notebook.py; do not edit the seed code.
+
+# Display a list of thumbnail URLs of the returning videos
+res = response.json()
+print ("Search Query: ", query)
+print ("Option:", "Text In Video")
+
+for item in res["data"]:
+  display(Image(url=item["thumbnail_url"]))
+  print("Confidence Level:", item["confidence"])
+  print("Confidence Score:", item["score"])
