@@ -123,14 +123,22 @@ def run_on_commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]
 
 @pytest.fixture(scope="session")
 def videos(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """make(name, scenes, **kwargs) -> path; each distinct video is generated once per session."""
+    """make(name, scenes, **kwargs) -> path; each distinct video is generated once per session.
+
+    The cache key is the whole recipe, not the name: two suites may both want a
+    "cooking.mp4" with different scenes. Each recipe gets its own folder, so the file
+    keeps the requested name (tests assert on uploaded filenames).
+    """
     folder = tmp_path_factory.mktemp("videos")
     cache: dict[str, Path] = {}
 
     def make(name: str, scenes: list[Scene], **kwargs: Any) -> Path:
-        if name not in cache:
-            cache[name] = make_video(folder / name, scenes=scenes, **kwargs).path
-        return cache[name]
+        recipe = repr((name, scenes, sorted(kwargs.items())))
+        if recipe not in cache:
+            variant = folder / f"v{len(cache)}"
+            variant.mkdir()
+            cache[recipe] = make_video(variant / name, scenes=scenes, **kwargs).path
+        return cache[recipe]
 
     return make
 
