@@ -45,6 +45,7 @@ from engines.local.segments import build_segments, grid
 from engines.local.text_embedding import MODEL_NAME as TEXT_MODEL_NAME
 from engines.local.text_embedding import get_text_embedder
 from engines.local.visual import VisualEncoder, VisualModelUnavailable, get_encoder
+from engines.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -72,22 +73,6 @@ class LocalEngineConfig:
     torch_threads: int = 1
 
 
-class _Progress:
-    """Forwards per-stage fractions clamped to [0, 1], monotonic, and only when they moved."""
-
-    def __init__(self, callback: ProgressFn) -> None:
-        self._callback = callback
-        self._last: dict[str, float] = {}
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        fraction = min(1.0, max(0.0, fraction))
-        last = self._last.get(stage, -1.0)
-        if fraction <= last or (fraction < 1.0 and fraction - last < 0.01):
-            return
-        self._last[stage] = fraction
-        self._callback(stage, fraction)
-
-
 def _limit_torch_threads(count: int) -> None:
     import torch
 
@@ -95,7 +80,7 @@ def _limit_torch_threads(count: int) -> None:
         torch.set_num_threads(count)
 
 
-def _poll(job: SpeechJob | None, report: _Progress) -> None:
+def _poll(job: SpeechJob | None, report: Progress) -> None:
     if job is not None:
         job.update()
         report("speech", job.fraction)
@@ -177,7 +162,7 @@ class LocalEngine:
         started = time.perf_counter()
         if self.config.torch_threads and options & {VISUAL, CONVERSATION, TEXT_IN_VIDEO}:
             _limit_torch_threads(self.config.torch_threads)
-        report = _Progress(progress)
+        report = Progress(progress)
         skipped: dict[str, str] = {}
         known = self.versions()
         versions = {key: known[key] for key in ("engine", "decoder")}
@@ -267,7 +252,7 @@ class LocalEngine:
         transcript: tuple[TranscriptLine, ...],
         texts: tuple[TextSpan, ...],
         logos: tuple[TextSpan, ...],
-        report: _Progress,
+        report: Progress,
     ) -> tuple[Segment, ...]:
         report("embed", 0.0)
         cells = grid(frame_pass.shots, probe.duration, seconds=self.config.segment_seconds)

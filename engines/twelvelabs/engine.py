@@ -49,10 +49,11 @@ from engines.base import (
 )
 from engines.local import media
 from engines.local.segments import build_segments, grid
+from engines.progress import Progress
 from engines.twelvelabs.api import ClipEmbedding, TwelveLabsApi
 from engines.twelvelabs.client import TwelveLabsClient
 from engines.twelvelabs.jobs import RemoteJobs
-from engines.twelvelabs.progress import Progress, remote_stages
+from engines.twelvelabs.progress import remote_stages
 from engines.twelvelabs.vectors import normalise, pool_clips
 
 _Input = TypeVar("_Input", str, bytes)
