@@ -48,31 +48,6 @@ class VideoAdmin(TeamScopedAdmin):
     list_filter = ["index", "has_audio", LabelFilter]
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
-    readonly_fields = [
-        "id",
-        "index",
-        "filename",
-        "sha256",
-        "length",
-        "fps",
-        "resolution",
-        "size",
-        "container",
-        "video_codec",
-        "audio_codec",
-        "has_audio",
-        "player",
-        "skipped_options",
-        "shot_list",
-        "transcript_lines",
-        "on_screen_texts",
-        "logo_list",
-        "engine_name",
-        "engine_versions",
-        "indexed_at",
-        "created_at",
-        "updated_at",
-    ]
     fieldsets = [
         (None, {"fields": ["id", "index", "filename", "title", "player"]}),
         (
@@ -108,6 +83,8 @@ class VideoAdmin(TeamScopedAdmin):
         ),
         ("Times", {"fields": ["created_at", "updated_at"]}),
     ]
+    # Everything on the page is what indexing measured or found; only the title is editable.
+    readonly_fields = [field for _, group in fieldsets for field in group["fields"] if field != "title"]
     inlines = [ThumbnailInline, GeneratedTextInline]
     actions = ["reindex", classify_selected_videos, generate_title_hashtags_summary]
 
