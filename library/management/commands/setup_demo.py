@@ -7,6 +7,7 @@ this command in production) and printed on every run.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -108,7 +109,7 @@ class Command(BaseCommand):
             self._upload_videos(index)
         self._classify(index)
 
-        port = settings.FRAMEWISE_PUBLIC_URL or "http://127.0.0.1:8000"
+        port = settings.FRAMEWISE_PUBLIC_URL or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"  Admin:    {port}/admin/  user admin  password {password or '(unchanged)'}")
         self.stdout.write(f"  API key:  {raw_key}   (team {team.name}, index {index.id})")
