@@ -115,12 +115,13 @@ def _semantic_channel(
             f"makes {queries.shape[1]}: the index was built with another model; re-index its videos.",
             code="search_model_mismatch",
         )
+    rows, vectors = matrix.in_row_order()
     if selection.new_row is None:
-        rows, vectors = matrix.rows.astype(np.int64), matrix.vectors
+        rows = rows.astype(np.int64)
     else:
-        mapped = selection.new_row[matrix.rows]
+        mapped = selection.new_row[rows]
         keep = mapped >= 0
-        rows, vectors = mapped[keep], matrix.vectors[keep]
+        rows, vectors = mapped[keep], vectors[keep]
     return Channel(key=option, option=option, rows=rows, matrix=vectors, prompts=tuple(prompts), queries=queries)
 
 

@@ -31,6 +31,8 @@ import numpy as np
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.indexing import vector_from_bytes
 from library.models import Index, Segment, Video
+from library.search import partition
+from library.search.partition import Partitions
 from library.search.text import SEPARATOR, normalise, squash
 
 # Which Segment column feeds each option's matrix. `logo` has no vector column: it is
@@ -65,21 +67,47 @@ def similarities(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class OptionMatrix:
-    """`vectors[i]` (L2-normalised) belongs to segment row `rows[i]`; rows ascend."""
+    """`vectors[i]` (L2-normalised) belongs to segment row `rows[i]`.
+
+    Rows ascend, unless the matrix is partitioned (a big one, partition.py): then it is
+    stored list by list and `in_row_order` gives the ascending view classification needs.
+    """
 
     rows: np.ndarray  # int32 (m,)
     vectors: np.ndarray  # float16 (m, d), C-contiguous: multiply with `similarities`
+    partitions: Partitions | None = None
+
+    @classmethod
+    def of(cls, rows: np.ndarray, vectors: np.ndarray) -> OptionMatrix:
+        """The matrix of these rows' unit float16 vectors, partitioned when it is big."""
+        if len(rows) < partition.PARTITION_FROM:
+            return cls(rows=rows, vectors=vectors)
+        order, partitions = partition.partition(vectors)
+        return cls(rows=rows[order], vectors=np.ascontiguousarray(vectors[order]), partitions=partitions)
 
     def similarities(self, queries: np.ndarray) -> np.ndarray:
         return similarities(self.vectors, queries)
 
+    def in_row_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows ascending, their vectors): the matrix itself, or a sorted copy when partitioned."""
+        if self.partitions is None:
+            return self.rows, self.vectors
+        order = np.argsort(self.rows, kind="stable")
+        return self.rows[order], self.vectors[order]
+
     def passing(self, query: np.ndarray, floor: float, limit: int) -> tuple[np.ndarray, np.ndarray]:
-        """(positions, cosines) of the vectors with cosine >= floor: at most `limit`, the best, positions ascending."""
-        cosines = self.similarities(query)
-        positions = np.flatnonzero(cosines >= floor)
-        if len(positions) > limit:
-            positions = np.sort(positions[np.argpartition(cosines[positions], -limit)[-limit:]])
-        return positions, cosines[positions]
+        """(positions, cosines) of the vectors with cosine >= floor: at most `limit`, the best.
+
+        Exact over every vector, or over the lists nearest the query when partitioned.
+        """
+        if self.partitions is None:
+            scanned, cosines = None, self.similarities(query)
+        else:
+            scanned, cosines = partition.scan(self.vectors, self.partitions, query)
+        keep = np.flatnonzero(cosines >= floor)
+        if len(keep) > limit:
+            keep = np.sort(keep[np.argpartition(cosines[keep], -limit)[-limit:]])
+        return (keep if scanned is None else scanned[keep]), cosines[keep]
 
     @property
     def dimensions(self) -> int:
@@ -166,6 +194,8 @@ class IndexMatrices:
             arrays += [table.video, table.start, table.end, table.word_offsets, table.squashed_offsets]
         for matrix in self.options.values():
             arrays += [matrix.rows, matrix.vectors]
+            if matrix.partitions is not None:
+                arrays += [matrix.partitions.centroids, matrix.partitions.offsets]
         strings = len(self.speech.text) + sum(len(t.words) + len(t.squashed) for t in (self.texts, self.logos))
         return sum(a.nbytes for a in arrays) + strings
 
@@ -262,7 +292,7 @@ def unit_matrix(vectors: np.ndarray) -> np.ndarray:
 def _vector_matrix(rows: list[int], vectors: list[np.ndarray]) -> OptionMatrix | None:
     if not rows:
         return None
-    return OptionMatrix(rows=np.array(rows, dtype=np.int32), vectors=unit_matrix(np.stack(vectors)))
+    return OptionMatrix.of(np.array(rows, dtype=np.int32), unit_matrix(np.stack(vectors)))
 
 
 def build_index_matrices(index_id: str, version: int) -> IndexMatrices:
