@@ -58,7 +58,8 @@ from engines import get_engine  # noqa: E402
 from library import accounts  # noqa: E402
 from library.models import Index, Video  # noqa: E402
 from library.search import embeddings, matrix  # noqa: E402
-from library.search.matrix import IndexMatrices, OptionMatrix, span_table, speech_corpus  # noqa: E402
+from library.search.matrix import IndexMatrices, span_table, speech_corpus  # noqa: E402
+from library.search.vectors import OptionMatrix, unit_matrix  # noqa: E402
 from taxonomy import runs, services  # noqa: E402
 from taxonomy.classify import classify_videos  # noqa: E402
 from taxonomy.models import ClassificationRun, RunStatus, VideoLabel  # noqa: E402
@@ -117,7 +118,7 @@ def build(index_id: str, video_ids: list[str], rng: np.random.Generator) -> Inde
     def option(share: float) -> OptionMatrix:
         rows = np.sort(rng.choice(n, size=int(n * share), replace=False)).astype(np.int32)
         vectors = base[rows] + NOISE * rng.standard_normal((len(rows), topics.shape[1]), dtype=np.float32)
-        return OptionMatrix(rows=rows, vectors=matrix.unit_matrix(vectors))  # float16, as search stores them
+        return OptionMatrix(rows=rows, vectors=unit_matrix(vectors))  # float16, as search stores them
 
     return IndexMatrices(
         index_id=index_id,

@@ -11,10 +11,11 @@ Layout, chosen for the speed target (docs/search.md):
   adjacent cells of the time grid and clip formation is a vectorised run-length pass;
 * each option keeps a C-contiguous float16 (n, d) matrix of unit vectors plus the
   segment row of every vector (`OptionMatrix`), as the database stores them. A search
-  is one matrix-vector product, bound by memory bandwidth: half the bytes of float32
-  make it about twice as fast (docs/search.md) at half the memory. numpy has no
-  float16 kernel, so products go through `similarities` (torch's float16 kernels,
-  accumulating in float32; torch is loaded anyway for the query embedding);
+  is one matrix-vector product, bound by memory bandwidth, so half the bytes of float32
+  is half the time and memory. numpy has no float16 kernel, so products go through
+  `similarities` (torch's float16 kernels, accumulating in float32; torch is loaded
+  anyway for the query embedding). From partition.PARTITION_FROM vectors on, the
+  matrix is stored in inverted lists and a query multiplies the nearest lists only;
 * what exact matching needs (words with their times, on-screen text and logo spans)
   is held as one normalised string per kind plus numpy arrays, so a phrase is found
   with `str.find` over one string, not a Python loop over rows.
@@ -31,9 +32,8 @@ import numpy as np
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.indexing import vector_from_bytes
 from library.models import Index, Segment, Video
-from library.search import partition
-from library.search.partition import Partitions
 from library.search.text import SEPARATOR, normalise, squash
+from library.search.vectors import OptionMatrix, unit_matrix
 
 # Which Segment column feeds each option's matrix. `logo` has no vector column: it is
 # matched against the brand names of its spans (see scoring.py).
@@ -42,76 +42,6 @@ VECTOR_COLUMNS = {CONVERSATION: "conversation_vector", TEXT_IN_VIDEO: "text_vect
 # segments per 384-d option (docs/search.md): beyond this the least recently searched
 # index is dropped and rebuilt on its next search.
 MAX_CACHED_SEGMENTS = 4_000_000
-
-
-def similarities(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Cosines (float32) of unit `vectors` (n, d) with a query (d,) -> (n,), or queries (k, d) -> (n, k).
-
-    Use this, not `@`, on an `OptionMatrix`'s float16 vectors (or any row slice of them):
-    numpy would convert the whole matrix to float32 first, which costs more than the product.
-    """
-    if vectors.dtype != np.float16:
-        return np.asarray(vectors @ queries.T, dtype=np.float32)
-    import torch
-
-    matrix = torch.from_numpy(np.ascontiguousarray(vectors))
-    half = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float16))
-    if half.ndim == 1:
-        return torch.mv(matrix, half).float().numpy()
-    # One matrix-vector product per query: torch's float16 matrix-matrix product on CPU is far slower.
-    out = np.empty((len(vectors), len(half)), dtype=np.float32)
-    for column, query in enumerate(half):
-        out[:, column] = torch.mv(matrix, query).float().numpy()
-    return out
-
-
-@dataclass(frozen=True)
-class OptionMatrix:
-    """`vectors[i]` (L2-normalised) belongs to segment row `rows[i]`.
-
-    Rows ascend, unless the matrix is partitioned (a big one, partition.py): then it is
-    stored list by list and `in_row_order` gives the ascending view classification needs.
-    """
-
-    rows: np.ndarray  # int32 (m,)
-    vectors: np.ndarray  # float16 (m, d), C-contiguous: multiply with `similarities`
-    partitions: Partitions | None = None
-
-    @classmethod
-    def of(cls, rows: np.ndarray, vectors: np.ndarray) -> OptionMatrix:
-        """The matrix of these rows' unit float16 vectors, partitioned when it is big."""
-        if len(rows) < partition.PARTITION_FROM:
-            return cls(rows=rows, vectors=vectors)
-        order, partitions = partition.partition(vectors)
-        return cls(rows=rows[order], vectors=np.ascontiguousarray(vectors[order]), partitions=partitions)
-
-    def similarities(self, queries: np.ndarray) -> np.ndarray:
-        return similarities(self.vectors, queries)
-
-    def in_row_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows ascending, their vectors): the matrix itself, or a sorted copy when partitioned."""
-        if self.partitions is None:
-            return self.rows, self.vectors
-        order = np.argsort(self.rows, kind="stable")
-        return self.rows[order], self.vectors[order]
-
-    def passing(self, query: np.ndarray, floor: float, limit: int) -> tuple[np.ndarray, np.ndarray]:
-        """(positions, cosines) of the vectors with cosine >= floor: at most `limit`, the best.
-
-        Exact over every vector, or over the lists nearest the query when partitioned.
-        """
-        if self.partitions is None:
-            scanned, cosines = None, self.similarities(query)
-        else:
-            scanned, cosines = partition.scan(self.vectors, self.partitions, query)
-        keep = np.flatnonzero(cosines >= floor)
-        if len(keep) > limit:
-            keep = np.sort(keep[np.argpartition(cosines[keep], -limit)[-limit:]])
-        return (keep if scanned is None else scanned[keep]), cosines[keep]
-
-    @property
-    def dimensions(self) -> int:
-        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
 
 
 @dataclass(frozen=True)
@@ -280,13 +210,6 @@ def speech_bounds(
     np.fmin.at(first, rows, corpus.word_start[valid].astype(np.float64))
     np.fmax.at(last, rows, corpus.word_end[valid].astype(np.float64))
     return first, last
-
-
-def unit_matrix(vectors: np.ndarray) -> np.ndarray:
-    """float16 unit rows, normalised in float32 (the database's float16 rounding removed first)."""
-    matrix = np.asarray(vectors, dtype=np.float32)
-    matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    return np.ascontiguousarray(matrix, dtype=np.float16)
 
 
 def _vector_matrix(rows: list[int], vectors: list[np.ndarray]) -> OptionMatrix | None:

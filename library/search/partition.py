@@ -50,10 +50,6 @@ class Partitions:
     offsets: np.ndarray  # int64 (lists + 1,)
     probes: int  # lists scanned per query
 
-    @property
-    def nbytes(self) -> int:
-        return self.centroids.nbytes + self.offsets.nbytes
-
     def nearest_lists(self, query: np.ndarray, probes: int | None = None) -> np.ndarray:
         """The `probes` lists whose centroids are closest to the query, in matrix order."""
         count = min(len(self.centroids), probes or self.probes)

@@ -15,9 +15,10 @@ from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.search import calibration
 from library.search.embeddings import image_vector, text_vectors, visual_text_vector
 from library.search.hits import Hits, union
-from library.search.matrix import IndexMatrices, OptionMatrix, SpanTable
+from library.search.matrix import IndexMatrices, SpanTable
 from library.search.spec import Leaf
 from library.search.text import MIN_SQUASHED, find_phrase, find_substring, normalise, squash
+from library.search.vectors import OptionMatrix
 
 # Rows kept per option and query when more pass the threshold (threshold=none on a big
 # index): the best ones, by argpartition. Ranking and paging happen within these.

@@ -141,9 +141,11 @@ def test_combined_queries(api: Any, index: Any, corpus: dict[str, str]) -> None:
     minus = combined({"$not": {"origin": {"text": "summer sale", "search_options": ["text_in_video"]},
                                "sub": {"text": "football", "search_options": ["conversation"]}}})  # fmt: skip
     assert minus and all(c["start"] >= 10 for c in minus if c["video_id"] == corpus["kitchen.mp4"])
-    ordered = combined({"$then": [{"text": pasta.quoted}, {"text": "rainy and cold"}]}, threshold="high")
+    # "rainy and cold" against the whole sentence scores near the medium/high border (78-81, by
+    # how whisper punctuates it), so the ordering checks use medium, where it is clearly in.
+    ordered = combined({"$then": [{"text": pasta.quoted}, {"text": "rainy and cold"}]}, threshold="medium")
     assert ordered and {c["video_id"] for c in ordered} == {corpus["kitchen.mp4"]}
-    assert combined({"$then": [{"text": "rainy and cold"}, {"text": pasta.quoted}]}, threshold="high") == []
+    assert combined({"$then": [{"text": "rainy and cold"}, {"text": pasta.quoted}]}, threshold="medium") == []
     # The SDK's older path sends a combined query to /search.
     assert search(api, index.id, {"$or": [{"text": pasta.quoted}]}, ["conversation"])["data"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from library.search import matrix, partition
-from library.search.matrix import OptionMatrix, unit_matrix
+from library.search.vectors import OptionMatrix, similarities, unit_matrix
 from tests.library.search_corpus import MOMENTS, Moment, cached_analysis, corpus, corpus_paths  # noqa: F401
 
 DIMENSIONS = 64
@@ -55,7 +55,7 @@ def test_scanning_every_list_is_exact_search() -> None:
     ordered = np.ascontiguousarray(vectors[order])
     positions, cosines = partition.scan(ordered, lists, centres[3], probes=16)
     assert sorted(positions.tolist()) == list(range(len(vectors)))
-    exact = matrix.similarities(ordered, centres[3])
+    exact = similarities(ordered, centres[3])
     np.testing.assert_allclose(cosines, exact[positions], atol=1e-6)
 
 
@@ -71,7 +71,7 @@ def test_a_query_finds_its_cluster_while_scanning_a_fraction(monkeypatch: pytest
         expected, _ = exact.passing(centre, 0.5, 10**6)
         assert len(expected) > 50  # a cluster's members pass, nothing else does
         assert set(partitioned.rows[found].tolist()) == set(exact.rows[expected].tolist())
-        np.testing.assert_allclose(found_cosines, matrix.similarities(partitioned.vectors[found], centre), atol=1e-6)
+        np.testing.assert_allclose(found_cosines, similarities(partitioned.vectors[found], centre), atol=1e-6)
     # Scanned: the probed lists only, not the matrix.
     scanned, _ = partition.scan(partitioned.vectors, partitioned.partitions, centres[0])
     assert len(scanned) < len(vectors) / 4
@@ -85,7 +85,7 @@ def test_classification_sees_the_matrix_in_row_order(monkeypatch: pytest.MonkeyP
     rows, ordered = partitioned.in_row_order()
     assert np.array_equal(rows, np.arange(len(vectors)) * 2)
     assert np.array_equal(ordered, vectors)
-    assert matrix.OptionMatrix(rows=rows, vectors=vectors).in_row_order()[1] is vectors  # no copy when unpartitioned
+    assert OptionMatrix(rows=rows, vectors=vectors).in_row_order()[1] is vectors  # no copy when unpartitioned
 
 
 @pytest.mark.django_db(transaction=True)

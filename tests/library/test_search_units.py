@@ -16,6 +16,7 @@ from library.search.clips import form_clips, order_clips, video_groups
 from library.search.hits import Hits, difference, in_order, intersection, union
 from library.search.spec import Leaf, Node, SearchSpec
 from library.search.text import find_phrase, normalise, squash
+from library.search.vectors import similarities
 from tests.factories import IndexFactory
 
 OPTIONS = (CONVERSATION, TEXT_IN_VIDEO, LOGO, VISUAL)
@@ -144,7 +145,7 @@ def test_matrices_are_cached_per_content_version(team_key: tuple[Any, str]) -> N
     vectors = first.options[CONVERSATION].vectors
     assert vectors.dtype == np.float16 and np.linalg.norm(vectors[0].astype(float)) == pytest.approx(1.0, abs=1e-3)
     assert first.options[CONVERSATION].similarities(vector) == pytest.approx([1.0], abs=1e-3)
-    assert matrix.similarities(vectors, np.stack([vector, -vector]))[0].tolist() == pytest.approx([1, -1], abs=1e-3)
+    assert similarities(vectors, np.stack([vector, -vector]))[0].tolist() == pytest.approx([1, -1], abs=1e-3)
     assert first.speech.text == "hello there" and first.speech_start.tolist()[0] == 0.5
     assert np.isnan(first.speech_start[1]) and first.texts.values == ("SALE",)
     assert first.skipped == {"visual": "no model"} and not first.has_content(VISUAL)
