@@ -58,7 +58,8 @@ from engines import get_engine  # noqa: E402
 from library import accounts  # noqa: E402
 from library.models import Index, Video  # noqa: E402
 from library.search import embeddings, matrix  # noqa: E402
-from library.search.matrix import IndexMatrices, span_table, speech_corpus  # noqa: E402
+from library.search.matrix import IndexMatrices, span_table  # noqa: E402
+from library.search.speech import speech_corpus  # noqa: E402
 from library.search.vectors import OptionMatrix, unit_matrix  # noqa: E402
 from taxonomy import runs, services  # noqa: E402
 from taxonomy.classify import classify_videos  # noqa: E402

@@ -61,9 +61,10 @@ from engines import get_engine  # noqa: E402
 from engines.base import CONVERSATION, TEXT_IN_VIDEO  # noqa: E402
 from library.models import Index, Team  # noqa: E402
 from library.search import calibration, embeddings, matrix, partition  # noqa: E402
-from library.search.matrix import IndexMatrices, span_table, speech_corpus  # noqa: E402
+from library.search.matrix import IndexMatrices, span_table  # noqa: E402
 from library.search.query import search_run  # noqa: E402
 from library.search.spec import Leaf, SearchSpec  # noqa: E402
+from library.search.speech import speech_corpus  # noqa: E402
 from library.search.vectors import OptionMatrix  # noqa: E402
 
 TOPICS = [

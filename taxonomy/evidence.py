@@ -18,7 +18,7 @@ from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, EngineError
 from library.search import calibration
 from library.search.embeddings import text_vectors, visual_text_vector
 from library.search.matrix import IndexMatrices
-from library.search.text import find_phrase, normalise
+from library.search.text import normalise
 from taxonomy.params import ClassSpec
 from taxonomy.scoring import Channel, Grid, ScoringClass
 
@@ -128,7 +128,7 @@ def _semantic_channel(
 def _exact_channel(matrices: IndexMatrices, selection: _Selection, prompts: list[str]) -> Channel | None:
     """Where each prompt was said word for word; scored like search's verbatim matches."""
     corpus = matrices.speech
-    if not len(corpus.word_offsets) or not len(matrices.segment_start):
+    if not len(corpus) or not len(matrices.segment_start):
         return None
     # The segment of each word: the one holding its midpoint (as the engine assigns words).
     span = float(max(matrices.segment_end.max(), corpus.word_end.max())) + 1.0
@@ -141,8 +141,7 @@ def _exact_channel(matrices: IndexMatrices, selection: _Selection, prompts: list
     for column, prompt in enumerate(prompts):
         phrase = normalise(prompt)
         length = len(phrase.split())
-        for offset in find_phrase(corpus.text, phrase):
-            word = int(np.searchsorted(corpus.word_offsets, offset))
+        for word in corpus.phrase_words(phrase)[0].tolist():
             row = int(word_row[word])
             if selection.new_row is not None:
                 row = int(selection.new_row[row])

@@ -102,6 +102,11 @@ def verbatim_score(coverage: float) -> float:
     return VERBATIM_BASE + (100.0 - VERBATIM_BASE) * min(1.0, max(0.0, coverage))
 
 
+def verbatim_scores(coverage: np.ndarray) -> np.ndarray:
+    """`verbatim_score` of many matches at once (float32): a common phrase matches thousands of times."""
+    return (VERBATIM_BASE + (100.0 - VERBATIM_BASE) * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
+
+
 def cut_shift(adjust_confidence_level: float) -> float:
     """How far Twelve Labs' `adjust_confidence_level` (0-1, default 0.5) moves every cut point.
 

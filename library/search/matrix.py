@@ -16,9 +16,10 @@ Layout, chosen for the speed target (docs/search.md):
   `similarities` (torch's float16 kernels, accumulating in float32; torch is loaded
   anyway for the query embedding). From partition.PARTITION_FROM vectors on, the
   matrix is stored in inverted lists and a query multiplies the nearest lists only;
-* what exact matching needs (words with their times, on-screen text and logo spans)
-  is held as one normalised string per kind plus numpy arrays, so a phrase is found
-  with `str.find` over one string, not a Python loop over rows.
+* spoken words are token ids with posting lists (speech.py), so exact_match looks a
+  phrase up instead of scanning the transcript; on-screen text and logo spans (far
+  fewer) are one normalised string per kind plus numpy arrays, so a text is found with
+  `str.find` over one string, not a Python loop over rows.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.indexing import vector_from_bytes
 from library.models import Index, Segment, Video
+from library.search.speech import SpeechCorpus, speech_corpus
 from library.search.text import SEPARATOR, normalise, squash
 from library.search.vectors import OptionMatrix, unit_matrix
 
@@ -59,17 +61,6 @@ class SpanTable:
 
     def __len__(self) -> int:
         return len(self.values)
-
-
-@dataclass(frozen=True)
-class SpeechCorpus:
-    """Every transcribed word of the index, normalised, with its time: exact_match scans `text`."""
-
-    text: str  # normalised words joined by " ", videos separated by SEPARATOR
-    word_offsets: np.ndarray  # int64 (w,) where each word starts in `text`
-    word_video: np.ndarray  # int32 (w,)
-    word_start: np.ndarray  # float32 (w,)
-    word_end: np.ndarray  # float32 (w,)
 
 
 @dataclass(frozen=True)
@@ -108,7 +99,7 @@ class IndexMatrices:
             return len(self.logos) > 0
         if option == TEXT_IN_VIDEO and len(self.texts):
             return True
-        if option == CONVERSATION and len(self.speech.word_offsets):
+        if option == CONVERSATION and len(self.speech):
             return True
         matrix = self.options.get(option)
         return matrix is not None and len(matrix.rows) > 0
@@ -117,8 +108,7 @@ class IndexMatrices:
         """Bytes held by the arrays and strings (what a million segments cost, docs/search.md)."""
         arrays = [
             self.video_duration, self.segment_id, self.segment_video, self.segment_start, self.segment_end,
-            self.speech_start, self.speech_end, self.speech.word_offsets, self.speech.word_video,
-            self.speech.word_start, self.speech.word_end,
+            self.speech_start, self.speech_end,
         ]  # fmt: skip
         for table in (self.texts, self.logos):
             arrays += [table.video, table.start, table.end, table.word_offsets, table.squashed_offsets]
@@ -126,8 +116,8 @@ class IndexMatrices:
             arrays += [matrix.rows, matrix.vectors]
             if matrix.partitions is not None:
                 arrays += [matrix.partitions.centroids, matrix.partitions.offsets]
-        strings = len(self.speech.text) + sum(len(t.words) + len(t.squashed) for t in (self.texts, self.logos))
-        return sum(a.nbytes for a in arrays) + strings
+        strings = sum(len(t.words) + len(t.squashed) for t in (self.texts, self.logos))
+        return sum(a.nbytes for a in arrays) + strings + self.speech.nbytes
 
 
 def _joined(values: list[str]) -> tuple[str, np.ndarray]:
@@ -156,36 +146,6 @@ def span_table(rows: list[tuple[int, float, float, str]]) -> SpanTable:
     )
 
 
-def speech_corpus(words: list[tuple[int, float, float, str]]) -> SpeechCorpus:
-    """words: (video code, start, end, word as transcribed), in video then time order."""
-    parts: list[str] = []
-    offsets, videos, starts, ends = [], [], [], []
-    position = 0
-    previous_video = None
-    for video, start, end, raw in words:
-        word = normalise(raw)
-        if not word:
-            continue
-        if previous_video is not None:
-            glue = " " if video == previous_video else SEPARATOR
-            parts.append(glue)
-            position += len(glue)
-        previous_video = video
-        offsets.append(position)
-        videos.append(video)
-        starts.append(start)
-        ends.append(end)
-        parts.append(word)
-        position += len(word)
-    return SpeechCorpus(
-        text="".join(parts),
-        word_offsets=np.array(offsets, dtype=np.int64),
-        word_video=np.array(videos, dtype=np.int32),
-        word_start=np.array(starts, dtype=np.float32),
-        word_end=np.array(ends, dtype=np.float32),
-    )
-
-
 def speech_bounds(
     corpus: SpeechCorpus, segment_video: np.ndarray, segment_start: np.ndarray, segment_end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +156,7 @@ def speech_bounds(
     """
     first = np.full(len(segment_start), np.nan)
     last = np.full(len(segment_start), np.nan)
-    if not len(corpus.word_offsets) or not len(segment_start):
+    if not len(corpus) or not len(segment_start):
         return first, last
     # Rows are in (video, start) order, so a (video, time) key sorts segments and words alike.
     span = float(max(segment_end.max(), corpus.word_end.max())) + 1.0

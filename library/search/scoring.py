@@ -96,15 +96,12 @@ def _span_bounds(m: IndexMatrices, table: SpanTable, rows: np.ndarray) -> tuple[
 def exact_speech_hits(m: IndexMatrices, leaf: Leaf) -> Hits:
     """The phrase spoken verbatim (case and punctuation aside): tight to its words' timestamps.
 
-    Vectorised after the scan: a common phrase can occur thousands of times in a big index.
+    Vectorised: a common phrase can occur thousands of times in a big index.
     """
-    phrase = normalise(leaf.text)
     corpus = m.speech
-    offsets = np.fromiter(find_phrase(corpus.text, phrase), dtype=np.int64)
-    if not len(offsets) or not len(m.segment_start):
+    first, last = corpus.phrase_words(leaf.text)
+    if not len(first) or not len(m.segment_start):
         return Hits.empty()
-    first = np.searchsorted(corpus.word_offsets, offsets, side="left")
-    last = np.searchsorted(corpus.word_offsets, offsets + len(phrase) - 1, side="right") - 1
     video = corpus.word_video[first].astype(np.int64)
     begin = corpus.word_start[first].astype(np.float64)
     finish = corpus.word_end[last].astype(np.float64)
@@ -114,10 +111,10 @@ def exact_speech_hits(m: IndexMatrices, leaf: Leaf) -> Hits:
     head = np.searchsorted(keys, video * span + begin, side="right") - 1
     tail = np.maximum(head, np.searchsorted(keys, video * span + np.maximum(begin, finish - 1e-6), side="right") - 1)
     spoken = np.fmax.reduce([m.speech_end[tail] - m.speech_start[head], finish - begin], axis=0)
-    score = np.array([calibration.verbatim_score(c) for c in ((finish - begin) / np.maximum(spoken, 1e-6)).tolist()])
+    score = calibration.verbatim_scores((finish - begin) / np.maximum(spoken, 1e-6))
     # One hit per (match, row it touches); a match rarely crosses more than one cell boundary.
     count = tail - head + 1
-    match = np.repeat(np.arange(len(offsets)), count)
+    match = np.repeat(np.arange(len(first)), count)
     rows = head[match] + (np.arange(len(match)) - np.repeat(np.cumsum(count) - count, count))
     starts = np.maximum(begin[match], m.segment_start[rows])
     ends = np.minimum(finish[match], m.segment_end[rows])

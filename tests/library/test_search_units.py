@@ -15,6 +15,7 @@ from library.search import calibration, matrix, tokens
 from library.search.clips import form_clips, order_clips, video_groups
 from library.search.hits import Hits, difference, in_order, intersection, union
 from library.search.spec import Leaf, Node, SearchSpec
+from library.search.speech import speech_corpus
 from library.search.text import find_phrase, normalise, squash
 from library.search.vectors import similarities
 from tests.factories import IndexFactory
@@ -80,7 +81,7 @@ def small_matrices(videos: int = 2, per_video: int = 5) -> matrix.IndexMatrices:
         index_id="i", version=0, videos=tuple(f"v{n}" for n in range(videos)), video_duration=np.full(videos, 20.0),
         segment_id=np.arange(n), segment_video=np.repeat(np.arange(videos), per_video).astype(np.int32),
         segment_start=segment_start, segment_end=segment_start + 4, speech_start=np.full(n, np.nan),
-        speech_end=np.full(n, np.nan), options={}, speech=matrix.speech_corpus([]), texts=matrix.span_table([]),
+        speech_end=np.full(n, np.nan), options={}, speech=speech_corpus([]), texts=matrix.span_table([]),
         logos=matrix.span_table([]),
     )  # fmt: skip
 
@@ -146,7 +147,7 @@ def test_matrices_are_cached_per_content_version(team_key: tuple[Any, str]) -> N
     assert vectors.dtype == np.float16 and np.linalg.norm(vectors[0].astype(float)) == pytest.approx(1.0, abs=1e-3)
     assert first.options[CONVERSATION].similarities(vector) == pytest.approx([1.0], abs=1e-3)
     assert similarities(vectors, np.stack([vector, -vector]))[0].tolist() == pytest.approx([1, -1], abs=1e-3)
-    assert first.speech.text == "hello there" and first.speech_start.tolist()[0] == 0.5
+    assert first.speech.phrase_words("Hello, there!")[0].tolist() == [0] and first.speech_start.tolist()[0] == 0.5
     assert np.isnan(first.speech_start[1]) and first.texts.values == ("SALE",)
     assert first.skipped == {"visual": "no model"} and not first.has_content(VISUAL)
     Index.objects.filter(id=index.id).update(content_version=first.version + 1)
