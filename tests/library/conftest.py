@@ -1,4 +1,5 @@
-"""Fixtures for the live compatibility tests: short test videos and a local web host for URL uploads."""
+"""Fixtures for the library tests: short test videos, a local web host for URL uploads, and the
+cooking video the generation tests share (generated, analysed once per module, stored ready)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from engines.base import VideoAnalysis
+from library.models import Video
+from tests.generation_data import COOKING_SCENES, COOKING_SIZE, analysis_of, store_ready_video
 from tests.videos import Scene
 
 # Distinct content (so no upload is taken for a duplicate of another), 640x360, 4-5 s.
@@ -56,3 +60,18 @@ def static_host(tmp_path: Path) -> Iterator[StaticHost]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def cooking_path(videos: Callable[..., Path]) -> Path:
+    return videos("cooking.mp4", COOKING_SCENES, size=COOKING_SIZE)
+
+
+@pytest.fixture(scope="module")
+def cooking_analysis(cooking_path: Path) -> VideoAnalysis:
+    return analysis_of(str(cooking_path))
+
+
+@pytest.fixture
+def video(index: Any, cooking_path: Path, cooking_analysis: VideoAnalysis) -> Video:
+    return store_ready_video(index, cooking_path, cooking_analysis)

@@ -9,35 +9,18 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from engines.base import VideoAnalysis
 from library.models import GeneratedText, GenerationStatus, Video
 from library.services import video_update
 from tests.factories import IndexFactory
-from tests.generation_data import COOKING_CUTS, COOKING_SCENES, COOKING_SIZE, analysis_of, store_ready_video
+from tests.generation_data import COOKING_CUTS, store_ready_video
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture(scope="module")
-def cooking_path(videos: Callable[..., Path]) -> Path:
-    return videos("cooking.mp4", COOKING_SCENES, size=COOKING_SIZE)
-
-
-@pytest.fixture(scope="module")
-def cooking_analysis(cooking_path: Path) -> VideoAnalysis:
-    return analysis_of(str(cooking_path))
-
-
-@pytest.fixture
-def video(index: Any, cooking_path: Path, cooking_analysis: VideoAnalysis) -> Video:
-    return store_ready_video(index, cooking_path, cooking_analysis)
 
 
 def sentence_count(text: str) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from twelvelabs.exceptions import BadRequestError, NotFoundError
 from engines.base import VideoAnalysis
 from library.models import GeneratedText, Video
 from tests.factories import IndexFactory
-from tests.generation_data import COOKING_CUTS, COOKING_SCENES, COOKING_SIZE, analysis_of, store_ready_video
+from tests.generation_data import COOKING_CUTS, store_ready_video
 from tests.library.test_sdk import MARENGO, PEGASUS, give_up_after
 from tests.library.test_seed_clients import run_cells
 
@@ -42,16 +41,6 @@ GENERATE_CELLS = [
     "seed003_g9_generate_description.py",
     "seed003_g10_generate_rap.py",
 ]
-
-
-@pytest.fixture(scope="module")
-def cooking_path(videos: Callable[..., Path]) -> Path:
-    return videos("cooking.mp4", COOKING_SCENES, size=COOKING_SIZE)
-
-
-@pytest.fixture(scope="module")
-def cooking_analysis(cooking_path: Path) -> VideoAnalysis:
-    return analysis_of(str(cooking_path))
 
 
 def printed(output: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,27 +16,12 @@ from library.generation.jobs import generation_run, videos_generate_metadata
 from library.models import GeneratedText, GenerationStatus, Video
 from tests.factories import IndexFactory, MembershipFactory
 from tests.fake_llm import FakeChatServer, Reply, fake_chat_server
-from tests.generation_data import COOKING_SCENES, COOKING_SIZE, analysis_of, store_ready_video
+from tests.generation_data import store_ready_video
 
 if TYPE_CHECKING:
     from tests.conftest import InlineWorker
 
 ACTION = "generate_title_hashtags_summary"
-
-
-@pytest.fixture(scope="module")
-def cooking_path(videos: Callable[..., Path]) -> Path:
-    return videos("cooking.mp4", COOKING_SCENES, size=COOKING_SIZE)
-
-
-@pytest.fixture(scope="module")
-def cooking_analysis(cooking_path: Path) -> VideoAnalysis:
-    return analysis_of(str(cooking_path))
-
-
-@pytest.fixture
-def video(index: Any, cooking_path: Path, cooking_analysis: VideoAnalysis) -> Video:
-    return store_ready_video(index, cooking_path, cooking_analysis)
 
 
 @pytest.fixture
