@@ -54,8 +54,8 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engines import get_engine  # noqa: E402
 from library import accounts  # noqa: E402
+from library.engine import get_engine  # noqa: E402
 from library.models import Index, Video  # noqa: E402
 from library.search import embeddings, matrix  # noqa: E402
 from library.search.matrix import IndexMatrices, span_table  # noqa: E402

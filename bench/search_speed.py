@@ -57,8 +57,8 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from engines import get_engine  # noqa: E402
 from engines.base import CONVERSATION, TEXT_IN_VIDEO  # noqa: E402
+from library.engine import get_engine  # noqa: E402
 from library.models import Index, Team  # noqa: E402
 from library.search import calibration, embeddings, matrix, partition  # noqa: E402
 from library.search.matrix import IndexMatrices, span_table  # noqa: E402

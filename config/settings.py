@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "library",
     "taxonomy",
     "studio",
+    # Last: composes the apps above (routes, admin extras, the demo).
+    "config.apps.FramewiseConfig",
 ]
 
 MIDDLEWARE = [

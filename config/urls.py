@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api_routes import compat_urlpatterns, native_urlpatterns
 from config.health import healthz
 from library.media import serve_media
 
@@ -16,12 +17,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     # The Twelve Labs compatible surface, under both API versions the seeds use.
-    path("v1.2/", include(("library.api.compat.urls", "compat"), namespace="v1.2")),
-    path("v1.1/", include(("library.api.compat.urls", "compat"), namespace="v1.1")),
+    path("v1.2/", include((compat_urlpatterns, "compat"), namespace="v1.2")),
+    path("v1.1/", include((compat_urlpatterns, "compat"), namespace="v1.1")),
     # The native API.
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/v1/", include("library.api.native.urls")),
+    path("api/v1/", include(native_urlpatterns)),
     # The editors' pages; last, so every prefix above keeps its own routes.
     path("", include("studio.urls")),
 ]

@@ -1,13 +1,12 @@
 """Engine registry: settings name the engine, this module builds it lazily.
 
 The import happens on first use, so web processes that never analyse video do not
-import the ML stack; `get_engine()` caches one engine per process so each model is
+import the ML stack; `library.engine.get_engine()` caches one engine per process so each model is
 loaded once per worker.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 from typing import Any
 
@@ -29,10 +28,3 @@ def build_engine(name: str, options: dict[str, Any]) -> VideoEngine:
     factory = getattr(importlib.import_module(module_name), factory_name)
     engine: VideoEngine = factory(options)
     return engine
-
-
-@functools.cache
-def get_engine() -> VideoEngine:
-    from django.conf import settings
-
-    return build_engine(settings.FRAMEWISE_ENGINE, dict(settings.FRAMEWISE_ENGINE_OPTIONS))

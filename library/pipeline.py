@@ -26,9 +26,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from engines import get_engine
 from engines.base import EngineError, MediaProbe
 from library import services, storage
+from library.engine import get_engine
 from library.indexing import store_analysis
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
 from library.models.tasks import task_upload_path

@@ -26,7 +26,7 @@ def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None
 def _fresh_engine_registry() -> Iterator[None]:
     # Settings overrides of the engine must take effect; the models stay loaded in the
     # engine modules' own caches, so rebuilding the engine object is cheap.
-    from engines import get_engine
+    from library.engine import get_engine
 
     get_engine.cache_clear()
     yield

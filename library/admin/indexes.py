@@ -12,7 +12,6 @@ from django.http import HttpRequest
 from library import services
 from library.admin.base import TeamScopedAdmin
 from library.models import Index, Video
-from taxonomy.admin_actions import classify_whole_library
 
 
 class IndexForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -34,7 +33,7 @@ class IndexAdmin(TeamScopedAdmin):
     search_fields = ["name"]
     list_filter = ["team"]
     form = IndexForm
-    actions = ["reindex_all", classify_whole_library]
+    actions = ["reindex_all"]  # + classify whole library (config/admin_extras.py)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:

@@ -17,7 +17,6 @@ from library.admin.base import TeamScopedAdmin
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
-from taxonomy.admin_actions import LabelFilter, classify_selected_videos
 
 
 def _seconds(value: float) -> str:
@@ -45,7 +44,7 @@ class VideoAdmin(TeamScopedAdmin):
     team_path = "index__team"
     list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "indexed_at"]
     list_display_links = ["filename"]
-    list_filter = ["index", "has_audio", LabelFilter]
+    list_filter = ["index", "has_audio"]  # + taxonomy's label filter (config/admin_extras.py)
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
     fieldsets = [
@@ -86,7 +85,7 @@ class VideoAdmin(TeamScopedAdmin):
     # Everything on the page is what indexing measured or found; only the title is editable.
     readonly_fields = [field for _, group in fieldsets for field in group["fields"] if field != "title"]
     inlines = [ThumbnailInline, GeneratedTextInline]
-    actions = ["reindex", classify_selected_videos, generate_title_hashtags_summary]
+    actions = ["reindex", generate_title_hashtags_summary]  # + classify (config/admin_extras.py)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The extraction columns can be large; the list never shows them.

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 from django.conf import settings
 
-from engines import get_engine
 from engines.generation import build_generator
 from engines.generation.base import TextGenerator
+from library.engine import get_engine
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:

@@ -4,8 +4,9 @@ Exact search is one pass over the whole float16 matrix and is bound by memory
 bandwidth: on the 2-core machine of docs/search.md a pass over 1M x 384 float16 (768 MB)
 cannot take less than about 38 ms, so the 30 ms target at a million segments needs an
 approximate first step. This is the classic IVF layout (as faiss's IndexIVFFlat), kept
-in numpy/torch because it can then share the one float16 matrix the rest of search and
-classification use instead of holding a second copy of every vector:
+in numpy (with torch's float16 products, engines/half_kernels.py) because it can then
+share the one float16 matrix the rest of search and classification use instead of
+holding a second copy of every vector:
 
 * build: spherical k-means on a sample gives `lists` unit centroids (about sqrt(n)); every
   vector goes to its nearest centroid, and the matrix is stored sorted by list, so a
@@ -23,12 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import torch
+from engines import half_kernels
 
 # Vectors from which an option matrix is partitioned: a full pass over 250k x 384 float16
 # costs about 19 ms on the 2-core machine, the most we want to spend on the product.
@@ -63,63 +62,36 @@ def list_count(vectors: int) -> int:
     return max(1, round(LISTS_PER_ROOT * math.sqrt(vectors)))
 
 
-def _spherical_kmeans(sample: torch.Tensor, lists: int, generator: torch.Generator) -> torch.Tensor:
-    import torch
-
-    centroids = sample[torch.randperm(len(sample), generator=generator)[:lists]].clone()
-    for _ in range(KMEANS_ITERATIONS):
-        assigned = (sample @ centroids.T).argmax(dim=1)
-        sums = torch.zeros_like(centroids).index_add_(0, assigned, sample)
-        counts = torch.bincount(assigned, minlength=lists)
-        empty = counts == 0
-        if bool(empty.any()):  # a centroid nobody chose restarts on a random vector
-            sums[empty] = sample[torch.randint(len(sample), (int(empty.sum()),), generator=generator)]
-        centroids = sums / sums.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    return centroids
-
-
 def partition(vectors: np.ndarray, *, lists: int | None = None, seed: int = 0) -> tuple[np.ndarray, Partitions]:
     """(order, partitions) for float16 unit `vectors` (n, d): `vectors[order]` is the list-ordered matrix.
 
     Deterministic for a given seed, so a rebuild of the same content finds the same lists.
     """
-    import torch
-
     count = min(len(vectors), lists or list_count(len(vectors)))
-    generator = torch.Generator().manual_seed(seed)
-    matrix = torch.from_numpy(np.ascontiguousarray(vectors))
-    sample_size = min(len(vectors), SAMPLE_PER_LIST * count)
-    sample = matrix[torch.randperm(len(vectors), generator=generator)[:sample_size]].float()
-    centroids = _spherical_kmeans(sample, count, generator)
-    labels = torch.empty(len(vectors), dtype=torch.int64)
-    for start in range(0, len(vectors), ASSIGN_CHUNK):
-        labels[start : start + ASSIGN_CHUNK] = (matrix[start : start + ASSIGN_CHUNK].float() @ centroids.T).argmax(1)
-    order = torch.argsort(labels, stable=True).numpy()
-    sizes = np.bincount(labels.numpy(), minlength=count)
+    centroids, labels = half_kernels.spherical_kmeans_lists(
+        vectors,
+        lists=count,
+        sample_size=min(len(vectors), SAMPLE_PER_LIST * count),
+        iterations=KMEANS_ITERATIONS,
+        assign_chunk=ASSIGN_CHUNK,
+        seed=seed,
+    )
+    order = np.argsort(labels, kind="stable")
+    sizes = np.bincount(labels, minlength=count)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     probes = max(1, math.ceil(count * PROBE_SHARE))
-    return order, Partitions(centroids=centroids.numpy(), offsets=offsets, probes=probes)
+    return order, Partitions(centroids=centroids, offsets=offsets, probes=probes)
 
 
 def scan(
     vectors: np.ndarray, partitions: Partitions, query: np.ndarray, probes: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(positions, cosines) of every vector in the lists nearest the query; cosines exact (float32)."""
-    import torch
-
-    matrix = torch.from_numpy(vectors)
-    half = torch.from_numpy(np.ascontiguousarray(query, dtype=np.float16))
     chosen = partitions.nearest_lists(query, probes)
     starts, stops = partitions.offsets[chosen], partitions.offsets[chosen + 1]
     # Neighbouring lists are one slice: fewer, longer products.
     joined = np.flatnonzero(starts[1:] != stops[:-1]) + 1
     starts, stops = starts[np.r_[0, joined]], stops[np.r_[joined - 1, len(stops) - 1]]
-    cosines = np.empty(int((stops - starts).sum()), dtype=np.float32)
-    positions = np.empty(len(cosines), dtype=np.int64)
-    filled = 0
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        size = stop - start
-        cosines[filled : filled + size] = torch.mv(matrix[start:stop], half).float().numpy()
-        positions[filled : filled + size] = np.arange(start, stop)
-        filled += size
-    return positions, cosines
+    cosines = half_kernels.slice_similarities(vectors, query, starts.tolist(), stops.tolist())
+    positions = np.concatenate([np.arange(start, stop) for start, stop in zip(starts, stops, strict=True)])
+    return positions.astype(np.int64), cosines

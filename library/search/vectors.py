@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engines import half_kernels
 from library.search import partition
 from library.search.partition import Partitions
 
@@ -23,17 +24,7 @@ def similarities(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """
     if vectors.dtype != np.float16:
         return np.asarray(vectors @ queries.T, dtype=np.float32)
-    import torch
-
-    matrix = torch.from_numpy(np.ascontiguousarray(vectors))
-    half = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float16))
-    if half.ndim == 1:
-        return torch.mv(matrix, half).float().numpy()
-    # One matrix-vector product per query: torch's float16 matrix-matrix product on CPU is far slower.
-    out = np.empty((len(vectors), len(half)), dtype=np.float32)
-    for column, query in enumerate(half):
-        out[:, column] = torch.mv(matrix, query).float().numpy()
-    return out
+    return half_kernels.similarities(vectors, queries)
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 def register(router: BaseRouter) -> None:
-    """Mount these resources on the native API's router (library/api/native/urls.py)."""
+    """Mount these resources on the native API's router (composed in config/api_routes.py)."""
     router.register("taxonomies", TaxonomyViewSet, basename="native-taxonomy")
     router.register("taxonomy-nodes", NodeViewSet, basename="native-taxonomy-node")
     router.register("classification-runs", RunViewSet, basename="native-classification-run")

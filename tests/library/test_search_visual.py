@@ -91,7 +91,7 @@ def test_image_query_errors(api: Any, index: Any, with_clip: Path, corpus: dict[
 
     # The index has visual vectors but this process has lost its model: say so, don't fail.
     settings.FRAMEWISE_ENGINE_OPTIONS = {**settings.FRAMEWISE_ENGINE_OPTIONS, "clip_model": ""}
-    from engines import get_engine
+    from library.engine import get_engine
 
     get_engine.cache_clear()
     response = api.post("/v1.2/search", {"query": "a red car", "index_id": index.id, "search_options": ["visual"]},

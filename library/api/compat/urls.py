@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from library.api.compat import generate, indexes, search, tasks, videos
 from library.api.compat.common import ID, route
-from taxonomy.api import compat as classify
 
 urlpatterns = [
     route("engines", indexes.EngineListView, "engines"),
@@ -39,5 +38,6 @@ urlpatterns = [
     route(f"tasks/{ID.format('task_id')}", tasks.TaskDetailView, "task"),
 ]
 
-# Each capability owns its routes.
-urlpatterns += search.urlpatterns + classify.urlpatterns + generate.urlpatterns
+# Each capability owns its routes; classification's are added where config composes the API
+# (config/api_routes.py).
+urlpatterns += search.urlpatterns + generate.urlpatterns

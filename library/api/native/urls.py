@@ -1,15 +1,17 @@
+"""Library's part of the native API; config/api_routes.py mounts it beside taxonomy's."""
+
 from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
 from library.api.native import generation, search
 from library.api.native.views import IndexViewSet, TaskViewSet, VideoViewSet
-from taxonomy.api.native import register as register_taxonomy
 
-router = DefaultRouter()
-router.register("indexes", IndexViewSet, basename="native-index")
-router.register("videos", VideoViewSet, basename="native-video")
-router.register("tasks", TaskViewSet, basename="native-task")
-register_taxonomy(router)
 
-urlpatterns = router.urls + search.urlpatterns + generation.urlpatterns
+def register(router: DefaultRouter) -> None:
+    router.register("indexes", IndexViewSet, basename="native-index")
+    router.register("videos", VideoViewSet, basename="native-video")
+    router.register("tasks", TaskViewSet, basename="native-task")
+
+
+urlpatterns = search.urlpatterns + generation.urlpatterns
