@@ -46,7 +46,9 @@ run: install
 	$(RUN_ENV) $(PY) manage.py serve
 
 # Missing migrations are caught by a test (tests/library/test_accounts_and_ops.py).
+# The import contracts (pyproject.toml) run first: they take seconds.
 test: install-dev
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -85,9 +85,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, drf.Throttled):
         code, status = "too_many_requests", 429
         message = "Too many requests; slow down and try again."
-        if exc.wait:
-            message = f"Too many requests; try again in {int(exc.wait) + 1} seconds."
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        wait: float | None = getattr(exc, "wait", None)  # set by DRF's throttles, absent from its stubs
+        if wait:
+            message = f"Too many requests; try again in {int(wait) + 1} seconds."
+            headers["Retry-After"] = str(int(wait) + 1)
     elif isinstance(exc, drf.ValidationError):
         (code, message), status = _validation_error(exc), 400
     elif isinstance(exc, drf.ParseError):

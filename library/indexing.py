@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-import numpy as np
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -14,20 +13,7 @@ from engines.base import Segment as EngineSegment
 from engines.base import TextSpan, TranscriptLine, VideoAnalysis
 from library import storage
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
-
-VECTOR_DTYPE = np.float16
-
-
-def vector_to_bytes(vector: np.ndarray | None) -> bytes | None:
-    if vector is None:
-        return None
-    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
-
-
-def vector_from_bytes(data: bytes | memoryview | None) -> np.ndarray | None:
-    if data is None:
-        return None
-    return np.frombuffer(bytes(data), dtype=VECTOR_DTYPE).astype(np.float32)
+from library.search.codec import vector_to_bytes
 
 
 def _transcript_json(lines: tuple[TranscriptLine, ...]) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.errors import ApplicationError
+from library import params
 from taxonomy.models import CLASSIFY_OPTIONS, CONVERSATION_OPTIONS
 from taxonomy.scoring import Thresholds
 
@@ -63,34 +64,17 @@ def parse_thresholds(value: Any) -> Thresholds:
 
 
 def parse_options(value: Any, *, name: str = "options", required: bool = True) -> tuple[str, ...]:
-    if value in (None, []) and not required:
-        return ()
-    if value in (None, "", []):
-        raise ApplicationError(f"The {name} parameter is required.", code="parameter_not_provided")
-    if not isinstance(value, list) or not all(isinstance(option, str) for option in value):
-        raise ApplicationError(f"The {name} parameter must be a list of: {', '.join(CLASSIFY_OPTIONS)}.")
-    unknown = [option for option in value if option not in CLASSIFY_OPTIONS]
-    if unknown:
-        raise ApplicationError(
-            f"Unknown classification option(s) {', '.join(unknown)} in {name}; use {', '.join(CLASSIFY_OPTIONS)}."
-        )
-    return tuple(dict.fromkeys(value))
+    return params.option_list(
+        value, allowed=CLASSIFY_OPTIONS, name=name, required=required, kind="classification option"
+    )
 
 
 def parse_conversation_option(value: Any, *, name: str = "conversation_option") -> str:
-    if value is None:
-        return "semantic"
-    if value not in CONVERSATION_OPTIONS:
-        raise ApplicationError(f"The {name} parameter must be one of: {', '.join(CONVERSATION_OPTIONS)}.")
-    return str(value)
+    return params.choice(value, name=name, default="semantic", allowed=CONVERSATION_OPTIONS)
 
 
 def parse_bool(value: Any, name: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ApplicationError(f"The {name} parameter must be true or false.")
-    return value
+    return params.flag(value, name=name)
 
 
 def _prompts(value: Any, label: str) -> tuple[str, ...]:

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from config.errors import ApplicationError, NotFound
-from library.media import media_url
-from library.models import Index, Team, Thumbnail, Video
+from library.models import Index, Team, Video
+from library.search.thumbnails import ThumbnailFinder
 from taxonomy.models import ClassifyResultSet, Taxonomy, TaxonomyNode, VideoLabel
 
 # --- /classify pages ---------------------------------------------------------------------------
@@ -41,34 +41,16 @@ def classify_result_page(*, token: str, teams: list[Team]) -> tuple[ClassifyResu
     return result_set, page
 
 
-def _nearest(times: list[float], start: float, end: float) -> int:
-    """The thumbnail nearest the clip's middle (thumbnails are sorted by time)."""
-    middle = (start + end) / 2
-    position = bisect.bisect_left(times, middle)
-    candidates = [p for p in (position - 1, position) if 0 <= p < len(times)]
-    return min(candidates, key=lambda p: abs(times[p] - middle))
-
-
 def attach_clip_thumbnails(data: list[dict[str, Any]], *, request: HttpRequest | None) -> None:
     """Give each clip of a page the URL of the video's thumbnail nearest to it (None without thumbnails)."""
     video_ids = {row["video_id"] for row in data if any("clips" in c for c in row["classes"])}
     if not video_ids:
         return
-    thumbnails: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for video_id, time, image in (
-        Thumbnail.objects.filter(video_id__in=video_ids)
-        .order_by("video_id", "time")
-        .values_list("video_id", "time", "image")
-    ):
-        thumbnails[video_id].append((time, image))
+    finder = ThumbnailFinder(video_ids, request=request)
     for row in data:
-        found = thumbnails.get(row["video_id"], [])
-        times = [time for time, _ in found]
         for cls in row["classes"]:
             for clip in cls.get("clips", []):
-                clip["thumbnail_url"] = (
-                    media_url(found[_nearest(times, clip["start"], clip["end"])][1], request=request) if found else None
-                )
+                clip["thumbnail_url"] = finder.url(row["video_id"], clip["start"], clip["end"]) or None
 
 
 # --- Labeled libraries ----------------------------------------------------------------------------

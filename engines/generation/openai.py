@@ -247,7 +247,7 @@ class OpenAIGenerator:
             raise _invalid("it has no chapters")
         groups = timeline.whole_second_groups([start for start, _, _ in proposed], video.duration)
         ends = [second for second, _ in groups[1:]] + [timeline.last_second(video.duration)]
-        result = []
+        result: list[Any] = []
         for (second, members), end in zip(groups, ends, strict=True):
             _, title, summary = proposed[members[0]]
             result.append(Chapter(second, end, title or f"Chapter {len(result) + 1}", summary))

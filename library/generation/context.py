@@ -7,8 +7,8 @@ from django.apps import apps
 from engines.base import Segment as EngineSegment
 from engines.base import Shot, TextSpan, TranscriptLine, Word
 from engines.generation.base import Label, VideoContext
-from library.indexing import vector_from_bytes
 from library.models import Video
+from library.search.codec import vector_from_bytes
 
 # Labels beyond these add nothing to titles or topics.
 MAX_LABELS = 10

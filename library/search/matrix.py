@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
-from library.indexing import vector_from_bytes
 from library.models import Index, Segment, Video
+from library.search.codec import vector_from_bytes
 from library.search.speech import SpeechCorpus, speech_corpus
 from library.search.text import SEPARATOR, normalise, squash
 from library.search.vectors import OptionMatrix, unit_matrix

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from config.errors import ApplicationError
 from engines.base import ENGINE_OPTIONS, VISUAL
+from library import params
 from library.search.calibration import THRESHOLDS
 from library.search.filters import video_filter
 from library.search.spec import (
@@ -30,7 +31,7 @@ from library.search.spec import (
     leaves,
 )
 
-MAX_PAGE_LIMIT = 50
+MAX_PAGE_LIMIT = params.MAX_PAGE_LIMIT
 # MiniLM reads at most 256 tokens and CLIP 77: longer text would be cut silently, so say so.
 MAX_QUERY_CHARS = 500
 # Each sub-query costs one embedding and one pass over the matrices.
@@ -69,33 +70,21 @@ def _json(name: str, raw: str) -> Any:
 
 
 def _choice(data: Any, name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = _get(data, name)
-    if value is None:
-        return default
-    if value not in choices:
-        raise ApplicationError(f"The {name} parameter must be one of: {', '.join(choices)} (got {value!r}).")
-    return str(value)
+    return params.choice(_get(data, name), name=name, default=default, allowed=choices)
 
 
 def _options(values: Any, name: str = "search_options") -> tuple[str, ...]:
-    if not isinstance(values, list) or not values:
-        raise ApplicationError(
-            f"The {name} parameter is required: a list of any of {', '.join(ENGINE_OPTIONS)}.",
-            code="parameter_not_provided",
-        )
-    unknown = [v for v in values if v not in ENGINE_OPTIONS]
-    if unknown:
-        raise ApplicationError(
-            f"Unknown search option(s) {', '.join(map(repr, unknown))}; use any of {', '.join(ENGINE_OPTIONS)}."
-        )
-    return tuple(dict.fromkeys(values))
+    return params.option_list(values, allowed=ENGINE_OPTIONS, name=name, kind="search option")
 
 
 def _conversation_option(value: Any) -> str:
-    value = CONVERSATION_ALIASES.get(value, value)
-    if value not in CONVERSATION_OPTIONS:
-        raise ApplicationError(f"The conversation_option parameter must be one of: {', '.join(CONVERSATION_OPTIONS)}.")
-    return str(value)
+    return params.choice(
+        value,
+        name="conversation_option",
+        default="semantic",
+        allowed=CONVERSATION_OPTIONS,
+        aliases=CONVERSATION_ALIASES,
+    )
 
 
 def _text(value: Any, name: str = "query") -> str:
@@ -127,7 +116,10 @@ def parse_query(value: Any, *, depth: int = 0) -> Query:
         if operator == "not":
             if not isinstance(body, dict) or set(body) != {"origin", "sub"}:
                 raise ApplicationError('$not takes {"origin": <query>, "sub": <query>}.')
-            children = (parse_query(body["origin"], depth=depth + 1), parse_query(body["sub"], depth=depth + 1))
+            children: tuple[Leaf | Node, ...] = (
+                parse_query(body["origin"], depth=depth + 1),
+                parse_query(body["sub"], depth=depth + 1),
+            )
         elif operator in ("and", "or", "then"):
             if not isinstance(body, list) or not body:
                 raise ApplicationError(f"${operator} takes a non-empty list of queries.")
@@ -148,18 +140,7 @@ def parse_query(value: Any, *, depth: int = 0) -> Query:
 
 
 def _page_limit(data: Any) -> int:
-    raw = _get(data, "page_limit")
-    if raw is None:
-        return 10
-    if isinstance(raw, bool | float):
-        raise ApplicationError("The page_limit parameter must be an integer.")
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ApplicationError("The page_limit parameter must be an integer.") from None
-    if not 1 <= value <= MAX_PAGE_LIMIT:
-        raise ApplicationError(f"The page_limit parameter must be between 1 and {MAX_PAGE_LIMIT}.")
-    return value
+    return params.page_limit(_get(data, "page_limit"), maximum=MAX_PAGE_LIMIT)
 
 
 def _confidence_level(data: Any) -> float:

@@ -65,7 +65,9 @@ class SpeechCorpus:
 
 def speech_corpus(words: list[tuple[int, float, float, str]]) -> SpeechCorpus:
     """words: (video code, start, end, word as transcribed), in video then time order."""
-    videos, starts, ends = [], [], []
+    videos: list[int] = []
+    starts: list[float] = []
+    ends: list[float] = []
     tokens: list[int] = []
     token_word: list[int] = []
     vocabulary: dict[str, int] = {}

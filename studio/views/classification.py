@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 
 from library.media import media_url
 from library.models import Index, Video
+from library.search.thumbnails import ThumbnailFinder
 from studio import access, labels
-from studio.thumbnails import ThumbnailFinder
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy, TaxonomyNode
 from taxonomy.selectors import EXPORT_FIELDS, export_rows, subtree, taxonomies_for_teams

@@ -16,8 +16,8 @@ from library.media import media_url
 from library.models import Index, Video
 from library.search.query import Moment, search_run
 from library.search.spec import Leaf, SearchSpec
+from library.search.thumbnails import ThumbnailFinder
 from studio import access
-from studio.thumbnails import ThumbnailFinder
 from studio.views.common import page_login_required, query_without_page
 
 RESULTS_PER_PAGE = 12

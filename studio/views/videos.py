@@ -16,10 +16,10 @@ from library.generation.services import generation_generate
 from library.media import media_url
 from library.models import Video
 from library.models.tasks import ACTIVE_STATUSES
+from library.search.thumbnails import ThumbnailFinder
 from studio import access
 from studio.generated import BUTTON_LABELS, generated_for, page_request
 from studio.labels import top_labels
-from studio.thumbnails import ThumbnailFinder
 from studio.views.common import page_login_required
 from taxonomy.selectors import labels_of_video
 

@@ -1,8 +1,6 @@
 """`POST /classify` (video_ids), `POST /classify/bulk` (index_id) and `GET /classify/{page_token}`.
 
-The whole result is computed at once (scoring is a few matrix products), stored as a
-ClassifyResultSet, and served page by page: page tokens name the set and the page, so
-paging never re-scores and pages never overlap.
+The views parse; the ad-hoc classification itself is a service (taxonomy/adhoc.py).
 """
 
 from __future__ import annotations
@@ -14,15 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError, NotFound
+from library import params
 from library.api.compat.common import ID, CompatView, body, iso, reject_unknown, required, route
 from library.models import Index, Video
-from library.search.matrix import index_matrices
-from taxonomy import selectors, services
-from taxonomy.classify import VideoClasses, classify_videos
+from taxonomy import selectors
+from taxonomy.adhoc import AdhocRequest, classify_adhoc_run
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import (
-    ClassSpec,
-    Thresholds,
     parse_bool,
     parse_classes,
     parse_conversation_option,
@@ -42,81 +38,24 @@ COMMON_FIELDS = {
 MAX_VIDEO_IDS = 1000
 
 
-def _page_limit(value: Any) -> int:
-    if value is None:
-        return 10
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
-        raise ApplicationError("The page_limit parameter must be an integer between 1 and 50.")
-    return value
-
-
-def _check_options(index: Index, specs: list[ClassSpec]) -> None:
-    wanted = {option for spec in specs for option in spec.options}
-    missing = sorted(wanted - index.embedding_options)
-    if missing:
-        raise ApplicationError(
-            f"The index {index.id} was not created with the option(s) {', '.join(missing)}; "
-            f"its options are {', '.join(sorted(index.embedding_options)) or 'none'}.",
-            code="index_option_unavailable",
-        )
-
-
-def _video_json(item: VideoClasses, *, include_clips: bool, detailed: bool) -> dict[str, Any]:
-    classes = []
-    for found in item.classes:
-        entry: dict[str, Any] = {"name": found.name, "score": found.score, "duration_ratio": found.duration_ratio}
-        if include_clips:
-            entry["clips"] = [
-                {"start": c.start, "end": c.end, "score": c.score, "option": c.option, "prompt": c.prompt}
-                for c in found.clips
-            ]
-        if detailed:
-            entry["detailed_scores"] = {
-                "max_score": found.max_score if found.max_score is not None else found.score,
-                "avg_score": found.avg_score if found.avg_score is not None else found.score,
-                "normalized_score": found.normalized_score,
-            }
-        classes.append(entry)
-    return {"video_id": item.video_id, "classes": classes}
-
-
 class _ClassifyView(CompatView):
     def classify(self, request: Request, data: dict[str, Any], indexes: dict[str, list[str] | None]) -> Response:
-        """Score every index's (selected) videos, store the merged ranking, answer with page 1."""
+        """Parse the classes and flags, run the ad-hoc classification, answer with page 1."""
         options = parse_options(data.get("options"))
-        specs = parse_classes(
-            data.get("classes"),
-            options=options,
-            conversation_option=parse_conversation_option(data.get("conversation_option")),
+        adhoc = AdhocRequest(
+            specs=parse_classes(
+                data.get("classes"),
+                options=options,
+                conversation_option=parse_conversation_option(data.get("conversation_option")),
+            ),
+            thresholds=parse_thresholds(data.get("threshold")),
+            include_clips=parse_bool(data.get("include_clips"), "include_clips"),
+            detailed=parse_bool(data.get("show_detailed_score"), "show_detailed_score"),
+            page_limit=params.page_limit(data.get("page_limit")),
         )
-        thresholds: Thresholds = parse_thresholds(data.get("threshold"))
-        include_clips = parse_bool(data.get("include_clips"), "include_clips")
-        detailed = parse_bool(data.get("show_detailed_score"), "show_detailed_score")
-        page_limit = _page_limit(data.get("page_limit"))
-        index_rows = {index.id: index for index in Index.objects.filter(id__in=indexes)}
-        for index in index_rows.values():
-            _check_options(index, specs)
-        rows: list[tuple[float, str, dict[str, Any]]] = []
-        skipped: dict[str, str] = {}
-        for index_id, video_ids in indexes.items():
-            result = classify_videos(
-                index_matrices(index_id),
-                specs,
-                thresholds,
-                video_ids=video_ids,
-                with_clips=include_clips or detailed,
-            )
-            skipped.update(result.skipped)
-            rows += [
-                (item.best_score, item.video_id, _video_json(item, include_clips=include_clips, detailed=detailed))
-                for item in result.videos
-            ]
-        rows.sort(key=lambda row: (-row[0], row[1]))
-        result_set = services.classify_results_store(
-            team=index_rows[next(iter(indexes))].team,
-            results=[row[2] for row in rows],
-            skipped=skipped,
-            page_limit=page_limit,
+        rows = {index.id: index for index in Index.objects.filter(id__in=indexes)}
+        result_set = classify_adhoc_run(
+            request=adhoc, selection={rows[index_id]: videos for index_id, videos in indexes.items()}
         )
         return Response(page_json(request, result_set, 1))
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
-from library.indexing import vector_to_bytes
 from library.models import Index, Segment, Video
 from library.search import calibration, matrix, tokens
 from library.search.clips import form_clips, order_clips, video_groups
+from library.search.codec import vector_to_bytes
 from library.search.hits import Hits, difference, in_order, intersection, union
 from library.search.spec import Leaf, Node, SearchSpec
 from library.search.speech import speech_corpus

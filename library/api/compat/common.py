@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError, NotFound
+from library import params as parsing
 from library.api.auth import request_teams
 from library.models import Index, Task, Video
 from library.selectors import indexes_for_teams
@@ -72,24 +73,11 @@ def iso(value: datetime | None) -> str | None:
 
 
 def int_param(params: Any, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ApplicationError(f"The {name} parameter must be an integer.") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        limit = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise ApplicationError(f"The {name} parameter must be {limit}.")
-    return value
+    return parsing.integer(params.get(name), name=name, default=default, minimum=minimum, maximum=maximum)
 
 
 def choice_param(params: Any, name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = params.get(name) or default
-    if value not in choices:
-        raise ApplicationError(f"The {name} parameter must be one of: {', '.join(choices)}.")
-    return str(value)
+    return parsing.choice(params.get(name), name=name, default=default, allowed=choices)
 
 
 def sort_and_page(

@@ -10,20 +10,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Q
 from django.urls import URLPattern
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
 from library.api.compat.common import CompatView, body, iso, reject_unknown, required, route
-from library.media import media_url
-from library.models import Index, Thumbnail
+from library.models import Index
 from library.search import tokens
 from library.search.embeddings import image_vector
 from library.search.params import image_options, image_query, parse_query, parse_spec
 from library.search.query import Moment, SearchOutcome, VideoGroup, search_run
 from library.search.spec import SearchSpec, with_image_vectors
+from library.search.thumbnails import ThumbnailFinder
 
 COMMON = {
     "index_id", "search_options", "conversation_option", "group_by", "threshold", "operator", "filter",
@@ -35,26 +34,12 @@ TOKEN = r"(?P<page_token>[^/]+)"
 
 
 def thumbnail_urls(moments: list[Moment], request: Request) -> dict[tuple[str, float], str | None]:
-    """(video id, clip start) -> the URL of the video's thumbnail nearest the clip's start, in one query."""
-    if not moments:
-        return {}
-    # Thumbnails are taken every few seconds and at cuts: one within 10 s of the clip is near enough.
-    near = Q()
-    for moment in moments:
-        near |= Q(video_id=moment.video_id, time__gte=moment.start - 10, time__lte=moment.end + 10)
-    by_video: dict[str, list[tuple[float, str]]] = {}
-    for video_id, time, image in Thumbnail.objects.filter(near).values_list("video_id", "time", "image"):
-        by_video.setdefault(video_id, []).append((time, image))
-    urls: dict[tuple[str, float], str | None] = {}
-    for moment in moments:
-        candidates = by_video.get(moment.video_id)
-        if not candidates:
-            urls[(moment.video_id, moment.start)] = None
-            continue
-        inside = [c for c in candidates if moment.start <= c[0] <= moment.end]
-        time, image = min(inside or candidates, key=lambda c: abs(c[0] - moment.start))
-        urls[(moment.video_id, moment.start)] = media_url(image, request=request)
-    return urls
+    """(video id, clip start) -> the URL of the video's thumbnail nearest the clip, in one query."""
+    finder = ThumbnailFinder({moment.video_id for moment in moments}, request=request)
+    return {
+        (moment.video_id, moment.start): finder.url(moment.video_id, moment.start, moment.end) or None
+        for moment in moments
+    }
 
 
 def clip_json(moment: Moment, thumbnails: dict[tuple[str, float], str | None]) -> dict[str, Any]:

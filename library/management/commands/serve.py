@@ -63,10 +63,9 @@ class Command(BaseCommand):
         while not stopping:
             for child in children:
                 if child.poll() is not None:
-                    self.stderr.write(
-                        f"{child.args[2] if len(child.args) > 2 else child.args} exited "
-                        f"with {child.returncode}; stopping."
-                    )
+                    command = list(child.args) if isinstance(child.args, list | tuple) else [child.args]
+                    name = command[2] if len(command) > 2 else command
+                    self.stderr.write(f"{name!s} exited with {child.returncode}; stopping.")
                     exit_code = child.returncode or 1
                     stopping = True
             time.sleep(0.5)
