@@ -113,6 +113,7 @@ class _ClassifyView(CompatView):
             ]
         rows.sort(key=lambda row: (-row[0], row[1]))
         result_set = services.classify_results_store(
+            actor=self.actor(),
             team=index_rows[next(iter(indexes))].team,
             results=[row[2] for row in rows],
             skipped=skipped,
