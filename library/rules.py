@@ -242,3 +242,19 @@ def actor_for_request(request: Any) -> Actor:
     with contextlib.suppress(AttributeError):  # a request object that takes no attributes just isn't cached
         request._framewise_actor = actor
     return actor
+
+
+def command_actor(*, username: str | None, command: str) -> Actor:
+    """Who a management command acts as: `--as-user USERNAME` (checked like a session), else the system.
+
+    The operator at the shell holds the database and the settings anyway; naming a user
+    records them as the creator and holds the command to that user's rights.
+    """
+    if not username:
+        return Actor.system(f"manage.py {command}")
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise LookupError(f"No active user {username!r}.")
+    return Actor.for_session(user)
