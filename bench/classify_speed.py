@@ -57,6 +57,7 @@ from django.utils import timezone  # noqa: E402
 from library import accounts  # noqa: E402
 from library.engine import get_engine  # noqa: E402
 from library.models import Index, Video  # noqa: E402
+from library.rules import Actor  # noqa: E402
 from library.search import embeddings, matrix  # noqa: E402
 from library.search.matrix import IndexMatrices, span_table  # noqa: E402
 from library.search.speech import speech_corpus  # noqa: E402
@@ -161,10 +162,10 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
-    team = accounts.team_create(name="bench")
+    team = accounts.team_create(actor=Actor.system("bench"), name="bench")
     user = User.objects.create_user("bench")
-    accounts.membership_set(team=team, user=user, role="editor")
-    _, key = accounts.api_key_create(team=team, user=user)
+    accounts.membership_set(actor=Actor.system("bench"), team=team, user=user, role="editor")
+    _, key = accounts.api_key_create(actor=Actor.system("bench"), team=team, user=user)
     index = Index.objects.create(
         team=team,
         name="bench",
@@ -207,8 +208,12 @@ def main() -> None:
     if not IAB_FILE.exists():
         print(f"IAB 3.1 skipped: {IAB_FILE} is missing")
         return
-    taxonomy = services.taxonomy_import_iab(team=team, data=IAB_FILE.read_bytes(), name="IAB 3.1").taxonomy
-    run = services.run_create(taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds())
+    taxonomy = services.taxonomy_import_iab(
+        actor=Actor.system("bench"), team=team, data=IAB_FILE.read_bytes(), name="IAB 3.1"
+    ).taxonomy
+    run = services.run_create(
+        actor=Actor.system("bench"), taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds()
+    )
     nodes, specs = runs.node_specs(run)
     prompts = sum(len(spec.prompts) for spec in specs)
     print(f"IAB 3.1: {len(nodes)} nodes, {prompts} prompts, roll-up over 4 tiers, clips of every label:")

@@ -31,9 +31,21 @@ class ApplicationError(Exception):
             self.status = status
 
 
-class NotFound(ApplicationError):
+class NotFound(ApplicationError, Http404):
+    """Also an Http404, so the admin and the pages answer 404 where the APIs answer `{code, message}`."""
+
     code = "resource_not_exist"
     status = 404
+
+
+class Forbidden(ApplicationError, PermissionDenied):
+    """The actor's role in the object's team does not allow the command (library/rules.py).
+
+    Also a PermissionDenied, so the admin and the pages answer 403 like the APIs.
+    """
+
+    code = "forbidden"
+    status = 403
 
 
 class Conflict(ApplicationError):

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from library.models import ApiKey, Membership, Role, Team
+from library.rules import Actor, Command, check
 
 KEY_PREFIX = "fw_"
 # last_used_at is written at most this often per key, so a busy client does not turn
@@ -19,18 +20,26 @@ KEY_PREFIX = "fw_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def team_create(*, name: str, owner: AbstractBaseUser | None = None) -> Team:
+def team_create(*, actor: Actor, name: str, owner: AbstractBaseUser | None = None) -> Team:
+    """Create a team (idempotent by name); only operators create teams."""
     name = name.strip()
     if not name:
         raise ApplicationError("A team needs a name.")
+    check(actor, Command.TEAM_CREATE, 0)
     with transaction.atomic():
         team, _ = Team.objects.get_or_create(name=name)
         if owner is not None:
-            membership_set(team=team, user=owner, role=Role.OWNER)
+            _membership_write(team=team, user=owner, role=Role.OWNER)
     return team
 
 
-def membership_set(*, team: Team, user: AbstractBaseUser, role: str) -> Membership:
+def _clean_role(role: str) -> str:
+    if role not in Role.values:
+        raise ApplicationError(f"The role must be one of {', '.join(Role.values)}.")
+    return role
+
+
+def _membership_write(*, team: Team, user: AbstractBaseUser, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
     if not user.is_staff:
         # The admin is the editors' workspace and admits only staff; what they see in it
@@ -40,8 +49,41 @@ def membership_set(*, team: Team, user: AbstractBaseUser, role: str) -> Membersh
     return membership
 
 
-def api_key_create(*, team: Team, user: AbstractBaseUser, name: str = "") -> tuple[ApiKey, str]:
-    """Create a key and return it with the raw secret, which is never stored or shown again."""
+def _keep_an_owner(membership: Membership) -> None:
+    others = Membership.objects.filter(team_id=membership.team_id, role=Role.OWNER).exclude(pk=membership.pk)
+    if membership.role == Role.OWNER and not others.exists():
+        raise Conflict("A team keeps at least one owner; make someone else owner first.", code="team_needs_owner")
+
+
+def membership_set(*, actor: Actor, team: Team, user: AbstractBaseUser, role: str) -> Membership:
+    """Add `user` to `team` with `role`, or change their role if they are a member already."""
+    role = _clean_role(role)
+    current = Membership.objects.filter(team=team, user=user).first()
+    check(actor, Command.MEMBERSHIP_CHANGE if current else Command.MEMBERSHIP_ADD, team, what="team")
+    with transaction.atomic():
+        if current is not None and role != Role.OWNER:
+            _keep_an_owner(current)
+        return _membership_write(team=team, user=user, role=role)
+
+
+def membership_change(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    return membership_set(actor=actor, team=membership.team, user=membership.user, role=role)
+
+
+def membership_remove(*, actor: Actor, membership: Membership) -> None:
+    """Remove a member: their session loses the team at once, their keys answer 401 from now on."""
+    check(actor, Command.MEMBERSHIP_REMOVE, membership.team_id, what="membership")
+    with transaction.atomic():
+        _keep_an_owner(membership)
+        membership.delete()
+
+
+def api_key_create(*, actor: Actor, team: Team, user: AbstractBaseUser, name: str = "") -> tuple[ApiKey, str]:
+    """Create a key and return it with the raw secret, which is never stored or shown again.
+
+    The key acts with `user`'s current role in `team` on every request, never with more.
+    """
+    check(actor, Command.API_KEY_CREATE, team, what="team")
     if not Membership.objects.filter(team=team, user=user).exists():
         raise ApplicationError(f"{user} is not a member of {team}; add them to the team first.")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -49,7 +91,8 @@ def api_key_create(*, team: Team, user: AbstractBaseUser, name: str = "") -> tup
     return key, raw
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
+    check(actor, Command.API_KEY_REVOKE, key.team_id, what="API key")
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
@@ -57,7 +100,11 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
 
 
 def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
-    """The active key matching `raw_key`, its last use recorded; None if there is none."""
+    """The active key matching `raw_key`, its last use recorded; None if there is none.
+
+    A key is valid only while its user is active and still a member of the key's team;
+    `current_role` on the returned key is that membership's role, read now.
+    """
     if not raw_key:
         return None
     key = (
@@ -67,6 +114,10 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     )
     if key is None:
         return None
+    role = Membership.objects.filter(team_id=key.team_id, user_id=key.user_id).values_list("role", flat=True).first()
+    if role is None:
+        return None
+    key.current_role = role  # type: ignore[attr-defined]
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -75,16 +126,4 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
 
 
 def teams_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if user.is_superuser:
-        return Team.objects.all()
-    return Team.objects.filter(memberships__user=user)
-
-
-def user_can_edit(*, user: AbstractBaseUser | AnonymousUser, team: Team) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(team=team, user=user, role__in=[Role.OWNER, Role.EDITOR]).exists()
+    return Actor.for_session(user).teams()

@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,6 +23,7 @@ from library import storage
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
+from library.rules import Actor, Command, check, check_each
 
 # --- Indexes ----------------------------------------------------------------------------
 
@@ -75,7 +75,8 @@ def _clean_index_name(name: Any) -> str:
     return name.strip()
 
 
-def index_create(*, team: Team, name: str, engines: Any, addons: Any = None) -> Index:
+def index_create(*, actor: Actor, team: Team, name: str, engines: Any, addons: Any = None) -> Index:
+    check(actor, Command.INDEX_CREATE, team, what="team")
     index = Index(
         team=team, name=_clean_index_name(name), engines=_clean_engines(engines), addons=_clean_addons(addons)
     )
@@ -89,7 +90,8 @@ def index_create(*, team: Team, name: str, engines: Any, addons: Any = None) -> 
     return index
 
 
-def index_rename(*, index: Index, name: str) -> Index:
+def index_rename(*, actor: Actor, index: Index, name: str) -> Index:
+    check(actor, Command.INDEX_RENAME, index.team_id, what="index")
     index.name = _clean_index_name(name)
     try:
         with transaction.atomic():
@@ -101,7 +103,9 @@ def index_rename(*, index: Index, name: str) -> Index:
     return index
 
 
-def index_delete(*, index: Index) -> None:
+def index_delete(*, actor: Actor, index: Index) -> None:
+    """Delete the index, its videos, tasks and files (removed once the deletion is committed)."""
+    check(actor, Command.INDEX_DELETE, index.team_id, what="index")
     names = _media_names(videos=index.videos.all(), tasks=index.tasks.all())
     with transaction.atomic():
         index.delete()
@@ -125,14 +129,16 @@ def enqueue_indexing(task: Task) -> None:
 
 def task_create_from_file(
     *,
+    actor: Actor,
     index: Index,
     content: File,
     filename: str,
     language: str = "",
-    user: AbstractBaseUser | None = None,
     source: str = TaskSource.UPLOAD,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
+    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    user = actor.recorded_user
     filename = os.path.basename(filename or getattr(content, "name", "") or "video")
     task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
     task.sha256 = storage.sha256_of(content)
@@ -149,8 +155,10 @@ def task_create_from_file(
     return task
 
 
-def task_create_from_url(*, index: Index, url: str, language: str = "", user: AbstractBaseUser | None = None) -> Task:
+def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str = "") -> Task:
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
+    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    user = actor.recorded_user
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url or "")
@@ -170,8 +178,9 @@ def task_create_from_url(*, index: Index, url: str, language: str = "", user: Ab
     return task
 
 
-def task_retry(*, task: Task) -> Task:
+def task_retry(*, actor: Actor, task: Task) -> Task:
     """Start a failed task again from validation (its upload was kept for this)."""
+    check(actor, Command.TASK_RETRY, task.index.team_id, what="task")
     if task.status != TaskStatus.FAILED:
         raise ApplicationError(f"Only failed tasks can be retried; this one is {task.status}.", code="task_not_failed")
     if not task.upload and not task.source_url:
@@ -189,7 +198,8 @@ def task_retry(*, task: Task) -> Task:
     return task
 
 
-def task_delete(*, task: Task) -> None:
+def task_delete(*, actor: Actor, task: Task) -> None:
+    check(actor, Command.TASK_DELETE, task.index.team_id, what="task")
     if task.status in ACTIVE_STATUSES:
         raise ApplicationError(
             f"The task is still {task.status}; wait until it is ready or failed before deleting it.",
@@ -205,7 +215,10 @@ def task_delete(*, task: Task) -> None:
 # --- Videos -------------------------------------------------------------------------------
 
 
-def video_update(*, video: Video, title: str | None = None, metadata: dict[str, Any] | None = None) -> Video:
+def video_update(
+    *, actor: Actor, video: Video, title: str | None = None, metadata: dict[str, Any] | None = None
+) -> Video:
+    check(actor, Command.VIDEO_UPDATE, video.index.team_id, what="video")
     if title is not None:
         if not isinstance(title, str) or len(title) > 500:
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
@@ -221,7 +234,9 @@ def video_update(*, video: Video, title: str | None = None, metadata: dict[str, 
     return video
 
 
-def video_delete(*, video: Video) -> None:
+def video_delete(*, actor: Actor, video: Video) -> None:
+    """Delete the video and its files; its index's content version moves, so cached search matrices go stale."""
+    check(actor, Command.VIDEO_DELETE, video.index.team_id, what="video")
     names = _media_names(videos=[video], tasks=video.tasks.all())
     with transaction.atomic():
         video.tasks.filter(status__in=ACTIVE_STATUSES).update(
@@ -235,8 +250,10 @@ def video_delete(*, video: Video) -> None:
         transaction.on_commit(lambda: _delete_files(names))
 
 
-def video_reindex(*, video: Video, user: AbstractBaseUser | None = None) -> Task:
+def video_reindex(*, actor: Actor, video: Video) -> Task:
     """Index a ready video again (e.g. after a model change); its segments are replaced atomically."""
+    check(actor, Command.VIDEO_REINDEX, video.index.team_id, what="video")
+    user = actor.recorded_user
     if video.tasks.filter(status__in=ACTIVE_STATUSES).exists():
         raise ApplicationError("The video is already being indexed.", code="task_in_progress")
     with transaction.atomic():
@@ -259,11 +276,14 @@ def video_reindex(*, video: Video, user: AbstractBaseUser | None = None) -> Task
     return task
 
 
-def videos_reindex(*, videos: Iterable[Video], user: AbstractBaseUser | None = None) -> list[Task]:
+def videos_reindex(*, actor: Actor, videos: Iterable[Video]) -> list[Task]:
+    """Re-index each video; refused as a whole (nothing queued) if any of them is not the actor's to re-index."""
+    chosen = list(videos)
+    check_each(actor, Command.VIDEO_REINDEX, [video.index.team_id for video in chosen], what="video")
     tasks = []
-    for video in videos:
+    for video in chosen:
         try:
-            tasks.append(video_reindex(video=video, user=user))
+            tasks.append(video_reindex(actor=actor, video=video))
         except ApplicationError:
             continue  # already being indexed: nothing to add
     return tasks

@@ -9,15 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from library.accounts import teams_for_user, user_can_edit
 from library.models import Index, Team, Video
+from library.rules import Actor, Command, may
 from library.selectors import indexes_for_teams
 
 User = AbstractBaseUser | AnonymousUser
 
 
 def user_teams(user: User) -> list[Team]:
-    return list(teams_for_user(user).order_by("name"))
+    return list(Actor.for_session(user).teams().order_by("name"))
 
 
 def visible_indexes(user: User) -> QuerySet[Index]:
@@ -38,6 +38,6 @@ def video_for_user(user: User, video_id: str) -> Video:
     return video
 
 
-def user_can_edit_team(user: User, team: Team) -> bool:
-    """Owners and editors change the library; viewers only read it."""
-    return user_can_edit(user=user, team=team)
+def may_in_team(user: User, command: Command, team: Team) -> bool:
+    """Whether to offer a button: the rule table (library/rules.py) decides, the service checks again."""
+    return may(Actor.for_session(user), command, team)

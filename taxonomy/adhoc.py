@@ -12,6 +12,7 @@ from typing import Any
 
 from config.errors import ApplicationError
 from library.models import Index
+from library.rules import Actor
 from library.search.matrix import index_matrices
 from taxonomy import services
 from taxonomy.classify import VideoClasses, classify_videos
@@ -59,7 +60,9 @@ def _video_json(item: VideoClasses, *, include_clips: bool, detailed: bool) -> d
     return {"video_id": item.video_id, "classes": classes}
 
 
-def classify_adhoc_run(*, request: AdhocRequest, selection: dict[Index, list[str] | None]) -> ClassifyResultSet:
+def classify_adhoc_run(
+    *, actor: Actor, request: AdhocRequest, selection: dict[Index, list[str] | None]
+) -> ClassifyResultSet:
     """Score each index's selected videos (None: all its ready videos) and store the merged ranking.
 
     `selection` holds indexes the caller may read (the views resolve them through team-scoped
@@ -90,6 +93,7 @@ def classify_adhoc_run(*, request: AdhocRequest, selection: dict[Index, list[str
         ]
     rows.sort(key=lambda row: (-row[0], row[1]))
     return services.classify_results_store(
+        actor=actor,
         team=next(iter(selection)).team,
         results=[row[2] for row in rows],
         skipped=skipped,

@@ -19,8 +19,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from config.errors import ApplicationError
-from library.admin.base import TeamScopedAdmin
+from library.admin.base import REFUSALS, TeamScopedAdmin, rule_action
 from library.models import Index, Team, Video
+from library.rules import Actor, Command, actor_for_request
 from taxonomy import services
 from taxonomy.admin_actions import SELECTION_KEY
 from taxonomy.iab import guess_version
@@ -28,10 +29,8 @@ from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, Taxon
 from taxonomy.scoring import Thresholds
 
 
-def _editable_teams(request: HttpRequest) -> QuerySet[Team]:
-    if request.user.is_superuser:
-        return Team.objects.all()
-    return Team.objects.filter(memberships__user=request.user, memberships__role__in=["owner", "editor"])
+def _teams_allowing(request: HttpRequest, command: Command) -> QuerySet[Team]:
+    return actor_for_request(request).teams_allowing(command)
 
 
 def _form_page(
@@ -60,8 +59,24 @@ class TaxonomyAdmin(TeamScopedAdmin):
     list_filter = ["source", "team"]
     search_fields = ["name"]
     fields = ["team", "name", "source", "version", "description"]
-    readonly_fields = ["source", "version"]
     change_list_template = "admin/taxonomy/taxonomy/change_list.html"
+    add_command = Command.TAXONOMY_CREATE
+    change_command = Command.TAXONOMY_EDIT
+    delete_command = Command.TAXONOMY_DELETE
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A taxonomy never moves to another team: its labels and runs belong to that team's videos.
+        return ["source", "version", "team"] if obj is not None else ["source", "version"]
+
+    def save_model(self, request: HttpRequest, obj: Taxonomy, form: Any, change: bool) -> None:
+        actor = self.actor(request)
+        if change:
+            services.taxonomy_update(actor=actor, taxonomy=obj, name=obj.name, description=obj.description)
+        else:
+            obj.pk = services.taxonomy_create(actor=actor, team=obj.team, name=obj.name, description=obj.description).pk
+
+    def delete_with_service(self, actor: Actor, obj: Taxonomy) -> None:
+        services.taxonomy_delete(actor=actor, taxonomy=obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(nodes_total=Count("nodes"))
@@ -80,10 +95,10 @@ class TaxonomyAdmin(TeamScopedAdmin):
         return [path("import/", view, name="taxonomy_taxonomy_import"), *super().get_urls()]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_add_permission(request):
+        if not self._allowed(request, Command.TAXONOMY_IMPORT):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
-        form.fields["team"].queryset = _editable_teams(request)  # type: ignore[attr-defined]
+        form.fields["team"].queryset = _teams_allowing(request, Command.TAXONOMY_IMPORT)  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
@@ -91,8 +106,10 @@ class TaxonomyAdmin(TeamScopedAdmin):
             name = form.cleaned_data["name"] or f"IAB Content Taxonomy {version}".strip()
             try:
                 report = services.taxonomy_import_iab(
-                    team=form.cleaned_data["team"], data=data, name=name, version=version
+                    actor=self.actor(request), team=form.cleaned_data["team"], data=data, name=name, version=version
                 )
+            except REFUSALS:
+                raise
             except ApplicationError as error:
                 form.add_error("file", error.message)
             else:
@@ -146,6 +163,8 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     ordering = ["taxonomy", "path"]
     list_per_page = 200
     actions = ["activate", "deactivate"]
+    add_command = Command.TAXONOMY_EDIT
+    change_command = Command.TAXONOMY_EDIT
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(label_total=Count("labels"))
@@ -159,23 +178,28 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
         return ["taxonomy", "name_path", "code", "depth", "extension"] if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        teams = _teams_allowing(request, Command.TAXONOMY_EDIT)
         if db_field.name == "taxonomy":
-            kwargs["queryset"] = Taxonomy.objects.filter(team__in=_editable_teams(request))
+            kwargs["queryset"] = Taxonomy.objects.filter(team__in=teams)
         if db_field.name == "parent":
-            kwargs["queryset"] = TaxonomyNode.objects.filter(taxonomy__team__in=_editable_teams(request))
+            kwargs["queryset"] = TaxonomyNode.objects.filter(taxonomy__team__in=teams)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: TaxonomyNode, form: Any, change: bool) -> None:
         prompts = form.cleaned_data["prompt_lines"].splitlines()
         options = form.cleaned_data["option_choices"]
+        actor = self.actor(request)
         try:
             if change:
-                services.node_update(node=obj, prompts=prompts, options=options, active=obj.active)
+                services.node_update(actor=actor, node=obj, prompts=prompts, options=options, active=obj.active)
             else:
                 created = services.node_create(
-                    taxonomy=obj.taxonomy, name=obj.name, prompts=prompts, parent=obj.parent, options=options
-                )
+                    actor=actor, taxonomy=obj.taxonomy, name=obj.name, prompts=prompts, parent=obj.parent,
+                    options=options,
+                )  # fmt: skip
                 obj.pk = created.pk
+        except REFUSALS:
+            raise
         except ApplicationError as error:
             self.message_user(request, error.message, level="error")
 
@@ -191,15 +215,17 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     def labels(self, node: Any) -> int:
         return int(node.label_total)
 
-    @admin.action(description="Activate selected nodes")
+    @rule_action(Command.CLASS_ACTIVATE, description="Activate selected nodes")
     def activate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
+        actor = self.actor(request)
         for node in queryset:
-            services.node_update(node=node, active=True)
+            services.node_update(actor=actor, node=node, active=True)
 
-    @admin.action(description="Deactivate selected nodes (no longer classified)")
+    @rule_action(Command.CLASS_DEACTIVATE, description="Deactivate selected nodes (no longer classified)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
+        actor = self.actor(request)
         for node in queryset:
-            services.node_update(node=node, active=False)
+            services.node_update(actor=actor, node=node, active=False)
 
 
 class RunForm(forms.Form):
@@ -223,9 +249,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
     list_select_related = ["taxonomy", "index"]
     readonly_fields = [field.name for field in ClassificationRun._meta.fields]
     actions = ["run_again"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False if obj is not None else super().has_change_permission(request, obj)
+    add_command = Command.RUN_CREATE
 
     @admin.display(description="Videos")
     def scope(self, run: ClassificationRun) -> str:
@@ -252,7 +276,8 @@ class ClassificationRunAdmin(TeamScopedAdmin):
         """Choose a taxonomy and thresholds for the selected videos, the selected indexes, or one index."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        teams = _editable_teams(request)
+        actor = self.actor(request)
+        teams = actor.teams_allowing(Command.RUN_CREATE)
         video_ids = request.session.get(SELECTION_KEY, []) if request.GET.get("from") == "videos" else []
         videos = list(Video.objects.filter(id__in=video_ids, index__team__in=teams).select_related("index"))
         index_ids = [i for i in request.GET.get("indexes", "").split(",") if i]
@@ -268,8 +293,8 @@ class ClassificationRunAdmin(TeamScopedAdmin):
             try:
                 if videos:
                     runs = services.runs_create_per_index(
-                        taxonomy=data["taxonomy"], videos=videos, options=data["options"], thresholds=thresholds,
-                        conversation_option=data["conversation_option"], user=request.user,
+                        actor=actor, taxonomy=data["taxonomy"], videos=videos, options=data["options"],
+                        thresholds=thresholds, conversation_option=data["conversation_option"],
                     )  # fmt: skip
                 else:
                     targets = indexes or ([data["index"]] if data.get("index") else [])
@@ -277,15 +302,17 @@ class ClassificationRunAdmin(TeamScopedAdmin):
                         raise ApplicationError("Choose the index to classify.")
                     runs = [
                         services.run_create(
+                            actor=actor,
                             taxonomy=data["taxonomy"],
                             index=index,
                             options=data["options"],
                             thresholds=thresholds,
                             conversation_option=data["conversation_option"],
-                            user=request.user,
                         )  # fmt: skip
                         for index in targets
                     ]
+            except REFUSALS:
+                raise
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -300,17 +327,18 @@ class ClassificationRunAdmin(TeamScopedAdmin):
             intro = "Classify every ready video of an index."
         return _form_page(request, self, form, "Classify videos", intro)
 
-    @admin.action(description="Run selected runs again (same taxonomy, videos and thresholds)")
+    @rule_action(Command.RUN_CREATE, description="Run selected runs again (same taxonomy, videos and thresholds)")
     def run_again(self, request: HttpRequest, queryset: QuerySet[ClassificationRun]) -> None:
+        actor = self.actor(request)
         runs = [
             services.run_create(
+                actor=actor,
                 taxonomy=run.taxonomy,
                 index=run.index,
                 options=run.options,
                 thresholds=Thresholds(run.min_video_score, run.min_clip_score, run.min_duration_ratio),
                 conversation_option=run.conversation_option,
                 videos=Video.objects.filter(id__in=run.video_ids) if run.video_ids else None,
-                user=request.user,
             )
             for run in queryset.select_related("taxonomy", "index")
         ]
@@ -332,6 +360,7 @@ class VideoLabelAdmin(TeamScopedAdmin):
     list_select_related = ["video", "node", "node__taxonomy", "run"]
     raw_id_fields = ["video", "node"]
     actions = ["confirm", "reject", "reset"]
+    add_command = Command.LABEL_ADD
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -352,7 +381,9 @@ class VideoLabelAdmin(TeamScopedAdmin):
     def save_model(self, request: HttpRequest, obj: VideoLabel, form: Any, change: bool) -> None:
         if not change:
             try:
-                obj.pk = services.label_add(video=obj.video, node=obj.node, user=request.user).pk
+                obj.pk = services.label_add(actor=self.actor(request), video=obj.video, node=obj.node).pk
+            except REFUSALS:
+                raise
             except ApplicationError as error:
                 self.message_user(request, error.message, level="error")
 
@@ -373,19 +404,22 @@ class VideoLabelAdmin(TeamScopedAdmin):
             ),
         )
 
-    @admin.action(description="Confirm selected labels")
+    @rule_action(Command.LABEL_CONFIRM, description="Confirm selected labels")
     def confirm(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        actor = self.actor(request)
         for label in queryset:
-            services.label_confirm(label=label, user=request.user)
+            services.label_confirm(actor=actor, label=label)
         self.message_user(request, f"Confirmed {queryset.count()} label(s); re-runs keep them.")
 
-    @admin.action(description="Reject selected labels")
+    @rule_action(Command.LABEL_REJECT, description="Reject selected labels")
     def reject(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        actor = self.actor(request)
         for label in queryset:
-            services.label_reject(label=label, user=request.user)
+            services.label_reject(actor=actor, label=label)
         self.message_user(request, f"Rejected {queryset.count()} label(s); re-runs will not bring them back.")
 
-    @admin.action(description="Forget the decision on selected labels")
+    @rule_action(Command.LABEL_RESET, description="Forget the decision on selected labels")
     def reset(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
+        actor = self.actor(request)
         for label in queryset:
-            services.label_reset(label=label)
+            services.label_reset(actor=actor, label=label)

@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +20,7 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError, Conflict
 from library.models import Index, Team, Video
+from library.rules import Actor, Command, check, check_each
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
 from taxonomy.models import (
     CLASSIFY_OPTIONS,
@@ -58,13 +58,14 @@ def _place(node: TaxonomyNode, parent: TaxonomyNode | None) -> None:
 _TRACKED = ("parent_id", "name", "name_path", "path", "depth", "position", "extension", "prompts")
 
 
-def taxonomy_import_iab(*, team: Team, data: bytes, name: str, version: str = "") -> ImportReport:
+def taxonomy_import_iab(*, actor: Actor, team: Team, data: bytes, name: str, version: str = "") -> ImportReport:
     """Create or refresh an IAB taxonomy from its TSV; running it twice changes nothing.
 
     Nodes are matched by their IAB id. Names, parents and positions follow the file;
     prompts follow the names unless an editor changed them; nodes no longer in the file
     are deactivated, not deleted, so the labels that point at them stay readable.
     """
+    check(actor, Command.TAXONOMY_IMPORT, team, what="team")
     try:
         rows = parse_iab_tsv(data)
     except TaxonomyFileError as error:
@@ -123,12 +124,14 @@ def _class_code(name: str, taken: set[str]) -> str:
     return code
 
 
-def taxonomy_save_classes(*, team: Team, name: str, classes: Sequence[ClassSpec]) -> Taxonomy:
+def taxonomy_save_classes(*, actor: Actor, team: Team, name: str, classes: Sequence[ClassSpec]) -> Taxonomy:
     """A flat taxonomy (depth 1) holding `classes`; saving the same name again updates it in place.
 
     Class options are stored only where they differ from the run's, so a flat list
     saved from an API request classifies the same way when run again.
     """
+    exists = Taxonomy.objects.filter(team=team, name=name.strip()).exists()
+    check(actor, Command.TAXONOMY_EDIT if exists else Command.TAXONOMY_CREATE, team, what="team")
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
@@ -154,8 +157,43 @@ def taxonomy_save_classes(*, team: Team, name: str, classes: Sequence[ClassSpec]
     return taxonomy
 
 
+def taxonomy_create(*, actor: Actor, team: Team, name: str, description: str = "") -> Taxonomy:
+    """An empty taxonomy of your own classes (add them with node_create)."""
+    check(actor, Command.TAXONOMY_CREATE, team, what="team")
+    name = name.strip()
+    if not name:
+        raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
+    try:
+        with transaction.atomic():
+            return Taxonomy.objects.create(team=team, name=name, description=description)
+    except IntegrityError:
+        raise Conflict(f"A taxonomy named {name!r} already exists in your team.") from None
+
+
+def taxonomy_update(*, actor: Actor, taxonomy: Taxonomy, name: str, description: str) -> Taxonomy:
+    """Rename or describe a taxonomy; it stays in its team (a taxonomy never moves between teams)."""
+    check(actor, Command.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
+    name = name.strip()
+    if not name:
+        raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
+    taxonomy.name, taxonomy.description = name, description
+    try:
+        with transaction.atomic():
+            taxonomy.save(update_fields=["name", "description", "updated_at"])
+    except IntegrityError:
+        raise Conflict(f"A taxonomy named {name!r} already exists in your team.") from None
+    return taxonomy
+
+
+def taxonomy_delete(*, actor: Actor, taxonomy: Taxonomy) -> None:
+    """Delete a taxonomy with its nodes, labels and runs."""
+    check(actor, Command.TAXONOMY_DELETE, taxonomy.team_id, what="taxonomy")
+    taxonomy.delete()
+
+
 def node_create(
     *,
+    actor: Actor,
     taxonomy: Taxonomy,
     name: str,
     prompts: Sequence[str] = (),
@@ -163,6 +201,7 @@ def node_create(
     options: Sequence[str] = (),
 ) -> TaxonomyNode:
     """An editor's own class (or sub-class): prompts default to the name and path."""
+    check(actor, Command.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
     name = name.strip()
     if not name:
         raise ApplicationError("A class needs a name.", code="parameter_not_provided")
@@ -175,17 +214,23 @@ def node_create(
         node.save()
         _place(node, parent)
         node.save()
-        return node_update(node=node, prompts=list(prompts), options=list(options))
+        return node_update(actor=actor, node=node, prompts=list(prompts), options=list(options))
 
 
 def node_update(
     *,
+    actor: Actor,
     node: TaxonomyNode,
     prompts: Sequence[str] | None = None,
     options: Sequence[str] | None = None,
     active: bool | None = None,
 ) -> TaxonomyNode:
     """An editor's change to a node; edited prompts are kept by later re-imports."""
+    team_id = node.taxonomy.team_id
+    if prompts is not None or options is not None:
+        check(actor, Command.TAXONOMY_EDIT, team_id, what="class")
+    if active is not None:
+        check(actor, Command.CLASS_ACTIVATE if active else Command.CLASS_DEACTIVATE, team_id, what="class")
     if prompts is not None:
         cleaned = [prompt.strip() for prompt in prompts if prompt.strip()]
         ambiguous = node.taxonomy.nodes.filter(name=node.name).exclude(pk=node.pk).exists()
@@ -209,15 +254,16 @@ def enqueue_run(run: ClassificationRun) -> None:
 
 def run_create(
     *,
+    actor: Actor,
     taxonomy: Taxonomy,
     index: Index,
     options: Sequence[str],
     thresholds: Thresholds,
     conversation_option: str = "semantic",
     videos: Iterable[Video] | None = None,
-    user: AbstractBaseUser | None = None,
 ) -> ClassificationRun:
     """Record a classification run over the index (or the given videos of it) and queue it."""
+    check(actor, Command.RUN_CREATE, index.team_id, what="index")
     if taxonomy.team_id != index.team_id:
         raise ApplicationError("The taxonomy and the index belong to different teams.", code="team_mismatch")
     options = parse_options(list(options))
@@ -250,7 +296,7 @@ def run_create(
             min_video_score=thresholds.min_video_score,
             min_clip_score=thresholds.min_clip_score,
             min_duration_ratio=thresholds.min_duration_ratio,
-            created_by=user if user is not None and user.is_authenticated else None,
+            created_by=actor.recorded_user,
         )
         enqueue_run(run)
     return run
@@ -258,29 +304,31 @@ def run_create(
 
 def runs_create_per_index(
     *,
+    actor: Actor,
     taxonomy: Taxonomy,
     videos: Iterable[Video],
     options: Sequence[str],
     thresholds: Thresholds,
     conversation_option: str = "semantic",
-    user: AbstractBaseUser | None = None,
 ) -> list[ClassificationRun]:
     """The admin's "classify selected videos": one run per index the selection touches."""
+    chosen = list(videos)
+    check_each(actor, Command.RUN_CREATE, [video.index.team_id for video in chosen], what="video")
     by_index: dict[str, list[Video]] = {}
-    for video in videos:
+    for video in chosen:
         by_index.setdefault(video.index_id, []).append(video)
     runs = []
     for index in Index.objects.filter(id__in=by_index).order_by("name"):
         wanted = [option for option in options if option in index.embedding_options]
         runs.append(
             run_create(
+                actor=actor,
                 taxonomy=taxonomy,
                 index=index,
                 options=wanted or options,
                 thresholds=thresholds,
                 conversation_option=conversation_option,
                 videos=by_index[index.id],
-                user=user,
             )
         )
     return runs
@@ -289,25 +337,32 @@ def runs_create_per_index(
 # --- Label decisions ---------------------------------------------------------------------------
 
 
-def _decide(label: VideoLabel, decision: str, user: AbstractBaseUser | None) -> VideoLabel:
+def _team_of(label: VideoLabel) -> int:
+    return int(label.video.index.team_id)
+
+
+def _decide(label: VideoLabel, decision: str, actor: Actor) -> VideoLabel:
     label.decision = decision
-    label.decided_by = user if user is not None and user.is_authenticated else None
+    label.decided_by = actor.recorded_user
     label.decided_at = timezone.now()
     label.save(update_fields=["decision", "decided_by", "decided_at", "updated_at"])
     return label
 
 
-def label_confirm(*, label: VideoLabel, user: AbstractBaseUser | None = None) -> VideoLabel:
-    return _decide(label, Decision.CONFIRMED, user)
+def label_confirm(*, actor: Actor, label: VideoLabel) -> VideoLabel:
+    check(actor, Command.LABEL_CONFIRM, _team_of(label), what="label")
+    return _decide(label, Decision.CONFIRMED, actor)
 
 
-def label_reject(*, label: VideoLabel, user: AbstractBaseUser | None = None) -> VideoLabel:
+def label_reject(*, actor: Actor, label: VideoLabel) -> VideoLabel:
     """The label stays (hidden from the library) so a re-run cannot bring it back."""
-    return _decide(label, Decision.REJECTED, user)
+    check(actor, Command.LABEL_REJECT, _team_of(label), what="label")
+    return _decide(label, Decision.REJECTED, actor)
 
 
-def label_reset(*, label: VideoLabel) -> VideoLabel | None:
+def label_reset(*, actor: Actor, label: VideoLabel) -> VideoLabel | None:
     """Forget the editor's decision; a hand-added label without model evidence goes away."""
+    check(actor, Command.LABEL_RESET, _team_of(label), what="label")
     if label.origin == LabelOrigin.EDITOR and label.score is None:
         label.delete()
         return None
@@ -318,8 +373,9 @@ def label_reset(*, label: VideoLabel) -> VideoLabel | None:
     return label
 
 
-def label_add(*, video: Video, node: TaxonomyNode, user: AbstractBaseUser | None = None) -> VideoLabel:
+def label_add(*, actor: Actor, video: Video, node: TaxonomyNode) -> VideoLabel:
     """An editor labels a video by hand; an existing (even rejected) label becomes confirmed."""
+    check(actor, Command.LABEL_ADD, video.index.team_id, what="video")
     if node.taxonomy.team_id != video.index.team_id:
         raise ApplicationError("The node and the video belong to different teams.", code="team_mismatch")
     with transaction.atomic():
@@ -328,16 +384,17 @@ def label_add(*, video: Video, node: TaxonomyNode, user: AbstractBaseUser | None
                 label = VideoLabel.objects.create(video=video, node=node, origin=LabelOrigin.EDITOR)
         except IntegrityError:
             label = VideoLabel.objects.select_for_update().get(video=video, node=node)
-        return _decide(label, Decision.CONFIRMED, user)
+        return _decide(label, Decision.CONFIRMED, actor)
 
 
 # --- /classify result sets ---------------------------------------------------------------------
 
 
 def classify_results_store(
-    *, team: Team, results: list[dict[str, Any]], skipped: dict[str, str], page_limit: int
+    *, actor: Actor, team: Team, results: list[dict[str, Any]], skipped: dict[str, str], page_limit: int
 ) -> ClassifyResultSet:
     """Keep a /classify answer for its page tokens; expired answers are dropped on the way."""
+    check(actor, Command.CLASSIFY, team, what="index")
     now = timezone.now()
     ClassifyResultSet.objects.filter(expires_at__lt=now).delete()
     return ClassifyResultSet.objects.create(

@@ -7,6 +7,10 @@ from django.contrib.auth.models import User
 
 from library import accounts
 from library.models import ApiKey, Index, Membership, Role, Team
+from library.rules import Actor
+
+# Fixtures set the scene as the operator would; the tests' requests act as real users.
+SYSTEM = Actor.system("tests")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -57,4 +61,4 @@ class ApiKeyFactory:
     @staticmethod
     def create_with_raw(**kwargs: Any) -> tuple[ApiKey, str]:
         membership = MembershipFactory(**kwargs)
-        return accounts.api_key_create(team=membership.team, user=membership.user, name="test")
+        return accounts.api_key_create(actor=SYSTEM, team=membership.team, user=membership.user, name="test")

@@ -8,8 +8,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from library.admin.base import rule_action
 from library.generation.jobs import videos_generate_metadata
 from library.models import GeneratedText, Video
+from library.rules import Command, actor_for_request
 
 
 class GeneratedTextInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -33,9 +35,9 @@ class GeneratedTextInline(admin.StackedInline):  # type: ignore[type-arg]
         return False
 
 
-@admin.action(description="Generate title, hashtags and summary")
+@rule_action(Command.GENERATE, description="Generate title, hashtags and summary")
 def generate_title_hashtags_summary(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Video]) -> None:
-    result = videos_generate_metadata(videos=queryset.select_related("index"), user=request.user)
+    result = videos_generate_metadata(actor=actor_for_request(request), videos=queryset.select_related("index"))
     parts = [f"Queued {result.queued} generation(s)."]
     if result.stored:
         parts.append(f"{result.stored} were already generated and kept.")

@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from library import services
-from library.admin.base import TeamScopedAdmin
+from library.admin.base import TeamScopedAdmin, rule_action
 from library.models import Index, Video
+from library.rules import Actor, Command, check
 
 
 class IndexForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -34,6 +35,9 @@ class IndexAdmin(TeamScopedAdmin):
     list_filter = ["team"]
     form = IndexForm
     actions = ["reindex_all"]  # + classify whole library (config/admin_extras.py)
+    add_command = Command.INDEX_CREATE
+    change_command = Command.INDEX_RENAME
+    delete_command = Command.INDEX_DELETE
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:
@@ -41,14 +45,17 @@ class IndexAdmin(TeamScopedAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Index, form: Any, change: bool) -> None:
+        actor = self.actor(request)
         if change:
-            services.index_rename(index=obj, name=obj.name)
+            services.index_rename(actor=actor, index=obj, name=obj.name)
             return
         engines = [{"engine_name": "marengo2.6", "engine_options": form.cleaned_data["options"]}]
         generative = [o for o in form.cleaned_data["options"] if o in ("visual", "conversation")]
         if form.cleaned_data["generative"] and generative:
             engines.append({"engine_name": "pegasus1.1", "engine_options": generative})
-        created = services.index_create(team=obj.team, name=obj.name, engines=engines, addons=["thumbnail"])
+        created = services.index_create(
+            actor=actor, team=obj.team, name=obj.name, engines=engines, addons=["thumbnail"]
+        )
         obj.pk = created.pk
 
     @admin.display(description="Options")
@@ -59,9 +66,17 @@ class IndexAdmin(TeamScopedAdmin):
     def video_count(self, index: Index) -> int:
         return index.videos.filter(indexed_at__isnull=False).count()
 
-    @admin.action(description="Re-index every video of the selected indexes")
+    def delete_with_service(self, actor: Actor, obj: Index) -> None:
+        services.index_delete(actor=actor, index=obj)
+
+    @rule_action(Command.VIDEO_REINDEX, description="Re-index every video of the selected indexes")
     def reindex_all(self, request: HttpRequest, queryset: QuerySet[Index]) -> None:
+        actor = self.actor(request)
+        indexes = list(queryset)
+        # The indexes themselves are checked too: an index without ready videos is no loophole.
+        for index in indexes:
+            check(actor, Command.VIDEO_REINDEX, index.team_id, what="index")
         tasks = services.videos_reindex(
-            videos=Video.objects.filter(index__in=queryset, indexed_at__isnull=False), user=request.user
+            actor=actor, videos=Video.objects.filter(index__in=indexes, indexed_at__isnull=False)
         )
         self.message_user(request, f"Queued {len(tasks)} re-indexing task(s).")

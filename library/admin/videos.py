@@ -13,10 +13,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from library import services
-from library.admin.base import TeamScopedAdmin
+from library.admin.base import TeamScopedAdmin, rule_action
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
+from library.rules import Actor, Command
 
 
 def _seconds(value: float) -> str:
@@ -86,6 +87,8 @@ class VideoAdmin(TeamScopedAdmin):
     readonly_fields = [field for _, group in fieldsets for field in group["fields"] if field != "title"]
     inlines = [ThumbnailInline, GeneratedTextInline]
     actions = ["reindex", generate_title_hashtags_summary]  # + classify (config/admin_extras.py)
+    change_command = Command.VIDEO_UPDATE
+    delete_command = Command.VIDEO_DELETE
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The extraction columns can be large; the list never shows them.
@@ -96,6 +99,12 @@ class VideoAdmin(TeamScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # videos arrive through tasks ("Upload a video")
+
+    def save_model(self, request: HttpRequest, obj: Video, form: Any, change: bool) -> None:
+        services.video_update(actor=self.actor(request), video=obj, title=form.cleaned_data["title"])
+
+    def delete_with_service(self, actor: Actor, obj: Video) -> None:
+        services.video_delete(actor=actor, video=obj)
 
     @admin.display(description="")
     def thumbnail(self, video: Video) -> SafeString:
@@ -150,9 +159,10 @@ class VideoAdmin(TeamScopedAdmin):
             "", "<div>[{}–{}] {}</div>", ((_seconds(t["start"]), _seconds(t["end"]), t["value"]) for t in video.logos)
         )
 
-    @admin.action(description="Re-index selected videos")
+    @rule_action(Command.VIDEO_REINDEX, description="Re-index selected videos")
     def reindex(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
-        tasks = services.videos_reindex(videos=queryset.filter(indexed_at__isnull=False), user=request.user)
+        actor = self.actor(request)
+        tasks = services.videos_reindex(actor=actor, videos=queryset.filter(indexed_at__isnull=False))
         self.message_user(request, f"Queued {len(tasks)} re-indexing task(s).")
 
 
@@ -178,6 +188,8 @@ class TaskAdmin(TeamScopedAdmin):
     list_select_related = ["index"]
     readonly_fields = [f.name for f in Task._meta.fields]
     actions = ["retry_failed"]
+    add_command = Command.TASK_CREATE
+    delete_command = Command.TASK_DELETE
 
     @admin.display(description="Progress")
     def percentage(self, task: Task) -> str:
@@ -195,27 +207,22 @@ class TaskAdmin(TeamScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
-        editable = (
-            Index.objects.all()
-            if request.user.is_superuser
-            else Index.objects.filter(
-                team__memberships__user=request.user, team__memberships__role__in=["owner", "editor"]
-            )
-        )
+        actor = self.actor(request)
+        editable = Index.objects.filter(team__in=actor.teams_allowing(Command.TASK_CREATE))
         form.fields["index"].queryset = editable  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             if data.get("video_file"):
                 services.task_create_from_file(
+                    actor=actor,
                     index=data["index"],
                     content=data["video_file"],
                     filename=data["video_file"].name,
                     language=data["language"],
-                    user=request.user,
                 )
             else:
                 services.task_create_from_url(
-                    index=data["index"], url=data["video_url"], language=data["language"], user=request.user
+                    actor=actor, index=data["index"], url=data["video_url"], language=data["language"]
                 )
             self.message_user(request, "Upload received; the video is being validated and indexed.")
             return HttpResponseRedirect(reverse("admin:library_task_changelist"))
@@ -228,13 +235,14 @@ class TaskAdmin(TeamScopedAdmin):
         }
         return TemplateResponse(request, "admin/library/task/upload.html", context)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False if obj is not None else super().has_change_permission(request, obj)
+    def delete_with_service(self, actor: Actor, obj: Task) -> None:
+        services.task_delete(actor=actor, task=obj)
 
-    @admin.action(description="Retry selected failed tasks")
+    @rule_action(Command.TASK_RETRY, description="Retry selected failed tasks")
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        actor = self.actor(request)
         retried = [
-            services.task_retry(task=task)
+            services.task_retry(actor=actor, task=task)
             for task in queryset.filter(status=TaskStatus.FAILED)
             if task.upload or task.source_url
         ]

@@ -8,8 +8,9 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from library.accounts import api_key_authenticate, teams_for_user
+from library.accounts import api_key_authenticate
 from library.models import ApiKey, Team
+from library.rules import Actor, actor_for_request
 
 HEADER = "x-api-key"
 
@@ -21,7 +22,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         key = api_key_authenticate(raw_key=raw.strip())
         if key is None:
-            raise exceptions.AuthenticationFailed("The API key is invalid, revoked or expired.")
+            raise exceptions.AuthenticationFailed(
+                "The API key is invalid, revoked or expired, or its user is no longer a member of its team."
+            )
         return key.user, key
 
     def authenticate_header(self, request: Request) -> str:
@@ -38,8 +41,11 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return None
 
 
+def request_actor(request: Request) -> Actor:
+    """Who acts: the request's API key (with its user's current role) or its session user."""
+    return actor_for_request(request)
+
+
 def request_teams(request: Request) -> list[Team]:
     """The teams a request may see: the key's team, or the session user's teams."""
-    if isinstance(request.auth, ApiKey):
-        return [request.auth.team]
-    return list(teams_for_user(request.user))
+    return list(request_actor(request).teams())

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,6 +30,7 @@ from library.generation.results import GenerationRequest, produce
 from library.generation.services import gist_request, summarize_request
 from library.models import GeneratedText, GenerationStatus, Video
 from library.models.generation import request_key
+from library.rules import Actor, Command, check_each
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,14 @@ def _enqueue(row_id: int) -> None:
     )
 
 
-def videos_generate_metadata(*, videos: Iterable[Video], user: AbstractBaseUser | None = None) -> QueuedGeneration:
+def videos_generate_metadata(*, actor: Actor, videos: Iterable[Video]) -> QueuedGeneration:
+    """Queue the metadata requests of each video; refused as a whole if any video is not the actor's to generate."""
+    chosen = list(videos)
+    check_each(actor, Command.GENERATE, [video.index.team_id for video in chosen], what="video")
+    user = actor.recorded_user
     provider = get_generator().label
     queued = stored = skipped = 0
-    for video in videos:
+    for video in chosen:
         if not video.is_ready or not video.index.has_generative_engine:
             skipped += 1
             continue

@@ -26,6 +26,7 @@ from library.generation.providers import get_generator
 from library.generation.results import GenerationRequest, produce
 from library.models import GeneratedText, GenerationKind, GenerationStatus, Video
 from library.models.generation import request_key
+from library.rules import Actor, Command, check
 
 # Prompts longer than this are refused (400 prompt_too_long): about 400 words, far more
 # than any instruction needs, and it bounds what reaches an LLM's context.
@@ -155,8 +156,11 @@ def api_error(error: GenerationError) -> ApplicationError:
 # --- commands ----------------------------------------------------------------------------------
 
 
-def generation_generate(*, video: Video, request: GenerationRequest, regenerate: bool = False) -> GeneratedText:
+def generation_generate(
+    *, actor: Actor, video: Video, request: GenerationRequest, regenerate: bool = False
+) -> GeneratedText:
     """The stored result of `request`, generating it first when there is none (or when asked to)."""
+    check(actor, Command.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
     stored = None if regenerate else _lookup(video, generator, request)
@@ -177,7 +181,10 @@ class TextStream:
     pieces: Iterator[str]  # stores the whole answer after yielding its last piece; raises GenerationError
 
 
-def generation_text_stream(*, video: Video, request: GenerationRequest, regenerate: bool = False) -> TextStream:
+def generation_text_stream(
+    *, actor: Actor, video: Video, request: GenerationRequest, regenerate: bool = False
+) -> TextStream:
+    check(actor, Command.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
     stored = None if regenerate else _lookup(video, generator, request)

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from library.models import Task
+from library.rules import Command
 from library.selectors import task_counts
 from studio import access, cards, labels
 from studio.views.common import page_login_required, paginate, query_without_page
@@ -45,7 +46,7 @@ def index_detail(request: HttpRequest, index_id: str) -> HttpResponse:
     uploads = cards.upload_tasks(index, status=status) if page.number == 1 and not text and not label else []
     context = {
         "index": index,
-        "can_edit": access.user_can_edit_team(request.user, index.team),
+        "can_edit": access.may_in_team(request.user, Command.TASK_CREATE, index.team),
         "cards": [cards.task_card(task, request) for task in uploads]
         + cards.video_cards(list(page.object_list), request),
         "page": page,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Forbidden, NotFound
 from library.generation.services import generation_generate
 from library.media import media_url
 from library.models import Video
 from library.models.tasks import ACTIVE_STATUSES
+from library.rules import Command, actor_for_request
 from library.search.thumbnails import ThumbnailFinder
 from studio import access
 from studio.generated import BUTTON_LABELS, generated_for, page_request
@@ -52,7 +52,7 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         "labels": top_labels(labels_of_video(video), limit=None),
         "generated": generated_for(video),
         "generate_buttons": BUTTON_LABELS,
-        "can_edit": access.user_can_edit_team(request.user, video.index.team),
+        "can_edit": access.may_in_team(request.user, Command.GENERATE, video.index.team),
     }
     return render(request, "studio/video.html", context)
 
@@ -82,15 +82,18 @@ def video_captions(request: HttpRequest, video_id: str) -> HttpResponse:
 def video_generate(request: HttpRequest, video_id: str) -> HttpResponseRedirect:
     """Generate (or regenerate) one kind of text for the video, then show the page again."""
     video = access.video_for_user(request.user, video_id)
-    if not access.user_can_edit_team(request.user, video.index.team):
-        raise PermissionDenied("Viewers cannot generate text.")
+    actor = actor_for_request(request)
     kind = request.POST.get("kind", "")
     generation = page_request(kind)
     if generation is None:
         messages.error(request, "Choose what to generate: title and hashtags, summary, chapters or highlights.")
     else:
         try:
-            generation_generate(video=video, request=generation, regenerate=request.POST.get("regenerate") == "1")
+            generation_generate(
+                actor=actor, video=video, request=generation, regenerate=request.POST.get("regenerate") == "1"
+            )
+        except (Forbidden, NotFound):
+            raise  # 403 / 404 pages, not a message
         except ApplicationError as error:
             messages.error(request, error.message)
         else:

@@ -55,7 +55,9 @@ class _ClassifyView(CompatView):
         )
         rows = {index.id: index for index in Index.objects.filter(id__in=indexes)}
         result_set = classify_adhoc_run(
-            request=adhoc, selection={rows[index_id]: videos for index_id, videos in indexes.items()}
+            actor=self.actor(),
+            request=adhoc,
+            selection={rows[index_id]: videos for index_id, videos in indexes.items()},
         )
         return Response(page_json(request, result_set, 1))
 

@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from config.errors import ApplicationError, NotFound
-from library.accounts import user_can_edit
-from library.api.auth import request_teams
+from library.api.auth import request_actor, request_teams
 from library.api.native.serializers import VideoSerializer
-from library.models import ApiKey, Index, Team, Video
+from library.api.native.views import request_team
+from library.models import Index, Video
 from library.selectors import indexes_for_teams
 from taxonomy import selectors, services
 from taxonomy.api.serializers import (
@@ -40,23 +40,6 @@ from taxonomy.api.serializers import (
 from taxonomy.iab import guess_version
 from taxonomy.models import ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec, parse_thresholds
-
-
-def _require_edit(request: Request, team: Team) -> None:
-    if isinstance(request.auth, ApiKey):
-        return  # a key acts for its team with its creator's rights, checked at creation
-    if not user_can_edit(user=request.user, team=team):
-        raise ApplicationError("Viewers cannot change taxonomies or labels.", code="forbidden", status=403)
-
-
-def _team(request: Request, wanted: str | None) -> Team:
-    candidates = [team for team in request_teams(request) if wanted in (None, team.name)]
-    if len(candidates) != 1:
-        raise ApplicationError(
-            "Name the team (you belong to several, or that team is not yours).", code="team_ambiguous"
-        )
-    _require_edit(request, candidates[0])
-    return candidates[0]
 
 
 def _index(request: Request, index_id: str | None) -> Index:
@@ -93,7 +76,10 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             for item in data["classes"]
         ]
         taxonomy = services.taxonomy_save_classes(
-            team=_team(request, data.get("team")), name=data["name"], classes=classes
+            actor=request_actor(request),
+            team=request_team(request, data.get("team")),
+            name=data["name"],
+            classes=classes,
         )
         return Response(
             TaxonomySerializer(self.get_queryset().get(id=taxonomy.id)).data, status=status.HTTP_201_CREATED
@@ -109,7 +95,8 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         content = upload.read()
         version = guess_version(upload.name, content)
         report = services.taxonomy_import_iab(
-            team=_team(request, payload.validated_data.get("team")),
+            actor=request_actor(request),
+            team=request_team(request, payload.validated_data.get("team")),
             data=content,
             name=payload.validated_data.get("name") or f"IAB Content Taxonomy {version}".strip(),
             version=version,
@@ -144,10 +131,9 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def partial_update(self, request: Request, pk: str) -> Response:
         """Edit a node's prompts, options or active flag; edited prompts survive re-imports."""
         node = self.get_object()
-        _require_edit(request, node.taxonomy.team)
         payload = NodeUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.node_update(node=node, **payload.validated_data)
+        services.node_update(actor=request_actor(request), node=node, **payload.validated_data)
         return Response(NodeSerializer(node).data)
 
 
@@ -169,7 +155,6 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         index = _index(request, data["index"])
-        _require_edit(request, index.team)
         taxonomy = Taxonomy.objects.filter(id=data["taxonomy"], team__in=request_teams(request)).first()
         if taxonomy is None:
             raise NotFound(f"The taxonomy {data['taxonomy']} does not exist.")
@@ -180,13 +165,13 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             if missing:
                 raise NotFound(f"The video(s) {', '.join(missing[:5])} are not in the index {index.id}.")
         run = services.run_create(
+            actor=request_actor(request),
             taxonomy=taxonomy,
             index=index,
             options=data["options"],
             thresholds=parse_thresholds(data.get("threshold")),
             conversation_option=data["conversation_option"],
             videos=videos,
-            user=request.user,
         )
         return Response(
             RunSerializer(run).data,
@@ -270,19 +255,18 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if video is None:
             raise NotFound(f"The video {payload.validated_data['video']} does not exist.")
         node = self._node(payload.validated_data["node"])
-        _require_edit(request, video.index.team)
-        label = services.label_add(video=video, node=node, user=request.user)
+        label = services.label_add(actor=request_actor(request), video=video, node=node)
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, decision: str) -> Response:
         label = self.get_object()
-        _require_edit(request, label.video.index.team)
+        actor = request_actor(request)
         if decision == "confirm":
-            label = services.label_confirm(label=label, user=request.user)
+            label = services.label_confirm(actor=actor, label=label)
         elif decision == "reject":
-            label = services.label_reject(label=label, user=request.user)
+            label = services.label_reject(actor=actor, label=label)
         else:
-            kept = services.label_reset(label=label)
+            kept = services.label_reset(actor=actor, label=label)
             if kept is None:
                 return Response(status=status.HTTP_204_NO_CONTENT)
             label = kept

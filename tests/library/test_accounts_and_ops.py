@@ -13,7 +13,7 @@ from django.utils import timezone
 from config import env
 from library import accounts
 from library.models import ApiKey, Task, TaskStatus, Team, WorkerHeartbeat
-from tests.factories import IndexFactory, MembershipFactory, UserFactory
+from tests.factories import SYSTEM, IndexFactory, MembershipFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_an_api_key_is_stored_only_as_a_hash_and_works_until_revoked(api, team_k
     key.refresh_from_db()
     assert key.last_used_at is not None
 
-    accounts.api_key_revoke(key=key)
+    accounts.api_key_revoke(actor=SYSTEM, key=key)
     response = api.get("/v1.2/indexes")
     assert response.status_code == 401
     assert response.json()["code"] == "api_key_invalid"

@@ -24,7 +24,7 @@ def test_an_editor_sees_only_their_teams_indexes_and_tasks(client, editor):
 
     page = client.get("/admin/library/index/").content.decode()
     assert "Our ads" in page and "Their secret index" not in page
-    assert client.get(f"/admin/library/index/{theirs.pk}/change/").status_code == 302  # "does not exist"
+    assert client.get(f"/admin/library/index/{theirs.pk}/change/").status_code == 404  # as on the APIs
     assert "their-video.mp4" not in client.get("/admin/library/task/").content.decode()
     assert client.get(f"/admin/library/index/{mine.pk}/change/").status_code == 200
 

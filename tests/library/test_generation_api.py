@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from library.models import GeneratedText, GenerationStatus, Video
 from library.services import video_update
-from tests.factories import IndexFactory
+from tests.factories import SYSTEM, IndexFactory
 from tests.generation_data import COOKING_CUTS, store_ready_video
 
 pytestmark = [pytest.mark.django_db]
@@ -220,7 +220,7 @@ def test_the_sdk_sends_a_null_temperature_and_that_is_fine(api: Any, video: Vide
 
 def test_a_title_edit_does_not_make_stored_results_stale(api: Any, video: Video) -> None:
     first = api.post("/v1.2/gist", {"video_id": video.id, "types": ["title"]}, format="json").json()
-    video_update(video=video, title="My pasta video")
+    video_update(actor=SYSTEM, video=video, title="My pasta video")
     assert api.post("/v1.2/gist", {"video_id": video.id, "types": ["title"]}, format="json").json() == first
 
 
@@ -229,10 +229,12 @@ def test_topics_come_from_the_videos_taxonomy_labels(api: Any, video: Video) -> 
     from taxonomy.services import label_add, label_reject, node_create
 
     taxonomy = Taxonomy.objects.create(team=api.team, name="Genres")
-    food, cooking, sport = (node_create(taxonomy=taxonomy, name=name) for name in ("Food & Drink", "Cooking", "Sport"))
+    food, cooking, sport = (
+        node_create(actor=SYSTEM, taxonomy=taxonomy, name=name) for name in ("Food & Drink", "Cooking", "Sport")
+    )
     VideoLabel.objects.create(video=video, node=food, score=71.0)
-    label_add(video=video, node=cooking)  # an editor's label comes first
-    label_reject(label=VideoLabel.objects.create(video=video, node=sport, score=95.0))
+    label_add(actor=SYSTEM, video=video, node=cooking)  # an editor's label comes first
+    label_reject(actor=SYSTEM, label=VideoLabel.objects.create(video=video, node=sport, score=95.0))
 
     body = api.post("/v1.2/gist", {"video_id": video.id, "types": ["topic"]}, format="json").json()
     assert body["topics"] == ["Cooking", "Food & Drink"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from engines.base import VideoAnalysis
 from library.generation.jobs import generation_run, videos_generate_metadata
 from library.models import GeneratedText, GenerationStatus, Video
-from tests.factories import IndexFactory, MembershipFactory
+from tests.factories import SYSTEM, IndexFactory, MembershipFactory
 from tests.fake_llm import FakeChatServer, Reply, fake_chat_server
 from tests.generation_data import store_ready_video
 
@@ -85,7 +85,7 @@ def test_the_admin_action_generates_title_hashtags_and_summary(
 @pytest.mark.django_db
 def test_a_generation_job_is_claimed_once(video: Video, run_on_commit: Any) -> None:
     with run_on_commit(execute=False) as callbacks:
-        queued = videos_generate_metadata(videos=[video])
+        queued = videos_generate_metadata(actor=SYSTEM, videos=[video])
     assert (queued.queued, queued.stored, queued.skipped, len(callbacks)) == (2, 0, 0, 2)
     row = GeneratedText.objects.get(video=video, kind="gist")
     assert row.status == GenerationStatus.PENDING
@@ -103,7 +103,7 @@ def test_a_generation_job_is_claimed_once(video: Video, run_on_commit: Any) -> N
 @pytest.mark.django_db
 def test_a_job_whose_worker_died_is_taken_over_after_its_lease(video: Video, run_on_commit: Any) -> None:
     with run_on_commit(execute=False):
-        videos_generate_metadata(videos=[video])
+        videos_generate_metadata(actor=SYSTEM, videos=[video])
     row = GeneratedText.objects.get(video=video, kind="summary")
     GeneratedText.objects.filter(id=row.id).update(status=GenerationStatus.RUNNING, started_at=timezone.now())
     generation_run(generated_text_id=row.id)
@@ -122,7 +122,7 @@ def test_transient_llm_errors_are_retried_up_to_the_attempt_limit(
     gist = json.dumps({"title": "Pasta", "topics": ["Cooking"], "hashtags": ["pasta"]})
     # In queue order: gist, summary, gist again, summary again, summary a third time.
     llm.replies += [Reply(status=500), Reply(status=503), Reply(content=gist), Reply(status=503), Reply(status=503)]
-    queued = videos_generate_metadata(videos=[Video.objects.select_related("index").get(id=video.id)])
+    queued = videos_generate_metadata(actor=SYSTEM, videos=[Video.objects.select_related("index").get(id=video.id)])
     assert queued.queued == 2
     generation_worker.wait_idle()
 
@@ -138,7 +138,7 @@ def test_a_job_queued_for_another_provider_is_not_run_by_this_one(
     video: Video, run_on_commit: Any, settings: Any
 ) -> None:
     with run_on_commit(execute=False):
-        videos_generate_metadata(videos=[video])
+        videos_generate_metadata(actor=SYSTEM, videos=[video])
     settings.FRAMEWISE_GENERATION_PROVIDER = "openai"
     settings.FRAMEWISE_OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
     settings.FRAMEWISE_OPENAI_MODEL = "m"

@@ -13,13 +13,16 @@ from django.utils import timezone
 from engines.base import EngineError
 from library import pipeline, services
 from library.models import Segment, Task, TaskStatus, Thumbnail, Video
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _queued_task(index: Any, path: Path, run_on_commit: Any = None) -> Task:
     with open(path, "rb") as handle:
-        task = services.task_create_from_file(index=index, content=File(handle, name=path.name), filename=path.name)
+        task = services.task_create_from_file(
+            actor=SYSTEM, index=index, content=File(handle, name=path.name), filename=path.name
+        )
     pipeline.task_validate(task_id=task.id)
     task.refresh_from_db()
     assert task.status == TaskStatus.QUEUED
@@ -165,7 +168,7 @@ def test_reindexing_replaces_segments_atomically(index, two_shot_video, no_enque
     video = Video.objects.get(id=task.video_id)
     before = set(Segment.objects.filter(video=video).values_list("id", flat=True))
 
-    again = services.video_reindex(video=video)
+    again = services.video_reindex(actor=SYSTEM, video=video)
     pipeline.task_index(task_id=again.id)
 
     again.refresh_from_db()
@@ -177,7 +180,7 @@ def test_reindexing_replaces_segments_atomically(index, two_shot_video, no_enque
 
 def test_an_unreachable_url_ends_failed_with_a_reason(index, no_enqueue, settings):
     settings.FRAMEWISE_URL_TIMEOUT = 2
-    task = services.task_create_from_url(index=index, url="http://127.0.0.1:9/missing.mp4")
+    task = services.task_create_from_url(actor=SYSTEM, index=index, url="http://127.0.0.1:9/missing.mp4")
     for _ in range(settings.FRAMEWISE_TASK_MAX_ATTEMPTS):
         pipeline.task_validate(task_id=task.id)
     task.refresh_from_db()

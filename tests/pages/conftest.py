@@ -11,7 +11,7 @@ from django.core.files import File
 
 from library import services
 from library.models import Index, Membership, Video
-from tests.factories import IndexFactory, MembershipFactory
+from tests.factories import SYSTEM, IndexFactory, MembershipFactory
 from tests.videos import OnScreenText, Scene
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def index_file(index: Index, path: Path, worker: InlineWorker, *, name: str | No
     """Upload `path` as the demo data is uploaded and wait for the real pipeline to index it."""
     with open(path, "rb") as handle:
         task = services.task_create_from_file(
-            index=index, content=File(handle, name=path.name), filename=name or path.name
+            actor=SYSTEM, index=index, content=File(handle, name=path.name), filename=name or path.name
         )
     worker.wait_idle(timeout=180)
     task.refresh_from_db()
@@ -90,7 +90,7 @@ def classify(worker: InlineWorker, monkeypatch: pytest.MonkeyPatch) -> Callable[
         **thresholds: float,
     ) -> Any:
         created = taxonomy_services.run_create(
-            taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds(**thresholds)
+            actor=SYSTEM, taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds(**thresholds)
         )
         worker.wait_idle(timeout=180)
         created.refresh_from_db()
@@ -116,6 +116,7 @@ def labeled(
     cooking = indexed(library_index, cooking_video)
     two_shots = indexed(library_index, two_shot_video)
     taxonomy = taxonomy_services.taxonomy_save_classes(
+        actor=SYSTEM,
         team=editor.team,
         name="Shows",
         classes=[
@@ -125,6 +126,7 @@ def labeled(
     )
     food = taxonomy.nodes.get(name="Food")
     pasta = taxonomy_services.node_create(
+        actor=SYSTEM,
         taxonomy=taxonomy,
         name="Pasta",
         prompts=["spaghetti", "cooking pasta"],

@@ -12,6 +12,7 @@ import pytest
 
 from library.generation.services import generation_generate
 from studio.generated import page_request
+from tests.factories import SYSTEM
 from tests.pages.browser import BrowserSession, assert_fits_a_phone, player_state, screenshot, wait_until_near
 from tests.pages.conftest import PASSWORD
 
@@ -54,7 +55,7 @@ def play_and_check_clip(page: Any, control: Any, player_id: str) -> tuple[float,
 def test_an_editor_searches_reviews_classes_and_plays_each_clip_exactly(browser: BrowserSession, editor, labeled):
     cooking = labeled["cooking"]
     for kind in ("gist", "summary", "chapter"):
-        generation_generate(video=cooking, request=page_request(kind))
+        generation_generate(actor=SYSTEM, video=cooking, request=page_request(kind))
     page = browser.new_page()
     browser.log_in(page, editor.user.username, PASSWORD)
     assert page.locator(".index-item .previews img").count() == 2

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from taxonomy.admin_actions import SELECTION_KEY
 from taxonomy.models import ClassificationRun, Decision, LabelOrigin, RunStatus, Taxonomy, VideoLabel
-from tests.factories import MembershipFactory
+from tests.factories import SYSTEM, MembershipFactory
 from tests.taxonomy.test_iab_import import iab_bytes, needs_iab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,7 +86,7 @@ def test_an_editor_classifies_selected_videos_and_reviews_the_labels(
     from taxonomy import services
     from tests.taxonomy.conftest import mini_iab_tsv
 
-    taxonomy = services.taxonomy_import_iab(team=api.team, data=mini_iab_tsv(), name="Slice").taxonomy
+    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Slice").taxonomy
     chosen = [library["pets.mp4"], library["cars.mp4"]]
     action = client.post(
         reverse("admin:library_video_changelist"), {"action": "classify_selected_videos", "_selected_action": chosen}
@@ -135,7 +135,7 @@ def test_editors_see_only_their_teams_taxonomies(client: Any, api: Any) -> None:
     from taxonomy import services
     from tests.taxonomy.conftest import mini_iab_tsv
 
-    services.taxonomy_import_iab(team=api.team, data=mini_iab_tsv(), name="Ours")
+    services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Ours")
     stranger = MembershipFactory(role="editor")
     client.force_login(stranger.user)
     assert "Ours" not in client.get(reverse("admin:taxonomy_taxonomy_changelist")).content.decode()

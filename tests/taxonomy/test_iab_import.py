@@ -15,7 +15,7 @@ from config.errors import ApplicationError
 from taxonomy import services
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
 from taxonomy.models import Taxonomy, TaxonomyNode
-from tests.factories import TeamFactory
+from tests.factories import SYSTEM, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def iab_bytes(version: str) -> bytes:
 
 def import_iab(team: Any, version: str, name: str | None = None) -> services.ImportReport:
     return services.taxonomy_import_iab(
-        team=team, data=iab_bytes(version), name=name or f"IAB {version}", version=version
+        actor=SYSTEM, team=team, data=iab_bytes(version), name=name or f"IAB {version}", version=version
     )
 
 
@@ -96,7 +96,7 @@ def test_a_second_import_changes_nothing_and_editors_prompts_survive() -> None:
     team = TeamFactory()
     taxonomy = import_iab(team, "3.1").taxonomy
     cooking = node(taxonomy, "216")
-    services.node_update(node=cooking, prompts=["cooking a meal", "a recipe being prepared"])
+    services.node_update(actor=SYSTEM, node=cooking, prompts=["cooking a meal", "a recipe being prepared"])
     ids_before = dict(taxonomy.nodes.values_list("code", "id"))
 
     again = import_iab(team, "3.1")
@@ -108,7 +108,7 @@ def test_a_second_import_changes_nothing_and_editors_prompts_survive() -> None:
     assert Taxonomy.objects.filter(team=team).count() == 1
 
     # Restoring the default prompts clears the mark: later imports follow the names again.
-    services.node_update(node=cooking, prompts=[])
+    services.node_update(actor=SYSTEM, node=cooking, prompts=[])
     assert cooking.prompts == ["Cooking"] and not cooking.prompts_edited
 
 
@@ -121,14 +121,14 @@ def tsv(*rows: str) -> bytes:
 def test_a_reimport_follows_renames_and_moves_and_deactivates_what_left_the_file() -> None:
     team = TeamFactory()
     first = tsv("A\tA\tAnimals ", "B\tA\tBirds", "C\tB\tCrows", "D\t\tDrinks", "E\tD\tEspresso")
-    taxonomy = services.taxonomy_import_iab(team=team, data=first, name="Mini").taxonomy
+    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=team, data=first, name="Mini").taxonomy
     # A row whose parent is itself is a root; names lose their padding.
     assert node(taxonomy, "A").parent is None and node(taxonomy, "A").name == "Animals"
-    services.node_update(node=node(taxonomy, "C"), prompts=["black birds"])
+    services.node_update(actor=SYSTEM, node=node(taxonomy, "C"), prompts=["black birds"])
 
     # B moves under D and is renamed; E leaves the file.
     second = tsv("A\tA\tAnimals", "B\tD\tBeverages of birds", "C\tB\tCrows", "D\t\tDrinks")
-    report = services.taxonomy_import_iab(team=team, data=second, name="Mini")
+    report = services.taxonomy_import_iab(actor=SYSTEM, team=team, data=second, name="Mini")
     assert (report.created, report.updated, report.unchanged, report.deactivated) == (0, 2, 2, 1)
     crows, beverages = node(taxonomy, "C"), node(taxonomy, "B")
     assert beverages.parent == node(taxonomy, "D") and beverages.prompts == ["Beverages of birds"]
@@ -152,7 +152,7 @@ def test_a_broken_file_is_refused_with_the_line(data: bytes, message: str) -> No
     with pytest.raises(TaxonomyFileError, match=message):
         parse_iab_tsv(data)
     with pytest.raises(ApplicationError) as error:
-        services.taxonomy_import_iab(team=TeamFactory(), data=data, name="Broken")
+        services.taxonomy_import_iab(actor=SYSTEM, team=TeamFactory(), data=data, name="Broken")
     assert error.value.code == "taxonomy_file_invalid"
     assert not Taxonomy.objects.exists()
 

@@ -13,7 +13,7 @@ from library.models import Video
 from taxonomy import runs, services
 from taxonomy.models import ClassificationRun, Decision, LabelOrigin, RunStatus, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.scoring import Thresholds
-from tests.factories import IndexFactory, TeamFactory
+from tests.factories import SYSTEM, IndexFactory, TeamFactory
 from tests.taxonomy.conftest import CATEGORIES, TIER_1, mini_iab_tsv
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,14 +24,15 @@ TEXT_OPTIONS = ["conversation", "text_in_video"]
 @pytest.fixture
 def taxonomy(api: Any) -> Taxonomy:
     """The IAB slice, with the prompts an editor would give "Cooking" (its name alone is too terse)."""
-    taxonomy = services.taxonomy_import_iab(team=api.team, data=mini_iab_tsv(), name="IAB slice").taxonomy
+    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="IAB slice").taxonomy
     cooking = taxonomy.nodes.get(code="216")
-    services.node_update(node=cooking, prompts=["cooking a meal", "a recipe", "food in the kitchen"])
+    services.node_update(actor=SYSTEM, node=cooking, prompts=["cooking a meal", "a recipe", "food in the kitchen"])
     return taxonomy
 
 
 def run(taxonomy: Taxonomy, index: Any, worker: Any, **kwargs: Any) -> ClassificationRun:
     created = services.run_create(
+        actor=SYSTEM,
         taxonomy=taxonomy,
         index=index,
         options=kwargs.pop("options", TEXT_OPTIONS),
@@ -95,9 +96,11 @@ def test_editor_decisions_survive_re_runs(
 ) -> None:
     run(taxonomy, index, classify_worker)
     found = labels_by_video(library)
-    confirmed = services.label_confirm(label=found["pets.mp4"]["425"])
-    rejected = services.label_reject(label=found["pets.mp4"]["424"])
-    added = services.label_add(video=Video.objects.get(id=library["pets.mp4"]), node=taxonomy.nodes.get(code="653"))
+    confirmed = services.label_confirm(actor=SYSTEM, label=found["pets.mp4"]["425"])
+    rejected = services.label_reject(actor=SYSTEM, label=found["pets.mp4"]["424"])
+    added = services.label_add(
+        actor=SYSTEM, video=Video.objects.get(id=library["pets.mp4"]), node=taxonomy.nodes.get(code="653")
+    )
     untouched = found["travel.mp4"]["653"]
 
     # A demanding re-run finds nothing: undecided labels go, decisions stay (without model evidence).
@@ -149,7 +152,9 @@ def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
     api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr("taxonomy.services.async_task", lambda *args, **kwargs: None)  # nobody picks it up
-    pending = services.run_create(taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds())
+    pending = services.run_create(
+        actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds()
+    )
     assert runs._claim(pending.id, worker="a") is not None
     assert runs._claim(pending.id, worker="b") is None
     runs.run_execute(run_id=pending.id, worker="b")  # a duplicate delivery: no effect
@@ -186,11 +191,15 @@ def test_a_run_that_cannot_score_fails_with_the_reason(
 def test_runs_are_checked_before_they_are_queued(api: Any, index: Any, taxonomy: Taxonomy) -> None:
     stranger = IndexFactory(team=TeamFactory())
     with pytest.raises(ApplicationError, match="different teams"):
-        services.run_create(taxonomy=taxonomy, index=stranger, options=TEXT_OPTIONS, thresholds=Thresholds())
+        services.run_create(
+            actor=SYSTEM, taxonomy=taxonomy, index=stranger, options=TEXT_OPTIONS, thresholds=Thresholds()
+        )
     spoken = IndexFactory(team=api.team, engines=[{"engine_name": "marengo2.6", "engine_options": ["conversation"]}])
     with pytest.raises(ApplicationError, match="not indexed with text_in_video"):
-        services.run_create(taxonomy=taxonomy, index=spoken, options=TEXT_OPTIONS, thresholds=Thresholds())
+        services.run_create(
+            actor=SYSTEM, taxonomy=taxonomy, index=spoken, options=TEXT_OPTIONS, thresholds=Thresholds()
+        )
     TaxonomyNode.objects.filter(taxonomy=taxonomy).update(active=False)
     with pytest.raises(ApplicationError, match="no active nodes"):
-        services.run_create(taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds())
+        services.run_create(actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds())
     assert not ClassificationRun.objects.exists()

@@ -21,6 +21,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from library import accounts, services
 from library.models import ApiKey, Index, Role, Task
 from library.models.tasks import TaskSource
+from library.rules import Actor
+
+DEMO_ACTOR = Actor.system("manage.py setup_demo")
 
 DEMO_TEAM = "Demo"
 DEMO_INDEX = "Demo videos"
@@ -86,17 +89,18 @@ class Command(BaseCommand):
         if admin is None:
             password = secrets.token_urlsafe(12)
             admin = users.create_superuser("admin", "admin@example.com", password)
-        team = accounts.team_create(name=DEMO_TEAM)
-        accounts.membership_set(team=team, user=admin, role=Role.OWNER)
+        team = accounts.team_create(actor=DEMO_ACTOR, name=DEMO_TEAM)
+        accounts.membership_set(actor=DEMO_ACTOR, team=team, user=admin, role=Role.OWNER)
 
         raw_key = saved.get("API_KEY", "")
         if not raw_key or not ApiKey.objects.filter(key_hash=ApiKey.hash_key(raw_key), revoked_at=None).exists():
-            _, raw_key = accounts.api_key_create(team=team, user=admin, name="demo")
+            _, raw_key = accounts.api_key_create(actor=DEMO_ACTOR, team=team, user=admin, name="demo")
         credentials_file.parent.mkdir(parents=True, exist_ok=True)
         credentials_file.write_text(f"ADMIN_PASSWORD={password}\nAPI_KEY={raw_key}\n")
         credentials_file.chmod(0o600)
 
         index = Index.objects.filter(team=team, name=DEMO_INDEX).first() or services.index_create(
+            actor=DEMO_ACTOR,
             team=team,
             name=DEMO_INDEX,
             addons=["thumbnail"],
@@ -128,6 +132,7 @@ class Command(BaseCommand):
         from taxonomy.services import run_create, taxonomy_save_classes
 
         taxonomy = taxonomy_save_classes(
+            actor=DEMO_ACTOR,
             team=index.team,
             name="Demo topics",
             classes=[
@@ -139,6 +144,7 @@ class Command(BaseCommand):
         ready = index.videos.filter(indexed_at__isnull=False).count()
         if ready and not ClassificationRun.objects.filter(taxonomy=taxonomy, index=index).exists():
             run_create(
+                actor=DEMO_ACTOR,
                 taxonomy=taxonomy,
                 index=index,
                 options=["conversation", "text_in_video"],
@@ -162,6 +168,10 @@ class Command(BaseCommand):
                 make_video(path, scenes=scenes, size=(960, 540))
             with open(path, "rb") as handle:
                 services.task_create_from_file(
-                    index=index, content=File(handle, name=name), filename=name, source=TaskSource.FOLDER
+                    actor=DEMO_ACTOR,
+                    index=index,
+                    content=File(handle, name=name),
+                    filename=name,
+                    source=TaskSource.FOLDER,
                 )
             self.stdout.write(f"  queued demo video {name}")

@@ -15,10 +15,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, NotFound
+from config.errors import ApplicationError, Forbidden, NotFound
 from library import params as parsing
-from library.api.auth import request_teams
-from library.models import Index, Task, Video
+from library.api.auth import request_actor, request_teams
+from library.models import Index, Task, Team, Video
+from library.rules import Actor
 from library.selectors import indexes_for_teams
 
 MAX_PAGE_LIMIT = 50
@@ -45,6 +46,18 @@ class CompatView(APIView):
 
     def teams(self) -> list[Any]:
         return request_teams(self.request)
+
+    def actor(self) -> Actor:
+        return request_actor(self.request)
+
+    def own_team(self) -> Team:
+        """The team a new object goes to: the key's, or a session user's only team."""
+        teams = self.teams()
+        if not teams:
+            raise Forbidden("You are not a member of any team.")
+        if len(teams) > 1:
+            raise ApplicationError("Use an API key (it names the team the index belongs to).", code="team_ambiguous")
+        return teams[0]
 
     def get_index(self, index_id: str) -> Index:
         index = indexes_for_teams(self.teams()).filter(id=index_id).first()

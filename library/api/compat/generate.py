@@ -65,7 +65,7 @@ class GistView(GenerationView):
         video_id = required(data, "video_id")
         wanted = services.gist_request(types=required(data, "types"))
         row = services.generation_generate(
-            video=self.find_video(video_id), request=wanted, regenerate=_flag(data, "regenerate")
+            actor=self.actor(), video=self.find_video(video_id), request=wanted, regenerate=_flag(data, "regenerate")
         )
         return _answer(row)
 
@@ -79,7 +79,7 @@ class SummarizeView(GenerationView):
             kind=required(data, "type"), prompt=data.get("prompt"), temperature=data.get("temperature")
         )
         row = services.generation_generate(
-            video=self.find_video(video_id), request=wanted, regenerate=_flag(data, "regenerate")
+            actor=self.actor(), video=self.find_video(video_id), request=wanted, regenerate=_flag(data, "regenerate")
         )
         return _answer(row)
 
@@ -116,11 +116,15 @@ class GenerateView(GenerationView):
         video = self.find_video(video_id)
         regenerate = _flag(data, "regenerate")
         if _flag(data, "stream"):
-            stream = services.generation_text_stream(video=video, request=wanted, regenerate=regenerate)
+            stream = services.generation_text_stream(
+                actor=self.actor(), video=video, request=wanted, regenerate=regenerate
+            )
             response = StreamingHttpResponse(_events(stream), content_type="application/x-ndjson")
             response["Cache-Control"] = "no-cache"
             return response
-        return _answer(services.generation_generate(video=video, request=wanted, regenerate=regenerate))
+        return _answer(
+            services.generation_generate(actor=self.actor(), video=video, request=wanted, regenerate=regenerate)
+        )
 
 
 urlpatterns: list[URLPattern] = [

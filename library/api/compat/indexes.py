@@ -62,11 +62,12 @@ class IndexListView(CompatView):
             engines = [{"engine_name": data.get("engine_id"), "engine_options": data.get("index_options")}]
         if engines is None:
             raise ApplicationError("The engines parameter is required.", code="parameter_not_provided")
-        team = self.teams()[0] if len(self.teams()) == 1 else None
-        if team is None:
-            raise ApplicationError("Use an API key (it names the team the index belongs to).", code="team_ambiguous")
         index = services.index_create(
-            team=team, name=data.get("index_name"), engines=engines, addons=data.get("addons")
+            actor=self.actor(),
+            team=self.own_team(),
+            name=data.get("index_name"),
+            engines=engines,
+            addons=data.get("addons"),
         )
         return Response({"_id": index.id}, status=status.HTTP_201_CREATED)
 
@@ -79,11 +80,11 @@ class IndexDetailView(CompatView):
         index = self.get_index(index_id)
         data = body(request)
         reject_unknown(data, {"index_name"})
-        services.index_rename(index=index, name=data.get("index_name"))
+        services.index_rename(actor=self.actor(), index=index, name=data.get("index_name"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def delete(self, request: Request, index_id: str) -> Response:
-        services.index_delete(index=self.get_index(index_id))
+        services.index_delete(actor=self.actor(), index=self.get_index(index_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -80,10 +80,10 @@ class TaskListView(CompatView):
                     code="video_file_too_large",
                 )
             task = services.task_create_from_file(
-                index=index, content=upload, filename=upload.name or "video", language=language, user=request.user
+                actor=self.actor(), index=index, content=upload, filename=upload.name or "video", language=language
             )
         else:
-            task = services.task_create_from_url(index=index, url=url, language=language, user=request.user)
+            task = services.task_create_from_url(actor=self.actor(), index=index, url=url, language=language)
         return Response({"_id": task.id, "video_id": None}, status=status.HTTP_201_CREATED)
 
 
@@ -94,7 +94,7 @@ class ExternalProviderView(CompatView):
         url = required(data, "url")
         if not isinstance(url, str):
             raise ApplicationError("The url parameter must be a string.")
-        task = services.task_create_from_url(index=index, url=url.strip(), user=request.user)
+        task = services.task_create_from_url(actor=self.actor(), index=index, url=url.strip())
         return Response({"_id": task.id}, status=status.HTTP_201_CREATED)
 
 
@@ -103,7 +103,7 @@ class TaskDetailView(CompatView):
         return Response(task_json(self.get_task(task_id), request))
 
     def delete(self, request: Request, task_id: str) -> Response:
-        services.task_delete(task=self.get_task(task_id))
+        services.task_delete(actor=self.actor(), task=self.get_task(task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

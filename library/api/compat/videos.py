@@ -56,11 +56,13 @@ class VideoDetailView(CompatView):
         video = self.get_video(index_id, video_id)
         data = body(request)
         reject_unknown(data, {"video_title", "metadata"})
-        services.video_update(video=video, title=data.get("video_title"), metadata=data.get("metadata"))
+        services.video_update(
+            actor=self.actor(), video=video, title=data.get("video_title"), metadata=data.get("metadata")
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def delete(self, request: Request, index_id: str, video_id: str) -> Response:
-        services.video_delete(video=self.get_video(index_id, video_id))
+        services.video_delete(actor=self.actor(), video=self.get_video(index_id, video_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from config.errors import NotFound
 from engines.generation.base import GIST_TYPES
-from library.api.auth import request_teams
+from library.api.auth import request_actor, request_teams
 from library.generation import services
 from library.generation.results import GenerationRequest
 from library.models import GeneratedText, GenerationKind, Video
@@ -91,6 +91,7 @@ class VideoGenerationsView(generics.ListAPIView):  # type: ignore[type-arg]
         payload = GenerationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         row = services.generation_generate(
+            actor=request_actor(request),
             video=self.video(),
             request=_request(payload.validated_data),
             regenerate=payload.validated_data["regenerate"],

@@ -11,10 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Forbidden
 from library import services
-from library.accounts import user_can_edit
-from library.api.auth import request_teams
+from library.api.auth import request_actor, request_teams
 from library.api.native.serializers import (
     IndexCreateSerializer,
     IndexSerializer,
@@ -23,15 +22,21 @@ from library.api.native.serializers import (
     VideoExtractionSerializer,
     VideoSerializer,
 )
-from library.models import ApiKey, Task, Team, Video
+from library.models import Task, Team, Video
 from library.selectors import indexes_for_teams
 
 
-def _require_edit(request: Request, team: Team) -> None:
-    if isinstance(request.auth, ApiKey):
-        return  # a key acts for its team with its creator's rights, checked at creation
-    if not user_can_edit(user=request.user, team=team):
-        raise ApplicationError("Viewers cannot change the library.", code="forbidden", status=403)
+def request_team(request: Request, wanted: str | None) -> Team:
+    """The team a new object goes to: the one named, or the caller's only team."""
+    teams = request_teams(request)
+    if not teams:
+        raise Forbidden("You are not a member of any team.")
+    candidates = [team for team in teams if wanted in (None, team.name)]
+    if len(candidates) != 1:
+        raise ApplicationError(
+            "Name the team (you belong to several, or that team is not yours).", code="team_ambiguous"
+        )
+    return candidates[0]
 
 
 class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -44,16 +49,9 @@ class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = IndexCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        teams = request_teams(request)
-        wanted = payload.validated_data.get("team")
-        candidates = [team for team in teams if wanted in (None, team.name)]
-        if len(candidates) != 1:
-            raise ApplicationError(
-                "Name the team (you belong to several, or that team is not yours).", code="team_ambiguous"
-            )
-        _require_edit(request, candidates[0])
         index = services.index_create(
-            team=candidates[0],
+            actor=request_actor(request),
+            team=request_team(request, payload.validated_data.get("team")),
             name=payload.validated_data["name"],
             engines=payload.validated_data["engines"],
             addons=payload.validated_data.get("addons"),
@@ -78,9 +76,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
     def reindex(self, request: Request, pk: str) -> Response:
-        video = self.get_object()
-        _require_edit(request, video.index.team)
-        task = services.video_reindex(video=video, user=request.user)
+        task = services.video_reindex(actor=request_actor(request), video=self.get_object())
         return Response(
             TaskSerializer(task).data,
             status=status.HTTP_202_ACCEPTED,
@@ -106,16 +102,16 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         index = indexes_for_teams(request_teams(request)).filter(id=payload.validated_data["index"]).first()
         if index is None:
             raise ApplicationError("No such index.", code="resource_not_exist", status=404)
-        _require_edit(request, index.team)
+        actor = request_actor(request)
         language = payload.validated_data.get("language", "")
         upload = payload.validated_data.get("video_file")
         if upload is not None:
             task = services.task_create_from_file(
-                index=index, content=upload, filename=upload.name, language=language, user=request.user
+                actor=actor, index=index, content=upload, filename=upload.name, language=language
             )
         else:
             task = services.task_create_from_url(
-                index=index, url=payload.validated_data["video_url"], language=language, user=request.user
+                actor=actor, index=index, url=payload.validated_data["video_url"], language=language
             )
         return Response(
             TaskSerializer(task).data,
@@ -126,6 +122,5 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
-        task = self.get_object()
-        _require_edit(request, task.index.team)
-        return Response(TaskSerializer(services.task_retry(task=task)).data, status=status.HTTP_202_ACCEPTED)
+        task = services.task_retry(actor=request_actor(request), task=self.get_object())
+        return Response(TaskSerializer(task).data, status=status.HTTP_202_ACCEPTED)

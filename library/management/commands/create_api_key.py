@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from config.errors import ApplicationError
 from library import accounts
 from library.models import Team
+from library.rules import Actor
 
 
 class Command(BaseCommand):
@@ -24,7 +25,10 @@ class Command(BaseCommand):
         if team is None or user is None:
             raise CommandError("Unknown team or user.")
         try:
-            key, raw = accounts.api_key_create(team=team, user=user, name=options["name"])
+            # The operator mints it; the key still acts with the user's current role only.
+            key, raw = accounts.api_key_create(
+                actor=Actor.system("manage.py create_api_key"), team=team, user=user, name=options["name"]
+            )
         except ApplicationError as error:
             raise CommandError(error.message) from error
         self.stderr.write(f"Key {key.prefix}… for {user} in {team}. Store it now; it cannot be shown again.")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from library import accounts
 from library.models import Role
+from library.rules import Actor
 
 
 class Command(BaseCommand):
@@ -24,11 +25,12 @@ class Command(BaseCommand):
             owner = users.filter(username=options["owner"]).first()
             if owner is None:
                 raise CommandError(f"No user {options['owner']!r}; create it first (manage.py createsuperuser).")
-        team = accounts.team_create(name=options["name"], owner=owner)
+        actor = Actor.system("manage.py create_team")
+        team = accounts.team_create(actor=actor, name=options["name"], owner=owner)
         for spec in options["member"]:
             username, _, role = spec.partition(":")
             user = users.filter(username=username).first()
             if user is None or role not in Role.values:
                 raise CommandError(f"Bad --member {spec!r}: need an existing USERNAME and a role in {Role.values}.")
-            accounts.membership_set(team=team, user=user, role=role)
+            accounts.membership_set(actor=actor, team=team, user=user, role=role)
         self.stdout.write(self.style.SUCCESS(f"Team {team.name!r} (id {team.pk}) is ready."))

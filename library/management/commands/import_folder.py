@@ -19,9 +19,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from config.errors import ApplicationError
 from library import services
 from library.models import Index, Task, TaskStatus
 from library.models.tasks import ACTIVE_STATUSES, TaskSource
+from library.rules import Actor, command_actor
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 
@@ -41,11 +43,16 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--no-wait", action="store_true", help="upload and return without waiting")
         parser.add_argument("--timeout", type=float, default=0, help="stop waiting after N seconds (0: no limit)")
+        parser.add_argument("--as-user", help="act as this user (their role decides); default: the system")
 
     def handle(self, *args: Any, **options: Any) -> None:
         index = Index.objects.filter(id=options["index_id"]).first()
         if index is None:
             raise CommandError(f"No index {options['index_id']}.")
+        try:
+            actor = command_actor(username=options["as_user"], command="import_folder")
+        except LookupError as error:
+            raise CommandError(str(error)) from None
         folder: Path = options["folder"]
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
@@ -55,7 +62,9 @@ class Command(BaseCommand):
 
         def upload(path: Path) -> tuple[str, Task | None]:
             try:
-                return self._upload(index, path)
+                return self._upload(actor, index, path)
+            except ApplicationError as error:
+                return f"Video '{path.name}' was refused: {error.message}", None
             finally:
                 connections.close_all()  # each thread has its own connection
 
@@ -75,7 +84,7 @@ class Command(BaseCommand):
         ready = sum(task.status == TaskStatus.READY for task in finished)
         self.stdout.write(self.style.SUCCESS(f"{ready}/{len(finished)} ready; statuses in {options['csv']}"))
 
-    def _upload(self, index: Index, path: Path) -> tuple[str, Task | None]:
+    def _upload(self, actor: Actor, index: Index, path: Path) -> tuple[str, Task | None]:
         # The seed's duplicate check: a task with this filename that is ready or still running.
         existing = Task.objects.filter(index=index, filename=path.name).exclude(status=TaskStatus.FAILED).first()
         if existing is not None:
@@ -84,7 +93,11 @@ class Command(BaseCommand):
             return f"Video '{path.name}': task {existing.id} is {existing.status}", None
         with open(path, "rb") as handle:
             task = services.task_create_from_file(
-                index=index, content=File(handle, name=path.name), filename=path.name, source=TaskSource.FOLDER
+                actor=actor,
+                index=index,
+                content=File(handle, name=path.name),
+                filename=path.name,
+                source=TaskSource.FOLDER,
             )
         return f"Uploaded {path.name} as task {task.id}", task
 

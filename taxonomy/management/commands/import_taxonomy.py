@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import ApplicationError
 from library.models import Team
+from library.rules import command_actor
 from taxonomy import services
 from taxonomy.iab import guess_version
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--taxonomy-version", dest="taxonomy_version", help="default: from the file name or title row"
         )
+        parser.add_argument("--as-user", help="act as this user (their role decides); default: the system")
 
     def handle(self, *args: Any, **options: Any) -> None:
         team = Team.objects.filter(name=options["team"]).first()
@@ -37,7 +39,10 @@ class Command(BaseCommand):
         version = options["taxonomy_version"] or guess_version(path.name, data)
         name = options["name"] or f"IAB Content Taxonomy {version}".strip()
         try:
-            report = services.taxonomy_import_iab(team=team, data=data, name=name, version=version)
+            actor = command_actor(username=options["as_user"], command="import_taxonomy")
+            report = services.taxonomy_import_iab(actor=actor, team=team, data=data, name=name, version=version)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
         except ApplicationError as error:
             raise CommandError(error.message) from None
         self.stdout.write(
