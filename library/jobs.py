@@ -351,7 +351,7 @@ def recover_stale(*, now: datetime | None = None, kinds: Iterable[JobKind[Any]] 
 def _recover(kind: JobKind[Any], now: datetime) -> dict[str, int]:
     counts = {"resumed": 0, "failed": 0}
     manager = kind.model._default_manager
-    abandoned = Q(status=kind.running, heartbeat_at__lt=now - lease_duration()) & ~Q(claimed_by="")
+    abandoned = Q(status=kind.running, heartbeat_at__lt=now - lease_duration())
     # A waiting row nobody claimed for this long lost its broker message (or the broker is
     # far behind, when the extra message is harmless): hand it to the workers again.
     lost = Q(

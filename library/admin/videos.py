@@ -17,6 +17,7 @@ from library.admin.base import TeamScopedAdmin
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
+from library.selectors import task_progress
 from taxonomy.admin_actions import LabelFilter, classify_selected_videos
 
 
@@ -182,7 +183,8 @@ class TaskAdmin(TeamScopedAdmin):
 
     @admin.display(description="Progress")
     def percentage(self, task: Task) -> str:
-        return f"{task.progress:.0f}%"
+        shown = task_progress(task)
+        return "waiting to resume" if shown.waiting_to_resume else f"{shown.percentage:.0f}%"
 
     @admin.display(description="Last error")
     def error(self, task: Task) -> str:
