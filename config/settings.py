@@ -182,8 +182,10 @@ else:
 # A job may legitimately run long: indexing a 2-hour video with every option is about
 # 10 minutes here (RTF ~0.08), so `timeout` leaves a wide margin. `retry` must exceed
 # `timeout`, or the broker re-delivers a job that is still running. Attempts are finite:
-# our own task rows decide about retries (transient errors only), django-q2's redelivery
-# only covers a worker that died, and our claim step makes redelivery harmless.
+# our own job rows decide about retries (transient errors only, library/jobs.py). A killed
+# worker's job is resumed by our maintenance job once its lease expires (about a minute),
+# long before django-q2 re-delivers the unacknowledged message (after `retry`); that late
+# copy then finds the row done or held and does nothing, since every claim is conditional.
 Q_CLUSTER = {
     "name": "framewise",
     "workers": env_int("WORKER_PROCESSES", 2, minimum=1),
@@ -234,8 +236,11 @@ FRAMEWISE_MIN_SIDE = env_int("FRAMEWISE_MIN_SIDE", 240, minimum=1)
 FRAMEWISE_MAX_SIDE = env_int("FRAMEWISE_MAX_SIDE", 4096, minimum=16)
 FRAMEWISE_MAX_UPLOAD_BYTES = env_int("FRAMEWISE_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1)
 FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
-# A task whose worker stopped reporting for this long is considered abandoned.
-FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 300, minimum=10)
+# A job whose worker stopped renewing its lease for this long is resumed by the maintenance
+# job (every minute); workers renew it every quarter lease, also inside long engine calls.
+FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 45, minimum=2)
+# A waiting job nobody claimed for this long lost its broker message: it is enqueued again.
+FRAMEWISE_TASK_REQUEUE_SECONDS = env_int("FRAMEWISE_TASK_REQUEUE_SECONDS", 600, minimum=60)
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from engines.base import Segment as EngineSegment
 from engines.base import TextSpan, TranscriptLine, VideoAnalysis
 from library import storage
+from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.search.codec import vector_to_bytes
 
@@ -57,15 +58,16 @@ def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment
     )
 
 
-def store_analysis(*, task: Task, video: Video, analysis: VideoAnalysis, engine_name: str, worker: str) -> None:
+def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis, engine_name: str) -> None:
     """Replace the video's extraction, thumbnails and segments, and mark the task ready.
 
     Thumbnail files are written first (storage is not transactional); the rows that
     point at them, and the removal of the previous ones, commit together. If the
-    transaction fails the new files are removed and the old video stays intact.
+    transaction fails the new files are removed and the old video stays intact. Nothing
+    is written unless the task is still ours and its video still exists: a video deleted
+    while it was being indexed stays deleted (no ghost row is re-created).
     """
-    from library.pipeline import LostClaim
-
+    task = lease.row
     new_files: list[str] = []
     for thumbnail in analysis.thumbnails:
         name = f"thumbnails/{video.index_id}/{video.id}/{int(thumbnail.time * 1000):09d}-{task.id}.jpg"
@@ -73,7 +75,8 @@ def store_analysis(*, task: Task, video: Video, analysis: VideoAnalysis, engine_
     old_files = list(video.thumbnails.values_list("image", flat=True))
     try:
         with transaction.atomic():
-            if not Task.objects.select_for_update().filter(id=task.id, claimed_by=worker).exists():
+            lease.lock()
+            if not Video.objects.select_for_update().filter(id=video.id).exists():
                 raise LostClaim(task.id)
             video.thumbnails.all().delete()
             Thumbnail.objects.bulk_create(
@@ -94,17 +97,8 @@ def store_analysis(*, task: Task, video: Video, analysis: VideoAnalysis, engine_
             video.engine_name = engine_name
             video.engine_versions = dict(analysis.versions)
             video.indexed_at = now
-            video.save()
-            Task.objects.filter(id=task.id).update(
-                status=TaskStatus.READY,
-                progress=100.0,
-                stage="",
-                claimed_by="",
-                finished_at=now,
-                updated_at=now,
-                error_code="",
-                error_message="",
-            )
+            video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
+            lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="")
             Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
             transaction.on_commit(lambda: [storage.delete_quietly(name) for name in old_files])
     except BaseException:

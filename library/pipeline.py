@@ -1,96 +1,43 @@
 """The worker side of a task: validate, then index. Entry points take a task id only.
 
-Claiming is a conditional UPDATE, so of two workers handed the same id (django-q2
-re-delivers a job whose worker vanished) exactly one proceeds. A claim is a lease kept
-alive by `heartbeat_at`; `tasks_recover_stale` finds leases nobody renewed and resumes
-or fails those tasks, so no task stays active after a crash. Results are written in
-one transaction that replaces what a previous attempt may have left, which makes a
-repeated run harmless.
+Both phases are job kinds of library/jobs.py (library/kinds.py): the claim is a
+conditional UPDATE, so of two deliveries of the same id exactly one proceeds; a
+heartbeat keeps the lease alive through long engine calls; transient errors are
+retried, others fail the task with a reason; the maintenance job resumes a task whose
+worker died. Results are written in one transaction that holds the claim and replaces
+what a previous attempt may have left, which makes a repeated run harmless.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import socket
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import requests
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from engines.base import EngineError, MediaProbe
-from library import services, storage
+from library import jobs, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
+from library.kinds import INDEXING, VALIDATION
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
 from library.models.tasks import task_upload_path
 
 logger = logging.getLogger(__name__)
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-
-
-class LostClaim(Exception):
-    """Another worker took the task over (our lease expired); stop without writing."""
-
-
-def _claim(task_id: str, *, claimable: Sequence[str], running: str, worker: str) -> Task | None:
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.FRAMEWISE_TASK_LEASE_SECONDS)
-    claimed = (
-        Task.objects.filter(id=task_id)
-        .filter(Q(status__in=claimable, claimed_by="") | Q(status__in=[*claimable, running], heartbeat_at__lt=stale))
-        .update(status=running, claimed_by=worker, heartbeat_at=now, attempts=F("attempts") + 1, updated_at=now)
-    )
-    if claimed != 1:
-        logger.info("task %s: not claimable (already done or held by another worker)", task_id)
-        return None
-    return Task.objects.select_related("index", "video").get(id=task_id)
-
-
-def _fail(task: Task, code: str, message: str, *, worker: str) -> None:
-    with transaction.atomic():
-        updated = Task.objects.filter(id=task.id, claimed_by=worker).update(
-            status=TaskStatus.FAILED,
-            error_code=code,
-            error_message=message,
-            claimed_by="",
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        if updated and task.video_id:
-            # A video that never became ready goes; a re-indexed ready video keeps its old data.
-            Video.objects.filter(id=task.video_id, indexed_at__isnull=True).delete()
-    logger.warning("task %s failed: %s: %s", task.id, code, message)
-
-
-def _release_for_retry(task: Task, status: str, error: EngineError, *, worker: str) -> None:
-    """A transient error: give the task back and enqueue it again, up to the attempt limit."""
-    if task.attempts >= settings.FRAMEWISE_TASK_MAX_ATTEMPTS:
-        _fail(task, error.code, f"{error.message} (gave up after {task.attempts} attempts)", worker=worker)
-        return
-    with transaction.atomic():
-        Task.objects.filter(id=task.id, claimed_by=worker).update(
-            status=status, claimed_by="", heartbeat_at=None, error_message=error.message, updated_at=timezone.now()
-        )
-        if status == TaskStatus.VALIDATING:
-            services.enqueue_validation(task)
-        else:
-            services.enqueue_indexing(task)
-
 
 # --- Validation -----------------------------------------------------------------------------
 
 
-def _download(task: Task) -> None:
+def _download(task: Task, lease: jobs.Lease[Task]) -> None:
     """Fetch the task's URL into storage as its upload; HTTP errors are permanent, network ones transient."""
     try:
         response = requests.get(task.source_url, stream=True, timeout=settings.FRAMEWISE_URL_TIMEOUT)
@@ -133,9 +80,7 @@ def _download(task: Task) -> None:
         task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
     if not task.filename:
         task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
-    Task.objects.filter(id=task.id).update(
-        sha256=task.sha256, size=size, upload=task.upload.name, filename=task.filename
-    )
+    lease.renew(sha256=task.sha256, size=size, upload=task.upload.name, filename=task.filename)
 
 
 def _check_limits(probe: MediaProbe) -> None:
@@ -167,26 +112,21 @@ def _check_limits(probe: MediaProbe) -> None:
         )
 
 
-def task_validate(*, task_id: str, worker: str = WORKER_ID) -> None:
-    task = _claim(task_id, claimable=[TaskStatus.VALIDATING], running=TaskStatus.VALIDATING, worker=worker)
-    if task is None:
+def task_validate(*, task_id: str, worker: str | None = None) -> None:
+    lease = jobs.claim(VALIDATION, task_id, worker=worker)
+    if lease is None:
         return
-    try:
+    with lease:
+        task = lease.row
         if task.source_url and not task.upload:
-            _download(task)
+            _download(task, lease)
         with storage.local_copy(task.upload.name) as path:
             probe = get_engine().probe(path)
         _check_limits(probe)
-    except EngineError as error:
-        if error.permanent:
-            _fail(task, error.code, error.message, worker=worker)
-        else:
-            _release_for_retry(task, TaskStatus.VALIDATING, error, worker=worker)
-        return
-    _create_video(task, probe, worker=worker)
+        _create_video(task, probe, lease)
 
 
-def _create_video(task: Task, probe: MediaProbe, *, worker: str) -> None:
+def _create_video(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
     video = Video(
         index=task.index,
         file=task.upload.name,
@@ -206,38 +146,31 @@ def _create_video(task: Task, probe: MediaProbe, *, worker: str) -> None:
         with transaction.atomic():
             video.save()
             # pending (valid, video recorded) and queued (job handed over) happen together:
-            # the job is enqueued on commit of this very transaction.
-            updated = Task.objects.filter(id=task.id, claimed_by=worker).update(
+            # the job is enqueued on commit of this very transaction. A lost claim rolls both back.
+            lease.hand_over(
+                TaskStatus.QUEUED,
                 video=video,
-                status=TaskStatus.QUEUED,
-                claimed_by="",
-                heartbeat_at=None,
                 attempts=0,  # attempts count per phase: indexing gets its own tries
                 duration=probe.duration,
                 width=probe.width,
                 height=probe.height,
                 progress=0.0,
-                updated_at=timezone.now(),
             )
-            if updated != 1:
-                raise LostClaim(task.id)
-            services.enqueue_indexing(task)
+            jobs.enqueue(INDEXING, task.id)
     except IntegrityError:
         existing = Video.objects.filter(index=task.index, sha256=task.sha256).first()
-        Task.objects.filter(id=task.id).update(video=existing)
-        _fail(
-            task,
+        # The task points at the other video so clients can find it; it never owns it
+        # (library/kinds.py), so failing or retrying this task leaves that video alone.
+        lease.mine().update(video=existing)
+        lease.fail(
             "video_already_exists",
             f"This file is already in the index as video {existing.id if existing else '?'} "
             f"({existing.filename if existing else ''}); it was not indexed twice.",
-            worker=worker,
         )
         if not Video.objects.filter(file=task.upload.name).exists():
             upload = task.upload.name
             Task.objects.filter(id=task.id).update(upload="")
             transaction.on_commit(lambda: storage.delete_quietly(upload))
-    except LostClaim:
-        logger.info("task %s: lost its claim during validation", task.id)
 
 
 # --- Indexing -------------------------------------------------------------------------------
@@ -247,17 +180,17 @@ STAGE_WEIGHTS = {"decode": 4.0, "speech": 3.0, "ocr": 2.0, "visual": 2.0, "embed
 
 
 class ProgressReporter:
-    """Turns the engine's per-stage fractions into the task's percentage and renews the lease."""
+    """Turns the engine's per-stage fractions into the task's percentage, written with the lease."""
 
-    def __init__(self, task: Task, *, worker: str, stages: Sequence[str], min_interval: float = 1.0) -> None:
-        self.task = task
-        self.worker = worker
+    def __init__(self, lease: jobs.Lease[Task], *, stages: Sequence[str], min_interval: float = 1.0) -> None:
+        self.lease = lease
         self.fractions = dict.fromkeys(stages, 0.0)
         self.min_interval = min_interval
         self._last_write = 0.0
         self.percentage = 0.0
 
     def __call__(self, stage: str, fraction: float) -> None:
+        self.lease.check()  # the heartbeat found the task cancelled or taken over: stop now
         self.fractions[stage] = max(self.fractions.get(stage, 0.0), min(1.0, max(0.0, fraction)))
         total = sum(STAGE_WEIGHTS.get(s, 1.0) for s in self.fractions)
         done = sum(STAGE_WEIGHTS.get(s, 1.0) * f for s, f in self.fractions.items())
@@ -269,11 +202,7 @@ class ProgressReporter:
             self.write(stage)
 
     def write(self, stage: str) -> None:
-        updated = Task.objects.filter(id=self.task.id, claimed_by=self.worker).update(
-            progress=self.percentage, stage=stage, heartbeat_at=timezone.now(), updated_at=timezone.now()
-        )
-        if updated != 1:
-            raise LostClaim(self.task.id)
+        self.lease.renew(progress=self.percentage, stage=stage)
 
 
 def expected_stages(options: frozenset[str]) -> list[str]:
@@ -287,98 +216,36 @@ def expected_stages(options: frozenset[str]) -> list[str]:
     return stages
 
 
-def task_index(*, task_id: str, worker: str = WORKER_ID) -> None:
-    task = _claim(
-        task_id, claimable=[TaskStatus.QUEUED, TaskStatus.PENDING], running=TaskStatus.INDEXING, worker=worker
-    )
-    if task is None:
+def task_index(*, task_id: str, worker: str | None = None) -> None:
+    lease = jobs.claim(INDEXING, task_id, worker=worker)
+    if lease is None:
         return
-    video = task.video
-    if video is None:
-        _fail(task, "video_deleted", "The video was deleted before it could be indexed.", worker=worker)
-        return
-    Task.objects.filter(id=task.id).update(indexing_started_at=timezone.now())
-    options = task.index.options
-    reporter = ProgressReporter(task, worker=worker, stages=expected_stages(options))
-    probe = MediaProbe(
-        duration=video.duration,
-        fps=video.fps,
-        width=video.width,
-        height=video.height,
-        size=video.size,
-        container=video.container,
-        video_codec=video.video_codec,
-        audio_codec=video.audio_codec,
-        has_audio=video.has_audio,
-    )
-    engine = get_engine()
-    try:
+    with lease:
+        task = lease.row
+        video = task.video
+        if video is None:
+            lease.fail("video_deleted", "The video was deleted before it could be indexed.")
+            return
+        lease.renew(indexing_started_at=timezone.now())
+        options = task.index.options
+        reporter = ProgressReporter(lease, stages=expected_stages(options))
+        probe = MediaProbe(
+            duration=video.duration,
+            fps=video.fps,
+            width=video.width,
+            height=video.height,
+            size=video.size,
+            container=video.container,
+            video_codec=video.video_codec,
+            audio_codec=video.audio_codec,
+            has_audio=video.has_audio,
+        )
+        engine = get_engine()
         with storage.local_copy(video.file.name) as path:
             analysis = engine.analyze(
                 path, probe=probe, options=options, thumbnails=task.index.wants_thumbnails, progress=reporter
             )
-        store_analysis(task=task, video=video, analysis=analysis, engine_name=engine.name, worker=worker)
-    except LostClaim:
-        logger.info("task %s: another worker took over; stopping", task.id)
-    except EngineError as error:
-        if error.permanent:
-            _fail(task, error.code, error.message, worker=worker)
-        else:
-            _release_for_retry(task, TaskStatus.QUEUED, error, worker=worker)
-    except Exception as exc:  # a bug or an unexpected library error: fail visibly, never hang
-        logger.exception("task %s: indexing crashed", task.id)
-        _fail(
-            task, "indexing_failed", f"Indexing failed unexpectedly ({exc.__class__.__name__}: {exc}).", worker=worker
-        )
-
-
-# --- Recovery ---------------------------------------------------------------------------------
-
-
-def tasks_recover_stale(*, now: timezone.datetime | None = None) -> dict[str, int]:
-    """Resume or fail active tasks whose worker stopped renewing its lease.
-
-    Also catches tasks whose enqueue was lost (never claimed for a whole lease).
-    """
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.FRAMEWISE_TASK_LEASE_SECONDS)
-    counts = {"resumed": 0, "failed": 0}
-    abandoned = Task.objects.filter(
-        Q(status__in=[TaskStatus.VALIDATING, TaskStatus.INDEXING], heartbeat_at__lt=stale)
-        | Q(
-            status__in=[TaskStatus.VALIDATING, TaskStatus.QUEUED, TaskStatus.PENDING],
-            claimed_by="",
-            updated_at__lt=stale,
-        )
-    )
-    for task in abandoned:
-        resume_status = TaskStatus.VALIDATING if task.status == TaskStatus.VALIDATING else TaskStatus.QUEUED
-        if task.attempts >= settings.FRAMEWISE_TASK_MAX_ATTEMPTS:
-            message = f"The worker stopped responding during {task.status} ({task.attempts} attempts); giving up."
-            with transaction.atomic():
-                if Task.objects.filter(id=task.id, status=task.status, updated_at=task.updated_at).update(
-                    status=TaskStatus.FAILED,
-                    error_code="worker_lost",
-                    error_message=message,
-                    claimed_by="",
-                    finished_at=now,
-                    updated_at=now,
-                ):
-                    Video.objects.filter(id=task.video_id, indexed_at__isnull=True).delete()
-                    counts["failed"] += 1
-            continue
-        with transaction.atomic():
-            # Conditional on the row being unchanged since we read it: a worker that
-            # wakes up and writes in between wins, and we leave the task alone.
-            if Task.objects.filter(id=task.id, status=task.status, updated_at=task.updated_at).update(
-                status=resume_status, claimed_by="", heartbeat_at=None, updated_at=now
-            ):
-                if resume_status == TaskStatus.VALIDATING:
-                    services.enqueue_validation(task)
-                else:
-                    services.enqueue_indexing(task)
-                counts["resumed"] += 1
-    return counts
+        store_analysis(lease=lease, video=video, analysis=analysis, engine_name=engine.name)
 
 
 def worker_heartbeat(*, name: str = "cluster") -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from library import jobs
 from library.models import Index, Task, TaskStatus, Team, Video
 
 # Seconds of work per second of video when nothing has been measured yet: the local
@@ -50,9 +52,15 @@ def indexing_rate() -> float:
     return rate
 
 
+def task_waiting_to_resume(task: Task, *, now: datetime | None = None) -> bool:
+    """Its worker stopped renewing the lease (it died): nobody is doing the work the row shows."""
+    running = task.status if task.status in (TaskStatus.VALIDATING, TaskStatus.INDEXING) else ""
+    return jobs.lease_expired(task, running=running, now=now)
+
+
 def task_eta(task: Task, *, now: datetime | None = None) -> tuple[float | None, datetime | None]:
-    """(remaining seconds, estimated finish) for an active task; (None, None) once done or unknown."""
-    if task.is_done or not task.duration:
+    """(remaining seconds, estimated finish) for an active task; (None, None) once done, stalled or unknown."""
+    if task.is_done or not task.duration or task_waiting_to_resume(task, now=now):
         return None, None
     now = now or timezone.now()
     fraction = task.progress / 100.0
@@ -71,3 +79,30 @@ def task_counts(index: Index) -> dict[str, int]:
     for row in index.tasks.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """What a task shows: never work nobody is doing."""
+
+    status: str
+    percentage: float
+    stage: str
+    remain_seconds: float | None
+    estimated_time: datetime | None
+    waiting_to_resume: bool
+
+
+def task_progress(task: Task, *, now: datetime | None = None) -> TaskProgress:
+    """The task's status and progress as clients see them.
+
+    A task whose worker died mid-index shows `queued` at 0 % with no ETA (it is waiting
+    to resume: the maintenance job hands it to another worker, which starts over) rather
+    than the dead attempt's "indexing 24 %"; one that died validating stays `validating`.
+    """
+    now = now or timezone.now()
+    if task_waiting_to_resume(task, now=now):
+        status = TaskStatus.QUEUED if task.status == TaskStatus.INDEXING else task.status
+        return TaskProgress(status, 0.0, "", None, None, True)
+    remain, finish = task_eta(task, now=now)
+    return TaskProgress(task.status, round(task.progress, 1), task.stage, remain, finish, False)

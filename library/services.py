@@ -14,12 +14,11 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
-from django_q.tasks import async_task
 
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
-from library import storage
+from library import jobs, storage
+from library.kinds import INDEXING, VALIDATION
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
@@ -115,16 +114,12 @@ def index_delete(*, actor: Actor, index: Index) -> None:
 # --- Tasks --------------------------------------------------------------------------------
 
 
-def _enqueue(function: str, task_id: str) -> None:
-    transaction.on_commit(lambda: async_task(function, task_id, task_name=f"{function.rsplit('.', 1)[-1]}:{task_id}"))
-
-
 def enqueue_validation(task: Task) -> None:
-    _enqueue("library.tasks.validate_task", task.id)
+    jobs.enqueue(VALIDATION, task.id)
 
 
 def enqueue_indexing(task: Task) -> None:
-    _enqueue("library.tasks.index_task", task.id)
+    jobs.enqueue(INDEXING, task.id)
 
 
 def task_create_from_file(
@@ -191,8 +186,8 @@ def task_retry(*, actor: Actor, task: Task) -> Task:
         task.progress = 0.0
         task.attempts = 0
         task.finished_at = task.heartbeat_at = None
-        if task.video_id and not Video.objects.filter(id=task.video_id, indexed_at__isnull=True).exists():
-            task.video = None  # a duplicate pointed at someone else's video
+        if task.video_id and not Video.objects.filter(id=task.video_id, file=task.upload.name).exists():
+            task.video = None  # a duplicate pointed at another task's video: never ours to touch
         task.save()
         enqueue_validation(task)
     return task
@@ -239,12 +234,9 @@ def video_delete(*, actor: Actor, video: Video) -> None:
     check(actor, Command.VIDEO_DELETE, video.index.team_id, what="video")
     names = _media_names(videos=[video], tasks=video.tasks.all())
     with transaction.atomic():
-        video.tasks.filter(status__in=ACTIVE_STATUSES).update(
-            status=TaskStatus.FAILED,
-            error_code="video_deleted",
-            error_message="The video was deleted.",
-            finished_at=timezone.now(),
-        )
+        # A worker indexing it loses its claim and stops without writing (library/jobs.py).
+        for kind in (VALIDATION, INDEXING):
+            jobs.cancel(kind, video.tasks.all(), code="video_deleted", message="The video was deleted.")
         video.delete()
         Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
         transaction.on_commit(lambda: _delete_files(names))

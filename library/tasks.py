@@ -1,8 +1,8 @@
-"""django-q2 entry points. Adapters only: they take an id and call the pipeline."""
+"""django-q2 entry points. Adapters only: they take an id and call the worker side."""
 
 from __future__ import annotations
 
-from library import pipeline
+from library import jobs, pipeline
 
 
 def validate_task(task_id: str) -> None:
@@ -14,6 +14,10 @@ def index_task(task_id: str) -> None:
 
 
 def maintenance() -> dict[str, int]:
-    """Scheduled every minute: proves the cluster is alive and rescues abandoned tasks."""
+    """Scheduled every minute: proves the cluster is alive and rescues every kind of abandoned job.
+
+    The kinds are those registered with library/jobs.py (tasks, generation jobs, and the
+    taxonomy's classification runs, registered from its AppConfig).
+    """
     pipeline.worker_heartbeat()
-    return pipeline.tasks_recover_stale()
+    return jobs.recover_stale()

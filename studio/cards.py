@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from library.media import media_url
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.models.tasks import ACTIVE_STATUSES
-from library.selectors import task_eta
+from library.selectors import task_progress
 
 # Failed uploads stay visible so an editor learns why; older ones are in the admin.
 RECENT_FAILURES = 20
@@ -99,10 +99,10 @@ def _video_card(video: Video, task: Task | None, request: HttpRequest) -> Card:
         "duration": video.duration,
     }
     if task is not None and task.is_active:
-        remain, _ = task_eta(task)
+        shown = task_progress(task)
         return Card(
-            **common, status=task.status, progress=task.progress, stage=task.stage, remain_seconds=remain,
-            task_id=task.id,
+            **common, status=shown.status, progress=shown.percentage, stage=shown.stage,
+            remain_seconds=shown.remain_seconds, task_id=task.id,
         )  # fmt: skip
     return Card(**common, status=TaskStatus.READY if video.is_ready else TaskStatus.FAILED)
 
@@ -128,14 +128,14 @@ def task_card(task: Task, request: HttpRequest) -> Card:
         video = _with_card_columns(Video.objects.filter(id=task.video_id)).first()
         if video is not None:
             return _video_card(video, task, request)
-    remain, _ = task_eta(task)
+    shown = task_progress(task)
     return Card(
         key=task.id,
         title=task.filename or task.source_url,
-        status=task.status,
-        progress=task.progress,
-        stage=task.stage,
-        remain_seconds=remain,
+        status=shown.status,
+        progress=shown.percentage,
+        stage=shown.stage,
+        remain_seconds=shown.remain_seconds,
         task_id=task.id,
         duration=task.duration,
         error_message=task.error_message,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from library.models import Index, Team, Video, new_object_id
+from library.models.jobs import JobRow
 
 CLASSIFY_OPTIONS = ("visual", "conversation", "text_in_video")
 CONVERSATION_OPTIONS = ("semantic", "exact_match")
@@ -91,7 +92,7 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ClassificationRun(models.Model):
+class ClassificationRun(JobRow):
     """A job row: classify an index's videos (all, or `video_ids`) against a taxonomy.
 
     Workers claim it with a conditional UPDATE and keep `heartbeat_at` fresh; labels are
@@ -114,16 +115,7 @@ class ClassificationRun(models.Model):
     videos_done = models.PositiveIntegerField(default=0)
     labels_written = models.PositiveIntegerField(default=0)
     skipped_options = models.JSONField(default=dict, blank=True)
-    error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]

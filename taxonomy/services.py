@@ -16,12 +16,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django_q.tasks import async_task
 
 from config.errors import ApplicationError, Conflict
+from library import jobs
 from library.models import Index, Team, Video
 from library.rules import Actor, Command, check, check_each
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
+from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import (
     CLASSIFY_OPTIONS,
     ClassificationRun,
@@ -249,7 +250,7 @@ def node_update(
 
 
 def enqueue_run(run: ClassificationRun) -> None:
-    transaction.on_commit(lambda: async_task("taxonomy.tasks.classify_run", run.id, task_name=f"classify_run:{run.id}"))
+    jobs.enqueue(CLASSIFICATION, run.id)
 
 
 def run_create(

@@ -1,4 +1,8 @@
-"""django-q2 entry points. Adapters only: they take an id and call the worker side."""
+"""django-q2 entry points. Adapters only: they take an id and call the worker side.
+
+Stale runs are recovered by library's one maintenance job (library/tasks.py), which
+covers every job kind registered with library/jobs.py.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,3 @@ from taxonomy import runs
 
 def classify_run(run_id: str) -> None:
     runs.run_execute(run_id=run_id)
-
-
-def maintenance() -> dict[str, int]:
-    """Scheduled every minute: rescues runs whose worker died."""
-    return runs.runs_recover_stale()

@@ -77,7 +77,9 @@ def context_of(analysis: VideoAnalysis, *, key: str = "cooking", **changes: Any)
 
 def store_ready_video(index: Any, path: Path, analysis: VideoAnalysis) -> Any:
     """A ready video of `index` holding `analysis`, written by the pipeline's own writer."""
+    from library import jobs
     from library.indexing import store_analysis
+    from library.kinds import INDEXING
     from library.models import Task, TaskStatus, Video
 
     probe = analysis.probe
@@ -93,9 +95,9 @@ def store_ready_video(index: Any, path: Path, analysis: VideoAnalysis) -> Any:
         size=probe.size,
         has_audio=probe.has_audio,
     )
-    task = Task.objects.create(
-        index=index, video=video, filename=path.name, status=TaskStatus.INDEXING, claimed_by="generation-tests"
-    )
-    store_analysis(task=task, video=video, analysis=analysis, engine_name="local", worker="generation-tests")
+    task = Task.objects.create(index=index, video=video, filename=path.name, status=TaskStatus.QUEUED)
+    lease = jobs.claim(INDEXING, task.id, worker="generation-tests")
+    assert lease is not None
+    store_analysis(lease=lease, video=video, analysis=analysis, engine_name="local")
     video.refresh_from_db()
     return video

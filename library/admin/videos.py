@@ -18,6 +18,7 @@ from library.admin.generation import GeneratedTextInline, generate_title_hashtag
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
 from library.rules import Actor, Command
+from library.selectors import task_progress
 
 
 def _seconds(value: float) -> str:
@@ -193,7 +194,8 @@ class TaskAdmin(TeamScopedAdmin):
 
     @admin.display(description="Progress")
     def percentage(self, task: Task) -> str:
-        return f"{task.progress:.0f}%"
+        shown = task_progress(task)
+        return "waiting to resume" if shown.waiting_to_resume else f"{shown.percentage:.0f}%"
 
     @admin.display(description="Last error")
     def error(self, task: Task) -> str:

@@ -1,6 +1,7 @@
 from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
+from library.models.jobs import JobRow
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
 
@@ -10,6 +11,7 @@ __all__ = [
     "GenerationKind",
     "GenerationStatus",
     "Index",
+    "JobRow",
     "Membership",
     "Role",
     "Segment",

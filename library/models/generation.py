@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from library.models.indexes import Video
+from library.models.jobs import JobRow
 
 
 class GenerationKind(models.TextChoices):
@@ -32,7 +33,7 @@ def request_key(*, prompt: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class GeneratedText(models.Model):
+class GeneratedText(JobRow):
     """One generated result for a video, and the job row that produces it.
 
     The unique request (video, kind, provider, request_key) is what makes a repeated
@@ -56,14 +57,8 @@ class GeneratedText(models.Model):
     generation_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     text = models.TextField(blank=True, help_text="The result as readable text.")
     data = models.JSONField(null=True, blank=True, help_text="The result as the API returns it.")
-    error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker claimed it (its lease).")
     generated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

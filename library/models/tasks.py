@@ -5,6 +5,7 @@ from django.db import models
 
 from library.models.common import new_object_id
 from library.models.indexes import Index, Video
+from library.models.jobs import JobRow
 
 
 class TaskStatus(models.TextChoices):
@@ -32,12 +33,13 @@ def task_upload_path(instance: Task, filename: str) -> str:
     return f"uploads/{instance.index_id}/{instance.id}{suffix}"
 
 
-class Task(models.Model):
+class Task(JobRow):
     """Our job row for getting one video into an index; the API's `task` object.
 
-    Workers claim it with a conditional UPDATE (see library/pipeline.py) and keep
-    `heartbeat_at` fresh while they work, so a task whose worker died is found and
-    resumed or failed, never left in an active state.
+    Two job kinds share the row (library/kinds.py): validation (`validating`) and
+    indexing (`queued`/`pending` -> `indexing`). Workers claim it and keep the lease
+    alive through library/jobs.py, so a task whose worker died is found and resumed or
+    failed, never left in an active state.
     """
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
@@ -54,19 +56,11 @@ class Task(models.Model):
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.VALIDATING, db_index=True)
     stage = models.CharField(max_length=30, blank=True)
     progress = models.FloatField(default=0.0)
-    error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
     # Metadata known after validation, shown on the task before the video is ready.
     duration = models.FloatField(null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     indexing_started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [models.Index(fields=["index", "status"], name="task_index_status")]

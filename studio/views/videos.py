@@ -17,6 +17,7 @@ from library.models import Video
 from library.models.tasks import ACTIVE_STATUSES
 from library.rules import Command, actor_for_request
 from library.search.thumbnails import ThumbnailFinder
+from library.selectors import task_progress
 from studio import access
 from studio.generated import BUTTON_LABELS, generated_for, page_request
 from studio.labels import top_labels
@@ -42,13 +43,14 @@ def shot_strip(video: Video, thumbnails: ThumbnailFinder) -> list[dict[str, Any]
 def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
     video = access.video_for_user(request.user, video_id)
     thumbnails = ThumbnailFinder([video.id], request=request)
+    active_task = video.tasks.filter(status__in=ACTIVE_STATUSES).order_by("-created_at").first()
     context: dict[str, Any] = {
         "video": video,
         "index": video.index,
         "video_url": media_url(video.file.name, request=request),
         "poster_url": thumbnails.url(video.id, 0.0),
         "shots": shot_strip(video, thumbnails),
-        "active_task": video.tasks.filter(status__in=ACTIVE_STATUSES).order_by("-created_at").first(),
+        "active_task": task_progress(active_task) if active_task else None,
         "labels": top_labels(labels_of_video(video), limit=None),
         "generated": generated_for(video),
         "generate_buttons": BUTTON_LABELS,

@@ -26,8 +26,7 @@ ACTION = "generate_title_hashtags_summary"
 
 @pytest.fixture
 def generation_worker(worker: InlineWorker, monkeypatch: pytest.MonkeyPatch) -> InlineWorker:
-    """The in-process worker, also for the jobs the generation module enqueues."""
-    monkeypatch.setattr("library.generation.jobs.async_task", worker.enqueue)
+    """The in-process worker (it runs every job kind, generation jobs included)."""
     return worker
 
 
@@ -105,13 +104,16 @@ def test_a_job_whose_worker_died_is_taken_over_after_its_lease(video: Video, run
     with run_on_commit(execute=False):
         videos_generate_metadata(actor=SYSTEM, videos=[video])
     row = GeneratedText.objects.get(video=video, kind="summary")
-    GeneratedText.objects.filter(id=row.id).update(status=GenerationStatus.RUNNING, started_at=timezone.now())
+    GeneratedText.objects.filter(id=row.id).update(
+        status=GenerationStatus.RUNNING, claimed_by="dead", heartbeat_at=timezone.now()
+    )
     generation_run(generated_text_id=row.id)
     assert GeneratedText.objects.get(id=row.id).status == GenerationStatus.RUNNING  # held by a live worker
 
-    GeneratedText.objects.filter(id=row.id).update(started_at=timezone.now() - timedelta(hours=1))
+    GeneratedText.objects.filter(id=row.id).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     generation_run(generated_text_id=row.id)
-    assert GeneratedText.objects.get(id=row.id).status == GenerationStatus.READY
+    row.refresh_from_db()
+    assert (row.status, row.claimed_by, row.attempts) == (GenerationStatus.READY, "", 1)
 
 
 @pytest.mark.django_db(transaction=True)

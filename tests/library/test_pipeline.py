@@ -11,7 +11,8 @@ from django.core.files import File
 from django.utils import timezone
 
 from engines.base import EngineError
-from library import pipeline, services
+from library import jobs, pipeline, services
+from library.kinds import INDEXING
 from library.models import Segment, Task, TaskStatus, Thumbnail, Video
 from tests.factories import SYSTEM
 
@@ -33,7 +34,7 @@ def _queued_task(index: Any, path: Path, run_on_commit: Any = None) -> Task:
 def no_enqueue(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Record what would be handed to the cluster instead of running it."""
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr("library.services.async_task", lambda func, task_id, **kw: sent.append((func, task_id)))
+    monkeypatch.setattr("library.jobs.async_task", lambda func, task_id, **kw: sent.append((func, task_id)))
     return sent
 
 
@@ -58,7 +59,7 @@ def test_it_ignores_a_redelivered_job_once_the_task_is_done(index, two_shot_vide
 
 def test_a_second_worker_cannot_claim_a_task_that_is_being_indexed(index, two_shot_video, no_enqueue):
     task = _queued_task(index, two_shot_video)
-    claimed = pipeline._claim(task.id, claimable=[TaskStatus.QUEUED], running=TaskStatus.INDEXING, worker="A")
+    claimed = jobs.claim(INDEXING, task.id, worker="A")
     assert claimed is not None
 
     pipeline.task_index(task_id=task.id, worker="B")
@@ -89,11 +90,11 @@ def test_a_worker_that_lost_its_lease_writes_nothing(index, two_shot_video, no_e
 def test_a_task_whose_worker_died_mid_index_is_resumed_and_finishes(index, two_shot_video, no_enqueue, settings):
     task = _queued_task(index, two_shot_video)
     # A worker claimed it, reported progress, then died (no more heartbeats).
-    pipeline._claim(task.id, claimable=[TaskStatus.QUEUED], running=TaskStatus.INDEXING, worker="dead")
+    jobs.claim(INDEXING, task.id, worker="dead")
     long_ago = timezone.now() - timedelta(seconds=settings.FRAMEWISE_TASK_LEASE_SECONDS + 5)
     Task.objects.filter(id=task.id).update(progress=40.0, heartbeat_at=long_ago, updated_at=long_ago)
 
-    counts = pipeline.tasks_recover_stale()
+    counts = jobs.recover_stale()
 
     assert counts == {"resumed": 1, "failed": 0}
     task.refresh_from_db()
@@ -116,7 +117,7 @@ def test_a_task_that_keeps_killing_workers_fails_with_a_reason(index, two_shot_v
         attempts=settings.FRAMEWISE_TASK_MAX_ATTEMPTS,
     )
 
-    assert pipeline.tasks_recover_stale() == {"resumed": 0, "failed": 1}
+    assert jobs.recover_stale() == {"resumed": 0, "failed": 1}
 
     task.refresh_from_db()
     assert task.status == TaskStatus.FAILED
@@ -129,8 +130,8 @@ def test_a_task_that_keeps_killing_workers_fails_with_a_reason(index, two_shot_v
 
 def test_recovery_leaves_healthy_tasks_alone(index, two_shot_video, no_enqueue):
     task = _queued_task(index, two_shot_video)
-    pipeline._claim(task.id, claimable=[TaskStatus.QUEUED], running=TaskStatus.INDEXING, worker="alive")
-    assert pipeline.tasks_recover_stale() == {"resumed": 0, "failed": 0}
+    jobs.claim(INDEXING, task.id, worker="alive")
+    assert jobs.recover_stale() == {"resumed": 0, "failed": 0}
     assert Task.objects.get(id=task.id).claimed_by == "alive"
 
 

@@ -80,8 +80,6 @@ def classify(worker: InlineWorker, monkeypatch: pytest.MonkeyPatch) -> Callable[
     from taxonomy.models import RunStatus
     from taxonomy.scoring import Thresholds
 
-    monkeypatch.setattr(taxonomy_services, "async_task", worker.enqueue)
-
     def run(
         taxonomy: Any,
         index: Index,

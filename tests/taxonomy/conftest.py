@@ -79,8 +79,7 @@ def category_paths(videos: Callable[..., Path]) -> dict[str, Path]:
 
 @pytest.fixture
 def classify_worker(worker: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The inline worker, also running the classification runs taxonomy.services enqueues."""
-    monkeypatch.setattr("taxonomy.services.async_task", worker.enqueue)
+    """The inline worker (it runs every job kind, classification runs included)."""
     return worker
 
 

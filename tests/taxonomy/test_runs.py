@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from library import jobs
 from library.models import Video
 from taxonomy import runs, services
+from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import ClassificationRun, Decision, LabelOrigin, RunStatus, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.scoring import Thresholds
 from tests.factories import SYSTEM, IndexFactory, TeamFactory
@@ -151,19 +153,19 @@ def test_a_run_of_selected_videos_touches_only_them(
 def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
     api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("taxonomy.services.async_task", lambda *args, **kwargs: None)  # nobody picks it up
+    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)  # nobody picks it up
     pending = services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds()
     )
-    assert runs._claim(pending.id, worker="a") is not None
-    assert runs._claim(pending.id, worker="b") is None
+    assert jobs.claim(CLASSIFICATION, pending.id, worker="a") is not None
+    assert jobs.claim(CLASSIFICATION, pending.id, worker="b") is None
     runs.run_execute(run_id=pending.id, worker="b")  # a duplicate delivery: no effect
     assert not VideoLabel.objects.exists()
 
     # Worker "a" died: once its lease is stale the maintenance job queues the run again.
     ClassificationRun.objects.filter(id=pending.id).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    monkeypatch.setattr("taxonomy.services.async_task", classify_worker.enqueue)
-    assert runs.runs_recover_stale() == {"resumed": 1, "failed": 0}
+    monkeypatch.setattr("library.jobs.async_task", classify_worker.enqueue)
+    assert jobs.recover_stale() == {"resumed": 1, "failed": 0}
     classify_worker.wait_idle()
     pending.refresh_from_db()
     assert (pending.status, pending.attempts) == (RunStatus.SUCCEEDED, 2)
@@ -173,7 +175,7 @@ def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
     ClassificationRun.objects.filter(id=pending.id).update(
         status=RunStatus.RUNNING, attempts=3, heartbeat_at=timezone.now() - timedelta(hours=1)
     )
-    assert runs.runs_recover_stale() == {"resumed": 0, "failed": 1}
+    assert jobs.recover_stale() == {"resumed": 0, "failed": 1}
     pending.refresh_from_db()
     assert (pending.status, pending.error_code) == (RunStatus.FAILED, "worker_lost")
 

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from library.api.compat.common import iso
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Video
-from library.selectors import task_eta
+from library.selectors import task_progress
 
 
 def index_json(index: Index) -> dict[str, Any]:
@@ -69,13 +69,13 @@ def video_json(video: Video, request: Request) -> dict[str, Any]:
 
 
 def task_json(task: Task, request: Request) -> dict[str, Any]:
-    remain, finish = task_eta(task)
+    shown = task_progress(task)
     video = task.video if task.video_id else None
     payload: dict[str, Any] = {
         "_id": task.id,
         "index_id": task.index_id,
         "video_id": task.video_id,
-        "status": task.status,
+        "status": shown.status,
         "type": "index_task_info",
         "metadata": {
             "filename": task.filename,
@@ -84,11 +84,11 @@ def task_json(task: Task, request: Request) -> dict[str, Any]:
             "height": task.height,
         },
         "process": {
-            "percentage": round(task.progress, 1),
-            "remain_seconds": remain,
+            "percentage": shown.percentage,
+            "remain_seconds": shown.remain_seconds,
             "upload_percentage": 100 if task.upload else 0,
         },
-        "estimated_time": iso(finish),
+        "estimated_time": iso(shown.estimated_time),
         "hls": {
             "video_url": media_url(video.file.name, request=request) if video and video.is_ready else None,
             "thumbnail_urls": _thumbnail_urls(video, request) if video and video.is_ready else [],

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from library.media import media_url
 from library.models import Index, Task, Video
-from library.selectors import task_eta
+from library.selectors import task_eta, task_progress
 
 
 class IndexSerializer(serializers.ModelSerializer[Index]):
@@ -101,6 +101,7 @@ class VideoExtractionSerializer(serializers.ModelSerializer[Video]):
 class TaskSerializer(serializers.ModelSerializer[Task]):
     remain_seconds = serializers.SerializerMethodField()
     estimated_time = serializers.SerializerMethodField()
+    waiting_to_resume = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -116,6 +117,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "progress",
             "remain_seconds",
             "estimated_time",
+            "waiting_to_resume",
             "error_code",
             "error_message",
             "duration",
@@ -126,6 +128,16 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "updated_at",
             "finished_at",
         ]
+
+    def to_representation(self, instance: Task) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        # A task whose worker died shows as waiting to resume, not as the dead attempt's progress.
+        shown = task_progress(instance)
+        data.update(status=shown.status, progress=shown.percentage, stage=shown.stage)
+        return data
+
+    def get_waiting_to_resume(self, task: Task) -> bool:
+        return task_progress(task).waiting_to_resume
 
     def get_remain_seconds(self, task: Task) -> float | None:
         return task_eta(task)[0]

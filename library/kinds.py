@@ -1,0 +1,68 @@
+"""The library's job kinds: validating and indexing tasks, generation jobs (see library/jobs.py)."""
+
+from __future__ import annotations
+
+from library import jobs
+from library.models import GeneratedText, GenerationStatus, Task, TaskStatus, Video
+
+
+def _remove_own_unready_video(task: Task) -> None:
+    """A failed task takes along the video it created, if that never became ready.
+
+    "Created" is read from the data: the task's own upload became the video's file. A
+    duplicate task points at another task's video (another file) and a re-index task at
+    a ready video; neither is touched.
+    """
+    current = Task.objects.filter(pk=task.pk).values_list("video_id", "upload").first()
+    if current is None or current[0] is None or not current[1]:
+        return
+    Video.objects.filter(id=current[0], indexed_at__isnull=True, file=current[1]).delete()
+
+
+# Work restarts from the beginning on a resume, so the progress of the dead attempt goes.
+_RESET_PROGRESS = {"progress": 0.0, "stage": ""}
+
+VALIDATION: jobs.JobKind[Task] = jobs.JobKind(
+    name="validation",
+    title="Validation",
+    model=Task,
+    function="library.tasks.validate_task",
+    waiting=(TaskStatus.VALIDATING,),
+    running=TaskStatus.VALIDATING,
+    failed=TaskStatus.FAILED,
+    crash_code="validation_failed",
+    related=("index", "video"),
+    reset=_RESET_PROGRESS,
+    on_fail=_remove_own_unready_video,
+)
+
+INDEXING: jobs.JobKind[Task] = jobs.JobKind(
+    name="indexing",
+    title="Indexing",
+    model=Task,
+    function="library.tasks.index_task",
+    waiting=(TaskStatus.QUEUED, TaskStatus.PENDING),
+    running=TaskStatus.INDEXING,
+    failed=TaskStatus.FAILED,
+    crash_code="indexing_failed",
+    related=("index", "video"),
+    reset=_RESET_PROGRESS,
+    on_fail=_remove_own_unready_video,
+)
+
+GENERATION: jobs.JobKind[GeneratedText] = jobs.JobKind(
+    name="generation",
+    title="Generation",
+    model=GeneratedText,
+    function="library.generation.tasks.run_generation",
+    waiting=(GenerationStatus.PENDING,),
+    running=GenerationStatus.RUNNING,
+    failed=GenerationStatus.FAILED,
+    crash_code="generation_failed",
+    related=("video__index",),
+)
+
+
+def register_all() -> None:
+    for kind in (VALIDATION, INDEXING, GENERATION):
+        jobs.register(kind)
