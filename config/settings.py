@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from dotenv import load_dotenv
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -25,6 +26,10 @@ from config.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FRAMEWISE_VAR_DIR", str(BASE_DIR / "var")))
+# `make run` writes var/local.env (DEBUG=1), so the command-line tools of the same checkout
+# (`manage.py create_team ...`) run with the settings the server runs with. Variables set in
+# the environment win; a production install has no such file (see README, "Production").
+load_dotenv(VAR_DIR / "local.env", override=False)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY")

@@ -88,3 +88,33 @@ def user_can_edit(*, user: AbstractBaseUser | AnonymousUser, team: Team) -> bool
     if user.is_superuser:
         return True
     return Membership.objects.filter(team=team, user=user, role__in=[Role.OWNER, Role.EDITOR]).exists()
+
+
+def user_create(
+    *, actor: AbstractBaseUser | None, username: str, email: str = "", password: str | None = None
+) -> tuple[AbstractBaseUser, str | None]:
+    """Create a login; with no password given, generate one and return it (shown once, never stored).
+
+    `actor` is who asked (None: the command line, i.e. whoever runs the server).
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    users = get_user_model().objects
+    username = username.strip()
+    if not username:
+        raise ApplicationError("A user needs a username.")
+    if users.filter(username=username).exists():
+        raise ApplicationError(f"The user {username!r} already exists.", code="resource_already_exists", status=409)
+    generated = None
+    if password is None:
+        generated = password = secrets.token_urlsafe(12)
+    user = users.model(username=username, email=email.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), code="password_invalid") from None
+    user.set_password(password)
+    user.save()
+    return user, generated

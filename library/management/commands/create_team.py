@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if options["owner"]:
             owner = users.filter(username=options["owner"]).first()
             if owner is None:
-                raise CommandError(f"No user {options['owner']!r}; create it first (manage.py createsuperuser).")
+                raise CommandError(f"No user {options['owner']!r}; create it first (manage.py create_user USERNAME).")
         team = accounts.team_create(name=options["name"], owner=owner)
         for spec in options["member"]:
             username, _, role = spec.partition(":")
