@@ -8,7 +8,9 @@ PIP_INSTALL := $(PIP) install -q -c constraints.txt
 APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test install install-dev system-deps browser-deps lint clean
+VAR    := $${FRAMEWISE_VAR_DIR:-var}
+
+.PHONY: run local-env test install install-dev system-deps browser-deps lint clean
 
 # ffmpeg and espeak-ng generate the demo and test videos (PyAV itself needs no system ffmpeg).
 system-deps:
@@ -39,7 +41,12 @@ install: system-deps $(VENV)/.runtime
 
 install-dev: system-deps browser-deps $(VENV)/.dev
 
-run: install
+# Development mode for every process of this checkout, the command-line tools included
+# (config/settings.py reads the file; the environment still wins).
+local-env:
+	@mkdir -p "$(VAR)" && { test -f "$(VAR)/local.env" || printf 'DEBUG=1\n' > "$(VAR)/local.env"; }
+
+run: install local-env
 	$(RUN_ENV) $(PY) manage.py migrate --noinput -v0
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(PY) manage.py setup_demo

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 from config.env import (
     env_bool,
@@ -25,6 +26,10 @@ from config.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FRAMEWISE_VAR_DIR", str(BASE_DIR / "var")))
+# `make run` writes var/local.env (DEBUG=1), so the command-line tools of the same checkout
+# (`manage.py create_team ...`) run with the settings the server runs with. Variables set in
+# the environment win; a production install has no such file (see README, "Production").
+load_dotenv(VAR_DIR / "local.env", override=False)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY")
@@ -235,7 +240,11 @@ FRAMEWISE_MAX_DURATION = env_float("FRAMEWISE_MAX_DURATION", 7200.0, minimum=1.0
 FRAMEWISE_MIN_SIDE = env_int("FRAMEWISE_MIN_SIDE", 240, minimum=1)
 FRAMEWISE_MAX_SIDE = env_int("FRAMEWISE_MAX_SIDE", 4096, minimum=16)
 FRAMEWISE_MAX_UPLOAD_BYTES = env_int("FRAMEWISE_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1)
+# Total deadlines (not per read) for fetching a user's URL: a query image, a video download.
 FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
+FRAMEWISE_DOWNLOAD_DEADLINE = env_float("FRAMEWISE_DOWNLOAD_DEADLINE", 1800.0, minimum=1.0)
+# CIDRs or host names that user URLs may reach although they are not public (on-premise media).
+FRAMEWISE_OUTBOUND_ALLOW = env_list("FRAMEWISE_OUTBOUND_ALLOW", [])
 # A job whose worker stopped renewing its lease for this long is resumed by the maintenance
 # job (every minute); workers renew it every quarter lease, also inside long engine calls.
 FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 45, minimum=2)

@@ -127,3 +127,34 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
 
 def teams_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
     return Actor.for_session(user).teams()
+
+
+def user_create(
+    *, actor: Actor, username: str, email: str = "", password: str | None = None
+) -> tuple[AbstractBaseUser, str | None]:
+    """Create a login; with no password given, generate one and return it (shown once, never stored).
+
+    Logins are the operator's (manage.py, or a superuser): teams then add them as members.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    check(actor, Command.USER_CREATE, 0)
+    users = get_user_model().objects
+    username = username.strip()
+    if not username:
+        raise ApplicationError("A user needs a username.")
+    if users.filter(username=username).exists():
+        raise ApplicationError(f"The user {username!r} already exists.", code="resource_already_exists", status=409)
+    generated = None
+    if password is None:
+        generated = password = secrets.token_urlsafe(12)
+    user = users.model(username=username, email=email.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), code="password_invalid") from None
+    user.set_password(password)
+    user.save()
+    return user, generated

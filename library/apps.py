@@ -1,6 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _worker_started(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
+    # /healthz counts the cluster as up once a worker reported: say so as each worker process
+    # starts, instead of waiting for the every-minute maintenance job's first run. Only a
+    # liveness mark; no work starts here.
+    from library.pipeline import worker_heartbeat
+
+    worker_heartbeat()
 
 
 class LibraryConfig(AppConfig):
@@ -11,3 +22,7 @@ class LibraryConfig(AppConfig):
         from library import kinds
 
         kinds.register_all()  # the maintenance job recovers these (library/jobs.py)
+
+        from django_q.signals import post_spawn
+
+        post_spawn.connect(_worker_started, dispatch_uid="framewise-worker-started")

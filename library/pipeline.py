@@ -17,14 +17,13 @@ import time
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
-import requests
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engines.base import EngineError, MediaProbe
-from library import jobs, storage
+from library import jobs, outbound, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
 from library.kinds import INDEXING, VALIDATION
@@ -37,50 +36,48 @@ logger = logging.getLogger(__name__)
 # --- Validation -----------------------------------------------------------------------------
 
 
+# Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
+_DOWNLOAD_CODES = {
+    "url_too_large": "video_file_too_large",
+    "url_not_allowed": "url_not_allowed",
+    "url_invalid": "url_invalid",
+}
+
+
 def _download(task: Task, lease: jobs.Lease[Task]) -> None:
-    """Fetch the task's URL into storage as its upload; HTTP errors are permanent, network ones transient."""
-    try:
-        response = requests.get(task.source_url, stream=True, timeout=settings.FRAMEWISE_URL_TIMEOUT)
-    except requests.RequestException as exc:
-        raise EngineError(
-            f"Could not reach {task.source_url}: {exc.__class__.__name__}.",
-            permanent=False,
-            code="video_url_unreachable",
-        ) from exc
-    with response:
-        if response.status_code >= 400:
+    """Fetch the task's URL into storage as its upload, through the guarded fetcher.
+
+    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
+    """
+    with tempfile.TemporaryFile() as buffer:
+        try:
+            result = outbound.fetch(
+                task.source_url,
+                deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
+                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                sink=buffer,
+            )
+        except outbound.OutboundError as exc:
             raise EngineError(
-                f"Downloading {task.source_url} returned HTTP {response.status_code}.",
-                permanent=response.status_code < 500,
+                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+            ) from None
+        if result.status >= 300:
+            raise EngineError(
+                f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
+                permanent=result.status < 500,
                 code="video_url_unreachable",
             )
-        limit = settings.FRAMEWISE_MAX_UPLOAD_BYTES
-        with tempfile.TemporaryFile() as buffer:
-            size = 0
-            try:
-                for chunk in response.iter_content(storage.CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise EngineError(
-                            f"The file at the URL is larger than {limit} bytes.",
-                            permanent=True,
-                            code="video_file_too_large",
-                        )
-                    buffer.write(chunk)
-            except requests.RequestException as exc:
-                raise EngineError(
-                    f"The download from {task.source_url} broke off.", permanent=False, code="video_url_unreachable"
-                ) from exc
-            content = File(buffer, name=task.filename)
-            task.sha256 = storage.sha256_of(content)
-            task.size = size
-            task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
-    disposition = response.headers.get("Content-Disposition", "")
+        buffer.seek(0)
+        content = File(buffer, name=task.filename)
+        task.sha256 = storage.sha256_of(content)
+        task.size = result.size
+        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
+    disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
         task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
     if not task.filename:
         task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
-    lease.renew(sha256=task.sha256, size=size, upload=task.upload.name, filename=task.filename)
+    lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 
 def _check_limits(probe: MediaProbe) -> None:

@@ -72,6 +72,7 @@ class Command(StrEnum):
     # No role has these: creating and deleting teams is the operator's (superuser or manage.py).
     TEAM_CREATE = "team.create"
     TEAM_DELETE = "team.delete"
+    USER_CREATE = "user.create"
 
 
 READS = frozenset({Command.SEARCH, Command.CLASSIFY})
@@ -100,7 +101,7 @@ RULES: dict[str, frozenset[Command]] = {
     Role.EDITOR: READS | CONTENT,
     Role.OWNER: READS | CONTENT | TEAM_ADMINISTRATION,
 }
-OPERATOR_ONLY = frozenset({Command.TEAM_CREATE, Command.TEAM_DELETE})
+OPERATOR_ONLY = frozenset({Command.TEAM_CREATE, Command.TEAM_DELETE, Command.USER_CREATE})
 
 
 def roles_allowed(command: Command) -> list[str]:

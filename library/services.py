@@ -17,7 +17,7 @@ from django.db.models import F
 
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
-from library import jobs, storage
+from library import jobs, outbound, storage
 from library.kinds import INDEXING, VALIDATION
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
@@ -150,6 +150,18 @@ def task_create_from_file(
     return task
 
 
+def _refuse_internal_url(url: str) -> None:
+    """Refuse now what the worker's fetcher would refuse; it checks again (DNS answers change).
+
+    A name that does not resolve yet is accepted: the worker reports it if it still fails.
+    """
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundError as exc:
+        if exc.code != "url_unresolvable":
+            raise ApplicationError(exc.message, code=exc.code) from None
+
+
 def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str = "") -> Task:
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
@@ -159,6 +171,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
+    _refuse_internal_url(url)
     filename = unquote(os.path.basename(parts.path)) or parts.netloc
     with transaction.atomic():
         task = Task.objects.create(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from config.errors import ApplicationError
 from library import services
 from library.admin.base import TeamScopedAdmin, rule_action
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
@@ -214,20 +215,24 @@ class TaskAdmin(TeamScopedAdmin):
         form.fields["index"].queryset = editable  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            if data.get("video_file"):
-                services.task_create_from_file(
-                    actor=actor,
-                    index=data["index"],
-                    content=data["video_file"],
-                    filename=data["video_file"].name,
-                    language=data["language"],
-                )
+            try:
+                if data.get("video_file"):
+                    services.task_create_from_file(
+                        actor=actor,
+                        index=data["index"],
+                        content=data["video_file"],
+                        filename=data["video_file"].name,
+                        language=data["language"],
+                    )
+                else:
+                    services.task_create_from_url(
+                        actor=actor, index=data["index"], url=data["video_url"], language=data["language"]
+                    )
+            except ApplicationError as error:  # a refused URL or file: say why on the form
+                form.add_error("video_file" if data.get("video_file") else "video_url", error.message)
             else:
-                services.task_create_from_url(
-                    actor=actor, index=data["index"], url=data["video_url"], language=data["language"]
-                )
-            self.message_user(request, "Upload received; the video is being validated and indexed.")
-            return HttpResponseRedirect(reverse("admin:library_task_changelist"))
+                self.message_user(request, "Upload received; the video is being validated and indexed.")
+                return HttpResponseRedirect(reverse("admin:library_task_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "title": "Upload a video",

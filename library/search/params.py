@@ -11,13 +11,12 @@ import json
 import math
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from config.errors import ApplicationError
 from engines.base import ENGINE_OPTIONS, VISUAL
-from library import params
+from library import outbound, params
 from library.search.calibration import THRESHOLDS
 from library.search.filters import video_filter
 from library.search.spec import (
@@ -210,23 +209,23 @@ def _read_upload(upload: UploadedFile) -> bytes:
 
 
 def _fetch(url: str) -> bytes:
-    if not url.startswith(("http://", "https://")):
-        raise ApplicationError("The query_media_url parameter must be an http(s) URL.")
+    """Fetch the query image in this (web) process, through the guarded fetcher."""
     try:
-        with requests.get(url, stream=True, timeout=settings.FRAMEWISE_URL_TIMEOUT) as response:
-            response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > MAX_IMAGE_BYTES:
-                    raise ApplicationError(f"The query image is larger than {MAX_IMAGE_BYTES // 2**20} MB.")
-                chunks.append(chunk)
-    except requests.RequestException as exc:
+        result = outbound.fetch(url, deadline=settings.FRAMEWISE_URL_TIMEOUT, max_bytes=MAX_IMAGE_BYTES)
+    except outbound.OutboundError as exc:
+        if exc.code in ("url_not_allowed", "url_invalid"):
+            raise ApplicationError(f"The query_media_url is not allowed: {exc.message}", code=exc.code) from None
+        if exc.code == "url_too_large":
+            raise ApplicationError(f"The query image is larger than {MAX_IMAGE_BYTES // 2**20} MB.") from None
         raise ApplicationError(
-            f"The query_media_url could not be fetched ({type(exc).__name__}); give a reachable image URL.",
-            code="media_url_unreachable",
+            f"The query_media_url could not be fetched: {exc.message}", code="media_url_unreachable"
         ) from None
-    return b"".join(chunks)
+    if result.status >= 300:
+        raise ApplicationError(
+            f"The query_media_url was answered with HTTP status {result.status}; give a reachable image URL.",
+            code="media_url_unreachable",
+        )
+    return result.content or b""
 
 
 def image_options(options: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django_q.models import Schedule
 
 from library.models import Task, TaskStatus
 from tests.library.test_ingest import upload
@@ -29,14 +30,18 @@ def _database_url_of_test_db() -> str:
     return f"postgres://{user}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def test_a_worker_cluster_process_indexes_an_uploaded_video(api, index, two_shot_video):
-    env = {
+def _cluster_env() -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": _database_url_of_test_db(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "WORKER_PROCESSES": "1",
         "SECRET_KEY": settings.SECRET_KEY,
     }
+
+
+def test_a_worker_cluster_process_indexes_an_uploaded_video(api, index, two_shot_video):
+    env = _cluster_env()
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
@@ -58,6 +63,31 @@ def test_a_worker_cluster_process_indexes_an_uploaded_video(api, index, two_shot
         assert task.status == TaskStatus.READY, (task.error_code, task.error_message)
         assert task.video.shots and task.video.thumbnails.exists()
         assert task.claimed_by == ""
+    finally:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+            cluster.communicate()
+
+
+def test_healthz_is_healthy_as_soon_as_a_worker_is_up(client):
+    # Without the maintenance schedule, only the workers' start-up heartbeat can make it healthy.
+    Schedule.objects.all().delete()
+    assert client.get("/healthz").status_code == 503
+    cluster = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=_cluster_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < 25 and client.get("/healthz").status_code != 200:
+            time.sleep(0.25)
+        waited = time.monotonic() - started
+        response = client.get("/healthz")
+        assert response.status_code == 200, response.json()
+        assert waited < 25 and response.json()["checks"]["worker"]["ok"]
     finally:
         cluster.send_signal(signal.SIGTERM)
         try:

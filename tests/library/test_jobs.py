@@ -17,6 +17,7 @@ from engines.base import EngineError
 from library import jobs, pipeline, services
 from library.kinds import INDEXING, VALIDATION
 from library.models import Segment, Task, TaskStatus, Thumbnail, Video
+from tests.factories import SYSTEM
 from tests.library.conftest import StaticHost
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +43,9 @@ def _age(task: Task, seconds: float) -> None:
 
 def _upload(index: Any, path: Path) -> Task:
     with open(path, "rb") as handle:
-        return services.task_create_from_file(index=index, content=File(handle, name=path.name), filename=path.name)
+        return services.task_create_from_file(
+            actor=SYSTEM, index=index, content=File(handle, name=path.name), filename=path.name
+        )
 
 
 def test_of_two_claims_only_one_wins_and_an_expired_lease_can_be_taken_over(index: Any, settings: Any) -> None:
@@ -181,7 +184,7 @@ def test_a_video_deleted_while_it_indexes_does_not_come_back(
 
     def analyze_while_the_editor_deletes(*args: Any, **kwargs: Any) -> Any:
         analysis = real_analyze(*args, **kwargs)
-        services.video_delete(video=Video.objects.get(id=task.video_id))
+        services.video_delete(actor=SYSTEM, video=Video.objects.get(id=task.video_id))
         return analysis
 
     monkeypatch.setattr(pipeline.get_engine(), "analyze", analyze_while_the_editor_deletes)
@@ -198,14 +201,16 @@ def test_failing_or_retrying_a_duplicate_never_touches_the_other_tasks_video(
     first = _upload(index, two_shot_video)
     pipeline.task_validate(task_id=first.id)
     original = Video.objects.get(tasks=first.id)  # queued for indexing, not ready yet
-    duplicate = services.task_create_from_url(index=index, url=static_host.publish(two_shot_video, "again.mp4"))
+    duplicate = services.task_create_from_url(
+        actor=SYSTEM, index=index, url=static_host.publish(two_shot_video, "again.mp4")
+    )
     pipeline.task_validate(task_id=duplicate.id)
     duplicate.refresh_from_db()
     assert (duplicate.status, duplicate.error_code, duplicate.video_id) == (
         TaskStatus.FAILED, "video_already_exists", original.id
     )  # fmt: skip
 
-    services.task_retry(task=duplicate)
+    services.task_retry(actor=SYSTEM, task=duplicate)
     duplicate.refresh_from_db()
     assert duplicate.video_id is None  # the retry lets go of the other task's video
     pipeline.task_validate(task_id=duplicate.id)

@@ -225,7 +225,10 @@ def test_uploads_by_file_and_url_become_ready_videos(
     assert Video.objects.filter(id=video.id).exists()  # deleting a finished task keeps its video
 
 
-def test_an_unreachable_url_fails_the_task_with_a_reason(client: TwelveLabs, worker: InlineWorker) -> None:
+def test_an_unreachable_url_fails_the_task_with_a_reason(
+    client: TwelveLabs, worker: InlineWorker, settings: Any
+) -> None:
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]  # allowed, so the worker tries and fails to connect
     index = client.index.create("Unreachable", engines=[MARENGO])
     task = client.task.create(index.id, url="http://127.0.0.1:9/x.mp4")
     task.wait_for_done(sleep_interval=0.2, callback=give_up_after(60))

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if options["owner"]:
             owner = users.filter(username=options["owner"]).first()
             if owner is None:
-                raise CommandError(f"No user {options['owner']!r}; create it first (manage.py createsuperuser).")
+                raise CommandError(f"No user {options['owner']!r}; create it first (manage.py create_user USERNAME).")
         actor = Actor.system("manage.py create_team")
         team = accounts.team_create(actor=actor, name=options["name"], owner=owner)
         for spec in options["member"]:
