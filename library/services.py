@@ -21,6 +21,7 @@ from django_q.tasks import async_task
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
 from library import storage
+from library.metadata import clean_metadata
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
@@ -123,6 +124,20 @@ def enqueue_indexing(task: Task) -> None:
     _enqueue("library.tasks.index_task", task.id)
 
 
+MAX_URL_CHARS = 2000  # Task.source_url
+MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
+
+
+def _short_filename(name: str) -> str:
+    """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
+    if len(name) <= MAX_FILENAME_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and 0 < len(extension) <= 16:
+        return stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
+    return name[:MAX_FILENAME_CHARS]
+
+
 def task_create_from_file(
     *,
     index: Index,
@@ -133,7 +148,7 @@ def task_create_from_file(
     source: str = TaskSource.UPLOAD,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
-    filename = os.path.basename(filename or getattr(content, "name", "") or "video")
+    filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
     task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
@@ -153,10 +168,16 @@ def task_create_from_url(*, index: Index, url: str, language: str = "", user: Ab
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
     from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if isinstance(url, str) and len(url) > MAX_URL_CHARS:
+        raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname
+    except ValueError:  # e.g. an unbalanced [ in the host
+        raise ApplicationError("The url parameter must be an http(s) URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
-    filename = unquote(os.path.basename(parts.path)) or parts.netloc
+    filename = _short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,
@@ -211,12 +232,7 @@ def video_update(*, video: Video, title: str | None = None, metadata: dict[str, 
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
         video.title = title
     if metadata is not None:
-        if not isinstance(metadata, dict):
-            raise ApplicationError("The metadata parameter must be an object.")
-        for key, value in metadata.items():
-            if not isinstance(value, str | int | float | bool) or isinstance(value, dict | list):
-                raise ApplicationError(f"The metadata value of {key!r} must be a string, number or boolean.")
-        video.user_metadata = {**video.user_metadata, **metadata}
+        video.user_metadata = {**video.user_metadata, **clean_metadata(metadata)}
     video.save(update_fields=["title", "user_metadata", "updated_at"])
     return video
 

@@ -138,7 +138,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
 class TaskCreateSerializer(serializers.Serializer[Any]):
     index = serializers.CharField()
     video_file = serializers.FileField(required=False)
-    video_url = serializers.URLField(required=False)
+    video_url = serializers.URLField(required=False, max_length=2000)
     language = serializers.CharField(required=False, allow_blank=True, max_length=10)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
