@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
+from engines.base import EngineError
 from library.api.compat.common import CompatView, body, iso, reject_unknown, required, route
 from library.media import media_url
 from library.models import Index, Thumbnail
@@ -115,7 +116,11 @@ class _SearchView(CompatView):
     def _run(self, spec: SearchSpec, index: Index) -> Response:
         outcome = search_run(spec=spec, indexes=[index])
         # Page tokens carry an image query as its vector, never the image (cached: no second inference).
-        resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
+        # An index with no ready video never embedded the image, so this can be the first inference.
+        try:
+            resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
+        except EngineError as exc:
+            raise ApplicationError(exc.message, code=exc.code) from exc
         cursor = tokens.new_cursor(resolved, [team.pk for team in self.teams()])
         return Response(page_json(outcome, cursor, self.request))
 
