@@ -170,6 +170,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["library.api.openapi.without_v11_aliases"],
+    # Request and response components apart, so a read-only field never appears in a request body.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Cache: shared between web and worker processes when Redis is configured ----------

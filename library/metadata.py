@@ -14,17 +14,22 @@ from typing import Any
 
 from config.errors import ApplicationError
 
-METADATA_KEY = re.compile(r"^[A-Za-z0-9_\-. ]{1,64}$")
+# Letters, digits, space, "-", "." and single underscores, not at the end: "__" separates ORM
+# lookups, and a trailing "_" would join the "__" that follows the key. Every "_" is followed by
+# a non-underscore, so the pattern cannot backtrack (linear in the key's length).
+METADATA_KEY_PATTERN = r"^_?(?:[A-Za-z0-9\-. ]+_)*[A-Za-z0-9\-. ]+$"
+METADATA_KEY = re.compile(METADATA_KEY_PATTERN)
+MAX_KEY_CHARS = 64
 MAX_VALUE_CHARS = 2000
 MAX_KEYS = 100
 
 
 def metadata_key(name: Any) -> str:
     """`name` if it is a plain metadata key; a 400 otherwise (no `__` lookups, no JSON paths)."""
-    if not isinstance(name, str) or not METADATA_KEY.match(name) or "__" in name:
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_KEY_CHARS or not METADATA_KEY.fullmatch(name):
         raise ApplicationError(
-            f"The metadata key {str(name)[:80]!r} is not allowed; use 1-64 letters, digits, spaces, '_', '-' or '.'"
-            " (no double underscore)."
+            f"The metadata key {str(name)[:80]!r} is not allowed; use 1-64 letters, digits, spaces, '-', '.'"
+            " or single '_' (not at the end)."
         )
     return name
 
