@@ -8,6 +8,7 @@ translated here; nothing reaches a client as an HTML page or a bare 500.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -118,8 +119,36 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return Response(error_body(code, message), status=status, headers=headers)
 
 
+# The API surfaces: every answer under them is JSON, errors included.
+API_PATH = re.compile(r"^/(?:v1\.1|v1\.2|api/v1)(?:/|$)")
+
+# The `code` of an error response that was produced without one (Django, a middleware).
+STATUS_CODES = {
+    400: ("parameter_invalid", "The request is malformed."),
+    401: ("api_key_invalid", "Provide a valid API key in the x-api-key header."),
+    403: ("forbidden", "You do not have permission to do this."),
+    404: ("resource_not_exist", "The requested resource does not exist."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request body is too large."),
+    429: ("too_many_requests", "Too many requests; slow down and try again."),
+    500: ("internal_error", "Something went wrong on our side; the error was logged."),
+}
+
+
+def is_api_path(path: str) -> bool:
+    return API_PATH.match(path) is not None
+
+
+def status_error(status: int) -> dict[str, str]:
+    """The `{code, message}` of a bare status (5xx without an entry count as internal errors)."""
+    code, message = STATUS_CODES.get(status) or (
+        STATUS_CODES[500] if status >= 500 else ("request_invalid", "The request was refused.")
+    )
+    return error_body(code, message)
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/v1", "/api/")) or "application/json" in request.headers.get("Accept", "")
+    return is_api_path(request.path) or "application/json" in request.headers.get("Accept", "")
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -19,6 +19,7 @@ from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
 from library import jobs, outbound, storage
 from library.kinds import INDEXING, VALIDATION
+from library.metadata import clean_metadata
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
@@ -122,6 +123,20 @@ def enqueue_indexing(task: Task) -> None:
     jobs.enqueue(INDEXING, task.id)
 
 
+MAX_URL_CHARS = 2000  # Task.source_url
+MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
+
+
+def _short_filename(name: str) -> str:
+    """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
+    if len(name) <= MAX_FILENAME_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and 0 < len(extension) <= 16:
+        return stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
+    return name[:MAX_FILENAME_CHARS]
+
+
 def task_create_from_file(
     *,
     actor: Actor,
@@ -134,7 +149,7 @@ def task_create_from_file(
     """Store the received bytes, record a validating task and enqueue its validation."""
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
-    filename = os.path.basename(filename or getattr(content, "name", "") or "video")
+    filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
     task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
@@ -168,11 +183,17 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     user = actor.recorded_user
     from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if isinstance(url, str) and len(url) > MAX_URL_CHARS:
+        raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname
+    except ValueError:  # e.g. an unbalanced [ in the host
+        raise ApplicationError("The url parameter must be an http(s) URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
     _refuse_internal_url(url)
-    filename = unquote(os.path.basename(parts.path)) or parts.netloc
+    filename = _short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,
@@ -232,12 +253,7 @@ def video_update(
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
         video.title = title
     if metadata is not None:
-        if not isinstance(metadata, dict):
-            raise ApplicationError("The metadata parameter must be an object.")
-        for key, value in metadata.items():
-            if not isinstance(value, str | int | float | bool) or isinstance(value, dict | list):
-                raise ApplicationError(f"The metadata value of {key!r} must be a string, number or boolean.")
-        video.user_metadata = {**video.user_metadata, **metadata}
+        video.user_metadata = {**video.user_metadata, **clean_metadata(metadata)}
     video.save(update_fields=["title", "user_metadata", "updated_at"])
     return video
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from django.utils import timezone
 from config.errors import ApplicationError, NotFound
 from library.models import Index, Team, Video
 from library.search.thumbnails import ThumbnailFinder
+from library.spreadsheet import safe_row
 from taxonomy.models import ClassifyResultSet, Taxonomy, TaxonomyNode, VideoLabel
 
 # --- /classify pages ---------------------------------------------------------------------------
@@ -140,6 +142,11 @@ EXPORT_FIELDS = [
     "run_id",
     "updated_at",
 ]
+
+
+def export_csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An export row as a CSV row: clips as JSON, text cells safe from spreadsheet formulas."""
+    return safe_row({**row, "clips": json.dumps(row["clips"])})
 
 
 def export_rows(

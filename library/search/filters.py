@@ -6,8 +6,10 @@
 `id` takes one id or a list; `duration`, `fps`, `width`, `height` and `size` take a
 number or a range ({"gte", "lte", "gt", "lt"}); `filename` a string; any other key
 is user metadata (set with PUT /indexes/{id}/videos/{id}) and takes a string, number,
-boolean or a numeric range. The filter becomes one query on the video table; the
-answer is a mask over the index's video codes.
+boolean or a numeric range. A metadata key is a plain name (`METADATA_KEY`): it
+becomes part of an ORM lookup, so `a__regex` or `a__0` must never reach the query
+(library/metadata.py). The filter becomes one query on the video table; the answer is
+a mask over the index's video codes.
 """
 
 from __future__ import annotations
@@ -19,16 +21,23 @@ import numpy as np
 from django.db.models import Q
 
 from config.errors import ApplicationError
+from library.metadata import metadata_key
 from library.models import Video
 from library.search.matrix import IndexMatrices
 
 NUMERIC_FIELDS = {"duration": "duration", "fps": "fps", "width": "width", "height": "height", "size": "size"}
 RANGE_OPERATORS = {"gte": "gte", "lte": "lte", "gt": "gt", "lt": "lt"}
 MAX_IDS = 1000
+MAX_TEXT = 2000
 
 
 def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) >= 2**63  # beyond any database column: an error there, not "no match"
+    ):
         raise ApplicationError(f"The filter {name!r} must be a number or a range of numbers, not {value!r}.")
     return value
 
@@ -61,13 +70,17 @@ def video_filter(data: Any) -> Q:
             lookup = NUMERIC_FIELDS[name]
             condition &= _range(name, lookup, value) if isinstance(value, dict) else Q(**{lookup: _number(name, value)})
         elif name == "filename":
-            if not isinstance(value, str):
-                raise ApplicationError("The filter 'filename' must be a string.")
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                raise ApplicationError(f"The filter 'filename' must be a string of at most {MAX_TEXT} characters.")
             condition &= Q(filename=value)
         elif isinstance(value, dict):
-            condition &= _range(name, f"user_metadata__{name}", value)
-        elif isinstance(value, str | int | float | bool):
-            condition &= Q(**{f"user_metadata__{name}": value})
+            condition &= _range(name, f"user_metadata__{metadata_key(name)}", value)
+        elif isinstance(value, float | int) and not isinstance(value, bool):
+            condition &= Q(**{f"user_metadata__{metadata_key(name)}": _number(name, value)})
+        elif isinstance(value, str | bool):
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise ApplicationError(f"The filter {name!r} is longer than {MAX_TEXT} characters.")
+            condition &= Q(**{f"user_metadata__{metadata_key(name)}": value})
         else:
             raise ApplicationError(f"The filter {name!r} must be a string, a number, a boolean or a range.")
     return condition

@@ -7,7 +7,6 @@ teams, paginated), filterable by index, taxonomy and taxonomy node, exportable a
 from __future__ import annotations
 
 import csv
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +21,7 @@ from library.search.thumbnails import ThumbnailFinder
 from studio import access, labels
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy, TaxonomyNode
-from taxonomy.selectors import EXPORT_FIELDS, export_rows, subtree, taxonomies_for_teams
+from taxonomy.selectors import EXPORT_FIELDS, export_csv_row, export_rows, subtree, taxonomies_for_teams
 
 VIDEOS_PER_PAGE = 10
 
@@ -98,7 +97,7 @@ def _export_lines(indexes: list[Index], taxonomy: Taxonomy | None, node: Taxonom
     for index in indexes:
         for row in export_rows(index=index, taxonomy=taxonomy):
             if codes is None or row["node_code"] in codes:
-                yield writer.writerow({**row, "clips": json.dumps(row["clips"])})  # type: ignore[misc]
+                yield writer.writerow(export_csv_row(row))  # type: ignore[misc]
 
 
 @require_GET

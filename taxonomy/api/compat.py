@@ -8,11 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError, NotFound
 from library import params
+from library.api.compat import schema
 from library.api.compat.common import ID, CompatView, body, iso, reject_unknown, required, route
 from library.models import Index, Video
 from taxonomy import selectors
@@ -36,6 +39,10 @@ COMMON_FIELDS = {
     "page_limit",
 }
 MAX_VIDEO_IDS = 1000
+CLASSIFY_PAGE = inline_serializer(
+    "CompatClassifyPage",
+    {"data": serializers.ListField(child=serializers.DictField()), "page_info": serializers.DictField()},
+)
 
 
 class _ClassifyView(CompatView):
@@ -63,6 +70,7 @@ class _ClassifyView(CompatView):
 
 
 class ClassifyVideosView(_ClassifyView):
+    @extend_schema(request=schema.ClassifyVideosBody, responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"video_ids"})
@@ -82,6 +90,7 @@ class ClassifyVideosView(_ClassifyView):
 
 
 class ClassifyIndexView(_ClassifyView):
+    @extend_schema(request=schema.ClassifyIndexBody, responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"index_id"})
@@ -90,6 +99,7 @@ class ClassifyIndexView(_ClassifyView):
 
 
 class ClassifyPageView(CompatView):
+    @extend_schema(responses=CLASSIFY_PAGE)
     def get(self, request: Request, page_token: str) -> Response:
         result_set, page = selectors.classify_result_page(token=page_token, teams=self.teams())
         return Response(page_json(request, result_set, page))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -54,7 +55,8 @@ def _index(request: Request, index_id: str | None) -> Index:
 def _integer(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), and within a bigint.
+    if not re.fullmatch(r"[0-9]{1,18}", str(value)):
         raise ApplicationError(f"The {name} parameter must be an id (a positive integer).")
     return int(str(value))
 
@@ -189,13 +191,14 @@ class LabelsCsvRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         response = (renderer_context or {}).get("response")
-        if response is not None and response.exception:
+        if response is not None and (response.exception or not isinstance(data, dict) or "labels" not in data):
+            # An error, or not an export at all (OPTIONS answers the view's metadata): JSON.
             response["Content-Type"] = "application/json"
             return json.dumps(data).encode()
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=selectors.EXPORT_FIELDS)
         writer.writeheader()
-        writer.writerows({**row, "clips": json.dumps(row["clips"])} for row in data["labels"])
+        writer.writerows(selectors.export_csv_row(row) for row in data["labels"])
         return buffer.getvalue().encode()
 
 

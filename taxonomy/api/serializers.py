@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from library.api.compat.schema import ClassifyThresholdField
 from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 
 
@@ -78,7 +79,7 @@ class RunCreateSerializer(serializers.Serializer[Any]):
     video_ids = serializers.ListField(child=serializers.CharField(), required=False, help_text="Default: every video.")
     options = serializers.ListField(child=serializers.ChoiceField(CLASSIFY_OPTIONS), min_length=1)
     conversation_option = serializers.ChoiceField(["semantic", "exact_match"], default="semantic")
-    threshold = serializers.JSONField(
+    threshold = ClassifyThresholdField(
         required=False, help_text="A number (min_video_score) or {min_video_score, min_clip_score, min_duration_ratio}."
     )
 

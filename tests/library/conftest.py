@@ -15,6 +15,7 @@ import pytest
 
 from engines.base import VideoAnalysis
 from library.models import Video
+from tests.api_checks import Library, make_library
 from tests.generation_data import COOKING_SCENES, COOKING_SIZE, analysis_of, store_ready_video
 from tests.videos import Scene
 
@@ -77,3 +78,9 @@ def cooking_analysis(cooking_path: Path) -> VideoAnalysis:
 @pytest.fixture
 def video(index: Any, cooking_path: Path, cooking_analysis: VideoAnalysis) -> Video:
     return store_ready_video(index, cooking_path, cooking_analysis)
+
+
+@pytest.fixture
+def library(api: Any) -> Library:
+    """The API client's team: an index with a ready video (rows only) and its task."""
+    return make_library(api.team)

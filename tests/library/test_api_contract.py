@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from library.models import Index, Task, TaskStatus, Thumbnail, Video
+from library.models import Index, Task, Video
+from tests.api_checks import Library, assert_error
 from tests.factories import IndexFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,37 +19,6 @@ pytestmark = pytest.mark.django_db
 def _fast_password_hasher(settings: Any) -> None:
     # Every test makes a user; the production hasher would spend most of the run on it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@dataclass(frozen=True)
-class Library:
-    """One team's index with a ready video and the task that made it."""
-
-    index: Index
-    video: Video
-    task: Task
-
-
-@pytest.fixture
-def library(api: APIClient) -> Library:
-    index = IndexFactory(team=api.team)  # type: ignore[attr-defined]
-    video = Video.objects.create(
-        index=index,
-        file=f"videos/{index.id}/clip.mp4",
-        filename="clip.mp4",
-        sha256="0" * 64,
-        duration=6.0,
-        fps=25.0,
-        width=640,
-        height=360,
-        size=123456,
-        transcript=[{"start": 0.5, "end": 2.0, "value": "Cooking pasta today."}],
-        texts=[{"start": 0.0, "end": 3.0, "value": "HELLO FRAMEWISE"}],
-        indexed_at=timezone.now(),
-    )
-    Thumbnail.objects.create(video=video, time=1.0, image=f"thumbnails/{video.id}/1.jpg")
-    task = Task.objects.create(index=index, video=video, filename="clip.mp4", status=TaskStatus.READY, progress=100.0)
-    return Library(index=index, video=video, task=task)
 
 
 def read_routes(lib: Library) -> list[str]:
@@ -76,15 +44,6 @@ def read_routes(lib: Library) -> list[str]:
 def with_slash(route: str) -> str:
     path, _, query = route.partition("?")
     return f"{path}/?{query}" if query else f"{path}/"
-
-
-def assert_error(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    payload = json.loads(response.content)
-    assert set(payload) == {"code", "message"}
-    assert isinstance(payload["message"], str) and payload["message"]
-    assert payload["code"] == code
 
 
 # --- Routes -----------------------------------------------------------------------------

@@ -22,11 +22,14 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.urls import URLPattern
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError, NotFound
 from engines.generation.base import GenerationError
+from library.api.compat import schema
 from library.api.compat.common import CompatView, body, reject_unknown, required, route
 from library.generation import services
 from library.generation.services import TextStream
@@ -59,6 +62,7 @@ class GenerationView(CompatView):
 
 
 class GistView(GenerationView):
+    @extend_schema(request=schema.GistBody, responses=schema.OBJECT)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"video_id", "types", "regenerate"})
@@ -71,6 +75,7 @@ class GistView(GenerationView):
 
 
 class SummarizeView(GenerationView):
+    @extend_schema(request=schema.SummarizeBody, responses=schema.OBJECT)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"video_id", "type", "prompt", "temperature", "regenerate"})
@@ -108,6 +113,10 @@ def _events(stream: TextStream) -> Iterator[bytes]:
 
 
 class GenerateView(GenerationView):
+    @extend_schema(
+        request=schema.GenerateBody,
+        responses={(200, "application/json"): schema.OBJECT, (200, "application/x-ndjson"): OpenApiTypes.STR},
+    )
     def post(self, request: Request) -> Response | StreamingHttpResponse:
         data = body(request)
         reject_unknown(data, {"video_id", "prompt", "temperature", "stream", "regenerate"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from config.errors import ApplicationError, NotFound
 from engines.base import ENGINE_OPTIONS
 from library import services
+from library.api.compat import schema
 from library.api.compat.common import (
     CompatView,
     apply_filters,
@@ -31,6 +33,7 @@ INDEX_FILTERS = {
 
 
 class IndexListView(CompatView):
+    @extend_schema(operation_id="v1.2_indexes_list", parameters=schema.INDEX_LIST, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
         queryset = apply_filters(indexes_for_teams(self.teams()), request.query_params, INDEX_FILTERS)
         wanted_options = request.query_params.getlist("engine_options")
@@ -53,6 +56,7 @@ class IndexListView(CompatView):
         )
         return Response({"data": [index_json(index) for index in rows], "page_info": page_info})
 
+    @extend_schema(request=schema.IndexCreateBody, responses={201: schema.ID_ANSWER})
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"index_name", "engines", "addons", "engine_id", "index_options"})
@@ -73,9 +77,11 @@ class IndexListView(CompatView):
 
 
 class IndexDetailView(CompatView):
+    @extend_schema(responses=schema.OBJECT)
     def get(self, request: Request, index_id: str) -> Response:
         return Response(index_json(self.get_index(index_id)))
 
+    @extend_schema(request=schema.IndexRenameBody, responses={204: None})
     def put(self, request: Request, index_id: str) -> Response:
         index = self.get_index(index_id)
         data = body(request)
@@ -83,6 +89,7 @@ class IndexDetailView(CompatView):
         services.index_rename(actor=self.actor(), index=index, name=data.get("index_name"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, index_id: str) -> Response:
         services.index_delete(actor=self.actor(), index=self.get_index(index_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -109,6 +116,7 @@ def engine_json(name: str) -> dict[str, Any]:
 
 
 class EngineListView(CompatView):
+    @extend_schema(operation_id="v1.2_engines_list", responses=schema.PAGE)
     def get(self, request: Request) -> Response:
         data = [engine_json(name) for name in ENGINE_NAMES]
         return Response(
@@ -120,6 +128,10 @@ class EngineListView(CompatView):
 
 
 class EngineDetailView(CompatView):
+    @extend_schema(
+        parameters=[OpenApiParameter("engine_id", str, OpenApiParameter.PATH, enum=list(ENGINE_NAMES))],
+        responses=schema.OBJECT,
+    )
     def get(self, request: Request, engine_id: str) -> Response:
         if engine_id not in ENGINE_NAMES:
             raise NotFound(f"The engine {engine_id} does not exist; use one of {', '.join(ENGINE_NAMES)}.")

@@ -11,10 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 from django.urls import URLPattern
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
+from engines.base import EngineError
+from library.api.compat import schema
 from library.api.compat.common import CompatView, body, iso, reject_unknown, required, route
 from library.models import Index
 from library.search import tokens
@@ -31,6 +35,14 @@ COMMON = {
 # The SDK sends an empty multipart part named "dummy" when there is no file, to force multipart.
 SEARCH_V2 = COMMON | {"query_text", "query_media_type", "query_media_url", "query_media_file", "dummy"}
 TOKEN = r"(?P<page_token>[^/]+)"
+SEARCH_PAGE = inline_serializer(
+    "CompatSearchPage",
+    {
+        "data": serializers.ListField(child=serializers.DictField()),
+        "page_info": serializers.DictField(),
+        "search_pool": serializers.DictField(),
+    },
+)
 
 
 def thumbnail_urls(moments: list[Moment], request: Request) -> dict[tuple[str, float], str | None]:
@@ -100,7 +112,11 @@ class _SearchView(CompatView):
     def _run(self, spec: SearchSpec, index: Index) -> Response:
         outcome = search_run(spec=spec, indexes=[index])
         # Page tokens carry an image query as its vector, never the image (cached: no second inference).
-        resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
+        # An index with no ready video never embedded the image, so this can be the first inference.
+        try:
+            resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
+        except EngineError as exc:
+            raise ApplicationError(exc.message, code=exc.code) from exc
         cursor = tokens.new_cursor(resolved, [team.pk for team in self.teams()])
         return Response(page_json(outcome, cursor, self.request))
 
@@ -108,6 +124,7 @@ class _SearchView(CompatView):
 class SearchView(_SearchView):
     """POST /search: `query` is a text, or (the SDK's older path) a combined-query object."""
 
+    @extend_schema(request=schema.SearchBody, responses=SEARCH_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON | {"query"})
@@ -119,6 +136,7 @@ class SearchView(_SearchView):
 class CombinedSearchView(_SearchView):
     """POST /search/combined: sub-queries joined by $and, $or, $not and $then."""
 
+    @extend_schema(request=schema.CombinedSearchBody, responses=SEARCH_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON | {"query"})
@@ -133,6 +151,12 @@ class CombinedSearchView(_SearchView):
 class SearchV2View(_SearchView):
     """POST /search-v2 (the SDK's `search.query`): multipart form, a text or an image query."""
 
+    @extend_schema(
+        request={"multipart/form-data": schema.SearchV2Body, "application/json": schema.SearchV2Body},
+        responses=SEARCH_PAGE,
+        description="A text query (query_text), or an image: query_media_type=image with query_media_file or "
+        "query_media_url.",
+    )
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown({**{key: None for key in data}, **{key: None for key in request.FILES}}, SEARCH_V2)
@@ -155,6 +179,7 @@ class SearchV2View(_SearchView):
 class PageView(CompatView):
     """GET /search/{page_token} and /search-v2/{page_token}: the page a token points at."""
 
+    @extend_schema(responses=SEARCH_PAGE)
     def get(self, request: Request, page_token: str) -> Response:
         cursor = tokens.decode(page_token, team_ids=[team.pk for team in self.teams()])
         index = self.get_index(cursor.spec.index_ids[0])

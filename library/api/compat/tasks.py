@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
 from library import services
+from library.api.compat import schema
 from library.api.compat.common import (
     CompatView,
     apply_filters,
@@ -46,6 +48,7 @@ def _video_url(request: Request) -> str:
 
 
 class TaskListView(CompatView):
+    @extend_schema(operation_id="v1.2_tasks_list", parameters=schema.TASK_LIST, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
         queryset = Task.objects.select_related("index", "video").filter(index__team__in=self.teams())
         status_filter = request.query_params.getlist("status")
@@ -61,6 +64,11 @@ class TaskListView(CompatView):
         )
         return Response({"data": [task_json(task, request) for task in rows], "page_info": page_info})
 
+    @extend_schema(
+        request={"multipart/form-data": schema.TaskUploadBody, "application/json": schema.TaskUrlBody},
+        responses={201: schema.ID_ANSWER},
+        description="Upload a video_file (multipart), or name a video_url (JSON or a form field).",
+    )
     def post(self, request: Request) -> Response:
         data = body(request)
         index = self.get_index(required(data, "index_id"))
@@ -88,6 +96,7 @@ class TaskListView(CompatView):
 
 
 class ExternalProviderView(CompatView):
+    @extend_schema(request=schema.ExternalProviderBody, responses={201: schema.ID_ANSWER})
     def post(self, request: Request) -> Response:
         data = body(request)
         index = self.get_index(required(data, "index_id"))
@@ -99,15 +108,18 @@ class ExternalProviderView(CompatView):
 
 
 class TaskDetailView(CompatView):
+    @extend_schema(responses=schema.OBJECT)
     def get(self, request: Request, task_id: str) -> Response:
         return Response(task_json(self.get_task(task_id), request))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, task_id: str) -> Response:
         services.task_delete(actor=self.actor(), task=self.get_task(task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TaskStatusView(CompatView):
+    @extend_schema(parameters=[OpenApiParameter("index_id", str, required=True)], responses=schema.OBJECT)
     def get(self, request: Request) -> Response:
         index_id = request.query_params.get("index_id")
         if not index_id:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
 from library import services
+from library.api.compat import schema
 from library.api.compat.common import (
     CompatView,
     apply_filters,
@@ -36,6 +38,7 @@ VIDEO_FILTERS = {
 
 
 class VideoListView(CompatView):
+    @extend_schema(operation_id="v1.2_indexes_videos_list", parameters=schema.VIDEO_LIST, responses=schema.PAGE)
     def get(self, request: Request, index_id: str) -> Response:
         index = self.get_index(index_id)
         queryset = apply_filters(ready_videos(index).select_related("index"), request.query_params, VIDEO_FILTERS)
@@ -49,9 +52,11 @@ class VideoListView(CompatView):
 
 
 class VideoDetailView(CompatView):
+    @extend_schema(responses=schema.OBJECT)
     def get(self, request: Request, index_id: str, video_id: str) -> Response:
         return Response(video_json(self.get_video(index_id, video_id), request))
 
+    @extend_schema(request=schema.VideoUpdateBody, responses={204: None})
     def put(self, request: Request, index_id: str, video_id: str) -> Response:
         video = self.get_video(index_id, video_id)
         data = body(request)
@@ -61,6 +66,7 @@ class VideoDetailView(CompatView):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, index_id: str, video_id: str) -> Response:
         services.video_delete(actor=self.actor(), video=self.get_video(index_id, video_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -89,6 +95,7 @@ class _ExtractionView(CompatView):
     field = ""
     option = ""
 
+    @extend_schema(parameters=schema.TIME_WINDOW, responses=schema.PAGE)
     def get(self, request: Request, index_id: str, video_id: str) -> Response:
         video = self.get_video(index_id, video_id)
         if self.option not in video.index.options:
@@ -112,6 +119,10 @@ class LogoView(_ExtractionView):
 
 
 class ThumbnailView(CompatView):
+    @extend_schema(
+        parameters=[OpenApiParameter("time", float, description="seconds; the nearest thumbnail")],
+        responses=schema.OBJECT,
+    )
     def get(self, request: Request, index_id: str, video_id: str) -> Response:
         video = self.get_video(index_id, video_id)
         raw = request.query_params.get("time")

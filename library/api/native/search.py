@@ -21,10 +21,11 @@ from rest_framework.views import APIView
 from config.errors import ApplicationError
 from library.api.auth import request_teams
 from library.api.compat.common import body, reject_unknown
+from library.api.compat.schema import NOT_BLANK, SearchOptionsBody
 from library.api.compat.search import clip_json, page_info, page_moments, thumbnail_urls
 from library.models import Index
 from library.search import tokens
-from library.search.params import parse_query, parse_spec
+from library.search.params import MAX_QUERY_CHARS, parse_query, parse_spec
 from library.search.query import Moment, SearchOutcome, VideoGroup, search_run
 from library.selectors import indexes_for_teams
 
@@ -33,6 +34,14 @@ FIELDS = {
     "filter", "page_limit", "sort_option", "adjust_confidence_level",
 }  # fmt: skip
 MAX_INDEXES = 100
+
+
+class NativeSearchBody(SearchOptionsBody):
+    query = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
+    index_ids = serializers.ListField(
+        child=serializers.CharField(), required=False, max_length=MAX_INDEXES, help_text="Default: every index."
+    )
+
 
 _RESPONSE = inline_serializer(
     "NativeSearchPage",
@@ -87,20 +96,7 @@ def _page(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Request) -
 
 class NativeSearchView(APIView):
     @extend_schema(
-        request=inline_serializer(
-            "NativeSearchRequest",
-            {
-                "query": serializers.CharField(),
-                "search_options": serializers.ListField(child=serializers.CharField()),
-                "index_ids": serializers.ListField(child=serializers.CharField(), required=False),
-                "conversation_option": serializers.CharField(required=False),
-                "threshold": serializers.CharField(required=False),
-                "operator": serializers.CharField(required=False),
-                "group_by": serializers.CharField(required=False),
-                "filter": serializers.DictField(required=False),
-                "page_limit": serializers.IntegerField(required=False),
-            },
-        ),
+        request=NativeSearchBody,
         responses=_RESPONSE,
         examples=[OpenApiExample("text", value={"query": "cooking pasta", "search_options": ["conversation"]})],
     )

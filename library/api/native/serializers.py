@@ -4,8 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from library.api.compat.schema import HTTP_URL, EngineSerializer
 from library.media import media_url
 from library.models import Index, Task, Video
+from library.models.indexes import ADDONS
 from library.selectors import task_eta, task_progress
 
 
@@ -37,8 +39,8 @@ class IndexSerializer(serializers.ModelSerializer[Index]):
 class IndexCreateSerializer(serializers.Serializer[Any]):
     team = serializers.CharField(required=False, help_text="Team name; needed only for users in several teams.")
     name = serializers.CharField(max_length=200)
-    engines = serializers.ListField(child=serializers.DictField())
-    addons = serializers.ListField(child=serializers.CharField(), required=False)
+    engines = EngineSerializer(many=True, help_text="Each engine at most once.")
+    addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
 
 
 class VideoSerializer(serializers.ModelSerializer[Video]):
@@ -147,10 +149,24 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         return finish.isoformat() if finish else None
 
 
+class TaskUploadSerializer(serializers.Serializer[Any]):
+    """The documented multipart body (TaskCreateSerializer validates both forms)."""
+
+    index = serializers.CharField()
+    video_file = serializers.FileField()
+    language = serializers.CharField(required=False, allow_blank=True, max_length=10)
+
+
+class TaskUrlSerializer(serializers.Serializer[Any]):
+    index = serializers.CharField()
+    video_url = serializers.RegexField(HTTP_URL, max_length=2000)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=10)
+
+
 class TaskCreateSerializer(serializers.Serializer[Any]):
     index = serializers.CharField()
     video_file = serializers.FileField(required=False)
-    video_url = serializers.URLField(required=False)
+    video_url = serializers.URLField(required=False, max_length=2000)
     language = serializers.CharField(required=False, allow_blank=True, max_length=10)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

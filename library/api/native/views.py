@@ -19,6 +19,8 @@ from library.api.native.serializers import (
     IndexSerializer,
     TaskCreateSerializer,
     TaskSerializer,
+    TaskUploadSerializer,
+    TaskUrlSerializer,
     VideoExtractionSerializer,
     VideoSerializer,
 )
@@ -95,7 +97,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 queryset = queryset.filter(**{param: value})
         return queryset
 
-    @extend_schema(request=TaskCreateSerializer, responses={202: TaskSerializer})
+    @extend_schema(
+        request={"multipart/form-data": TaskUploadSerializer, "application/json": TaskUrlSerializer},
+        responses={202: TaskSerializer},
+    )
     def create(self, request: Request) -> Response:
         payload = TaskCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -24,6 +24,7 @@ from library import services
 from library.models import Index, Task, TaskStatus
 from library.models.tasks import ACTIVE_STATUSES, TaskSource
 from library.rules import Actor, command_actor
+from library.spreadsheet import safe_cells
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             writer = csv.writer(handle)
             writer.writerow(["Task ID", "Status", "Filename", "Error"])
             for task in finished:
-                writer.writerow([task.id, task.status, task.filename, task.error_message])
+                writer.writerow(safe_cells([task.id, task.status, task.filename, task.error_message]))
         ready = sum(task.status == TaskStatus.READY for task in finished)
         self.stdout.write(self.style.SUCCESS(f"{ready}/{len(finished)} ready; statuses in {options['csv']}"))
 

@@ -1,0 +1,270 @@
+"""The OpenAPI description of the Twelve Labs compatible API (and the search body the native API shares).
+
+The compat views parse their bodies by hand (they must answer Twelve Labs' error
+codes), so drf-spectacular cannot infer them; these serializers only describe what
+the views accept, with the same limits the parsers enforce, so a generated client or
+a fuzzer sends requests the server takes. They never validate anything themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from engines.base import ENGINE_OPTIONS
+from engines.generation.base import GIST_TYPES, SUMMARY_TYPES
+from library.api import openapi  # noqa: F401  (registers the x-api-key security scheme)
+from library.generation.services import MAX_PROMPT_CHARS
+from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
+from library.models import TaskStatus
+from library.models.indexes import ADDONS, ENGINE_NAMES
+from library.search.calibration import THRESHOLDS
+from library.search.params import MAX_PAGE_LIMIT, MAX_QUERY_CHARS
+from library.search.spec import CONVERSATION_OPTIONS, GROUP_BY, SORT_OPTIONS
+from library.services import MAX_URL_CHARS
+
+# JSON Schema patterns are searches: "\S" means "holds a non-space character".
+NOT_BLANK = r"\S"
+HTTP_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
+
+_RANGE = {
+    "type": "object",
+    "properties": {op: {"type": "number"} for op in ("gte", "lte", "gt", "lt")},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+_NUMBER_OR_RANGE = {"oneOf": [{"type": "number"}, _RANGE]}
+SEARCH_FILTER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Which videos may appear: by id, by technical fields, or by the user metadata set on videos.",
+    "properties": {
+        "id": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1000},
+        "filename": {"type": "string", "maxLength": 2000},
+        **{name: _NUMBER_OR_RANGE for name in ("duration", "fps", "width", "height", "size")},
+    },
+    # Any other key is user metadata; a key is a plain name (no `__`), see library/metadata.py.
+    "propertyNames": {"pattern": METADATA_KEY_PATTERN, "minLength": 1, "maxLength": 64},
+    "additionalProperties": {
+        "oneOf": [{"type": "string", "maxLength": MAX_VALUE_CHARS}, {"type": "number"}, {"type": "boolean"}, _RANGE]
+    },
+}
+METADATA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "User metadata: plain keys (letters, digits, space, `_`, `-`, `.`; no `__`), scalar values.",
+    "propertyNames": {"pattern": METADATA_KEY_PATTERN, "minLength": 1, "maxLength": 64},
+    "maxProperties": MAX_KEYS,
+    "additionalProperties": {
+        "oneOf": [{"type": "string", "maxLength": MAX_VALUE_CHARS}, {"type": "number"}, {"type": "boolean"}]
+    },
+}
+
+
+@extend_schema_field(SEARCH_FILTER_SCHEMA)
+class SearchFilterField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(METADATA_SCHEMA)
+class MetadataField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": 0, "maximum": 100, "description": "the minimum video score"},
+            {
+                "type": "object",
+                "properties": {
+                    "min_video_score": {"type": "number", "minimum": 0, "maximum": 100},
+                    "min_clip_score": {"type": "number", "minimum": 0, "maximum": 100},
+                    "min_duration_ratio": {"type": "number", "minimum": 0.01, "maximum": 1},
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+)
+class ClassifyThresholdField(serializers.JSONField):
+    pass
+
+
+def _options(choices: tuple[str, ...], **kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices), min_length=1, **kwargs)
+
+
+class EngineSerializer(serializers.Serializer[Any]):
+    engine_name = serializers.ChoiceField(ENGINE_NAMES)
+    engine_options = _options(ENGINE_OPTIONS, help_text="pegasus engines take only visual and conversation")
+
+
+class IndexCreateBody(serializers.Serializer[Any]):
+    index_name = serializers.RegexField(NOT_BLANK, max_length=200)
+    engines = EngineSerializer(many=True, help_text="Each engine at most once.")
+    addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
+
+
+class IndexRenameBody(serializers.Serializer[Any]):
+    index_name = serializers.RegexField(NOT_BLANK, max_length=200)
+
+
+class VideoUpdateBody(serializers.Serializer[Any]):
+    video_title = serializers.CharField(max_length=500, required=False, allow_blank=True, trim_whitespace=False)
+    metadata = MetadataField(required=False)
+
+
+class TaskUploadBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField()
+    video_file = serializers.FileField()
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+
+class TaskUrlBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField()
+    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+
+class ExternalProviderBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField()
+    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+
+
+class SearchOptionsBody(serializers.Serializer[Any]):
+    """What every search takes besides its query (library/search/params.py)."""
+
+    search_options = _options(ENGINE_OPTIONS)
+    conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
+    group_by = serializers.ChoiceField(GROUP_BY, required=False)
+    threshold = serializers.ChoiceField(tuple(THRESHOLDS), required=False)
+    operator = serializers.ChoiceField(("or", "and"), required=False)
+    filter = SearchFilterField(required=False)
+    page_limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_LIMIT, required=False)
+    sort_option = serializers.ChoiceField(SORT_OPTIONS, required=False)
+    adjust_confidence_level = serializers.FloatField(min_value=0, max_value=1, required=False)
+
+
+class SearchBody(SearchOptionsBody):
+    index_id = serializers.CharField()
+    query = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
+
+
+class QueryLeaf(serializers.Serializer[Any]):
+    text = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
+    search_options = _options(ENGINE_OPTIONS, required=False)
+
+
+class CombinedSearchBody(SearchOptionsBody):
+    index_id = serializers.CharField()
+    query = inline_serializer(
+        "CombinedQueryObject",
+        {"$or": QueryLeaf(many=True, min_length=1, max_length=10)},
+        help_text='Sub-queries joined by "$or" (also "$and", "$not" {origin, sub} and "$then"); up to 10 in all.',
+    )
+
+
+class SearchV2Body(SearchOptionsBody):
+    """The text form; an image query sends query_media_type=image and query_media_file or query_media_url."""
+
+    index_id = serializers.CharField()
+    query_text = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
+
+
+class GistBody(serializers.Serializer[Any]):
+    video_id = serializers.CharField()
+    types = _options(GIST_TYPES)
+    regenerate = serializers.BooleanField(required=False)
+
+
+class SummarizeBody(serializers.Serializer[Any]):
+    video_id = serializers.CharField()
+    type = serializers.ChoiceField(SUMMARY_TYPES)
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, required=False, allow_blank=True)
+    temperature = serializers.FloatField(min_value=0, max_value=1, required=False)
+    regenerate = serializers.BooleanField(required=False)
+
+
+class GenerateBody(serializers.Serializer[Any]):
+    video_id = serializers.CharField()
+    prompt = serializers.RegexField(NOT_BLANK, max_length=MAX_PROMPT_CHARS)
+    temperature = serializers.FloatField(min_value=0, max_value=1, required=False)
+    stream = serializers.BooleanField(required=False, help_text="true: NDJSON events instead of one JSON answer")
+    regenerate = serializers.BooleanField(required=False)
+
+
+class ClassifyClassInput(serializers.Serializer[Any]):
+    name = serializers.RegexField(NOT_BLANK, max_length=300, help_text="Unique within the request.")
+    prompts = serializers.ListField(child=serializers.RegexField(NOT_BLANK, max_length=500), min_length=1)
+
+
+class ClassifyOptionsBody(serializers.Serializer[Any]):
+    classes = ClassifyClassInput(many=True, min_length=1, max_length=20, help_text="At most 100 prompts in all.")
+    options = _options(("visual", "conversation", "text_in_video"))
+    conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
+    include_clips = serializers.BooleanField(required=False)
+    show_detailed_score = serializers.BooleanField(required=False)
+    threshold = ClassifyThresholdField(required=False)
+    page_limit = serializers.IntegerField(min_value=1, max_value=50, required=False)
+
+
+class ClassifyVideosBody(ClassifyOptionsBody):
+    video_ids = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=1000)
+
+
+class ClassifyIndexBody(ClassifyOptionsBody):
+    index_id = serializers.CharField()
+
+
+# --- query parameters ------------------------------------------------------------------
+
+
+def paging(*sort_fields: str) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("page", int, description="from 1"),
+        OpenApiParameter("page_limit", int, description=f"1 to {MAX_PAGE_LIMIT}"),
+        OpenApiParameter("sort_by", str, enum=list(sort_fields)),
+        OpenApiParameter("sort_option", str, enum=["asc", "desc"]),
+    ]
+
+
+TIMES = [OpenApiParameter(name, OpenApiTypes.DATETIME) for name in ("created_at", "updated_at")]
+INDEX_LIST = [
+    *paging("created_at", "updated_at"),
+    OpenApiParameter("_id", str),
+    OpenApiParameter("index_name", str),
+    OpenApiParameter("engine_family", str, enum=["marengo", "pegasus"]),
+    OpenApiParameter("engine_options", str, many=True, enum=list(ENGINE_OPTIONS)),
+    *TIMES,
+]
+VIDEO_LIST = [
+    *paging("created_at", "updated_at", "indexed_at"),
+    OpenApiParameter("_id", str),
+    OpenApiParameter("filename", str),
+    *(OpenApiParameter(name, float) for name in ("duration", "fps")),
+    *(OpenApiParameter(name, int) for name in ("width", "height", "size")),
+    *TIMES,
+    OpenApiParameter("indexed_at", OpenApiTypes.DATETIME),
+]
+TASK_LIST = [
+    *paging("created_at", "updated_at"),
+    OpenApiParameter("_id", str),
+    OpenApiParameter("index_id", str),
+    OpenApiParameter("filename", str),
+    OpenApiParameter("status", str, many=True, enum=list(TaskStatus.values)),
+    OpenApiParameter("duration", float),
+    *(OpenApiParameter(name, int) for name in ("width", "height")),
+    *TIMES,
+]
+TIME_WINDOW = [
+    OpenApiParameter("start", float, description="seconds, >= 0"),
+    OpenApiParameter("end", float, description="seconds, not before start"),
+]
+PAGE = inline_serializer(
+    "CompatPage",
+    {"data": serializers.ListField(child=serializers.DictField()), "page_info": serializers.DictField()},
+)
+ID_ANSWER = inline_serializer("CreatedId", {"_id": serializers.CharField()})
+OBJECT = OpenApiTypes.OBJECT
