@@ -53,6 +53,7 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         "generated": generated_for(video),
         "generate_buttons": BUTTON_LABELS,
         "can_edit": access.user_can_edit_team(request.user, video.index.team),
+        "visual_model": (video.engine_versions or {}).get("visual") if "visual" not in video.skipped else None,
     }
     return render(request, "studio/video.html", context)
 
