@@ -12,6 +12,12 @@ then embeds three kinds of queries with MiniLM and prints the cosine distributio
 * unrelated: queries about nothing in the video against every segment, plus every
   paraphrase against the other scenes' segments.
 
+The visual concept anchors come from a second video (`measure_visual`): scikit-image's
+and scikit-learn's bundled photos, one 5 s scene each, between generated scenes
+(tests/photos.py), indexed with `visual` by the concept classifier; related queries
+describe each photo without its class name, unrelated ones as above. It also prints
+top-1 recall per photo and the same figures with multi-crop pooling (`--crops`).
+
 The anchors in calibration.py are these percentiles. Prints figures; it is not a test.
 """
 
@@ -27,8 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engines.base import CONVERSATION, TEXT_IN_VIDEO  # noqa: E402
+from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL  # noqa: E402
 from engines.local.engine import LocalEngine  # noqa: E402
+from tests.photos import GENERATED, PHOTOS  # noqa: E402
+from tests.photos import UNRELATED as VISUAL_UNRELATED  # noqa: E402
 from tests.videos import OnScreenText, Scene, make_video  # noqa: E402
 
 # (sentence, paraphrase, quoted words, caption, caption query, caption paraphrase)
@@ -91,12 +99,67 @@ def percentiles(label: str, values: np.ndarray) -> None:
     )
 
 
+def measure_visual(folder: Path) -> None:
+    """Concept vectors: photo scenes between generated ones, described in other words."""
+    scenes: list[Scene] = []
+    for number, photo in enumerate(PHOTOS):
+        scenes.append(Scene(5.0, image=str(photo.path)))
+        scenes.append(Scene(3.0, GENERATED[number % len(GENERATED)]))
+    path = make_video(folder / "photos.mp4", scenes=scenes, size=(1280, 720), audio=False).path
+    engine = LocalEngine()
+    analysis = engine.analyze(
+        str(path), probe=engine.probe(str(path)), options=frozenset({VISUAL}), thumbnails=False,
+        progress=lambda stage, fraction: None,
+    )  # fmt: skip
+    print(f"== visual concepts ({analysis.versions['visual']}); visual stage {analysis.timings.get('visual')} s")
+    segments = [s for s in analysis.segments if s.visual_vector is not None]
+    vectors = np.stack([s.visual_vector for s in segments])
+    # Scene number of each segment: photos are the even scenes (8 s per photo + generated pair).
+    scene_of = np.array([int(s.start // 8.0) if (s.start % 8.0) < 5.0 else -1 for s in segments])
+    for photo, labels in zip(PHOTOS, _labels(analysis, len(PHOTOS)), strict=True):
+        print(f"  {photo.name:<11} seen as: {labels}")
+    related, unrelated, ranks = [], [(engine.embed_texts(list(VISUAL_UNRELATED)) @ vectors.T).ravel()], []
+    for number, photo in enumerate(PHOTOS):
+        similarity = engine.embed_visual_texts(list(photo.descriptions)) @ vectors.T
+        for query, row in zip(photo.descriptions, similarity, strict=True):
+            best_own = float(row[scene_of == number].max())
+            best_per_scene = {int(s): float(row[scene_of == s].max()) for s in set(scene_of.tolist())}
+            rank = 1 + sum(value > best_own for scene, value in best_per_scene.items() if scene != number)
+            ranks.append((photo, query, rank))
+            if photo.seen:
+                related.append(best_own)
+            unrelated.append(row[(scene_of != number)])
+    seen = [rank for photo, _, rank in ranks if photo.seen]
+    print(f"  top-1 (own scene ranked first among {len(set(scene_of.tolist()))} scenes): "
+          f"{sum(r == 1 for r in seen)}/{len(seen)} of the queries on photos it has a class for; "
+          f"misses by design: {[(p.name, q, r) for p, q, r in ranks if not p.seen]}")  # fmt: skip
+    for photo, query, rank in ranks:
+        if photo.seen and rank != 1:
+            print(f"  ranked {rank}: {query!r} ({photo.name})")
+    percentiles("related (description), best segment of its photo", np.array(related))
+    percentiles("unrelated (other scenes, unrelated queries)", np.concatenate(unrelated))
+    print()
+
+
+def _labels(analysis: object, photos: int) -> list[list[str]]:
+    found: list[list[str]] = [[] for _ in range(photos)]
+    for span in analysis.concepts:  # type: ignore[attr-defined]
+        number = int(span.start // 8.0)
+        if number < photos and span.start % 8.0 < 5.0 and span.value not in found[number]:
+            found[number].append(f"{span.value} {span.confidence:.2f}")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--visual-only", action="store_true")
     args = parser.parse_args()
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="framewise-calibration-"))
     folder.mkdir(parents=True, exist_ok=True)
+    measure_visual(folder)
+    if args.visual_only:
+        return
     path = build_video(folder)
 
     engine = LocalEngine()

@@ -221,6 +221,7 @@ FRAMEWISE_ENGINE = env_choice("FRAMEWISE_ENGINE", "local", {"local", "twelvelabs
 FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     {
         "clip_model": env_str("FRAMEWISE_CLIP_MODEL", ""),
+        "visual_concepts": env_bool("FRAMEWISE_VISUAL_CONCEPTS", True),
         "whisper_model": env_str("FRAMEWISE_WHISPER_MODEL", ""),
         "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", "en"),
         "sample_fps": env_float("FRAMEWISE_SAMPLE_FPS", 1.0, minimum=0.1),

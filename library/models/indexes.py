@@ -98,6 +98,8 @@ class Video(models.Model):
     transcript = models.JSONField(default=list, blank=True)
     texts = models.JSONField(default=list, blank=True)
     logos = models.JSONField(default=list, blank=True)
+    # "Objects and scenes": spans of what the visual concept classifier saw (no CLIP).
+    concepts = models.JSONField(default=list, blank=True)
     skipped = models.JSONField(default=dict, blank=True, help_text="Options that could not run, and why.")
     engine_name = models.CharField(max_length=50, blank=True)
     engine_versions = models.JSONField(default=dict, blank=True)

@@ -72,11 +72,23 @@ TEXT_ANCHORS = Anchors(unrelated_p50=0.05, unrelated_p99=0.31, related_p10=0.43,
 # visual confidences (docs/search.md).
 VISUAL_ANCHORS = Anchors(unrelated_p50=0.15, unrelated_p99=0.22, related_p10=0.24, related_p50=0.29)
 
+# The visual concept classifier (EfficientNet-Lite0 ImageNet labels read as MiniLM vectors,
+# engines/local/concepts.py), measured by bench/search_calibration.py on scikit-image's
+# photos turned into clips (tests/photos.py) between generated scenes: unrelated queries x
+# every segment and descriptions x other scenes (n=616) p50 -0.012, p99 0.206; a
+# description of a photo in other words than its class name x its best segment (n=14)
+# p10 0.206, p50 0.306 (docs/search.md "Visual concepts"). The overlap at p99/p10 is real:
+# a concept match is weaker evidence than a paraphrase of speech.
+CONCEPT_ANCHORS = Anchors(unrelated_p50=-0.01, unrelated_p99=0.20, related_p10=0.21, related_p50=0.31)
+# The calibration key of visual similarities from the concept classifier.
+VISUAL_CONCEPTS = "visual_concepts"
+
 ANCHORS: dict[str, Anchors] = {
     CONVERSATION: CONVERSATION_ANCHORS,
     TEXT_IN_VIDEO: TEXT_ANCHORS,
     LOGO: TEXT_ANCHORS,
     VISUAL: VISUAL_ANCHORS,
+    VISUAL_CONCEPTS: CONCEPT_ANCHORS,
 }
 _POINTS = {option: anchors.points() for option, anchors in ANCHORS.items()}
 

@@ -21,7 +21,7 @@ from library.engine import get_engine
 
 CACHE_SIZE = 4096
 TEXT_SPACE = "text"  # MiniLM: conversation, text_in_video, logo
-VISUAL_SPACE = "visual"  # CLIP: visual
+VISUAL_SPACE = "visual"  # CLIP, or MiniLM concept vectors (local engine without CLIP): visual
 
 
 class _Lru:
@@ -70,6 +70,15 @@ def visual_text_vector(text: str) -> np.ndarray:
     """A prompt in the CLIP space; EngineError("visual_model_unavailable") without a visual model."""
     engine = get_engine()
     return _cache(engine).vectors(VISUAL_SPACE, [text], engine.embed_visual_texts)[0]
+
+
+def visual_calibration() -> str:
+    """The calibration key of the engine's visual similarities: CLIP and concept vectors
+    put matches at different cosines (calibration.py)."""
+    from library.search.calibration import VISUAL, VISUAL_CONCEPTS
+
+    kind = getattr(get_engine(), "visual_kind", None)
+    return VISUAL_CONCEPTS if kind is not None and kind() == "concepts" else VISUAL
 
 
 def image_vector(data: bytes) -> np.ndarray:

@@ -61,11 +61,22 @@ def _leaf_options(spec: SearchSpec, leaf: Leaf) -> tuple[str, ...]:
     return leaf.options if leaf.options is not None else spec.options
 
 
+def _unsearchable(m: IndexMatrices, option: str) -> bool:
+    """Every ready video skipped the option at indexing: there is nothing to search."""
+    return option in m.skipped and not m.has_content(option)
+
+
 def check_spec(spec: SearchSpec, index: Index, m: IndexMatrices) -> None:
-    """400 with a code and what to do, for options this index cannot search."""
+    """400 with a code and what to do, for options this index cannot search.
+
+    A skipped option is an error only when it is all a query asks for: `visual` with
+    `conversation` on an index whose videos skipped visual searches conversation.
+    """
     enabled = index.embedding_options
     for leaf in leaves(spec.query):
-        for option in _leaf_options(spec, leaf):
+        options = _leaf_options(spec, leaf)
+        usable = [option for option in options if not _unsearchable(m, option)]
+        for option in options:
             if option not in ENGINE_OPTIONS:
                 raise ApplicationError(
                     f"Unknown search option {option!r}; use any of {', '.join(ENGINE_OPTIONS)}.",
@@ -77,7 +88,7 @@ def check_spec(spec: SearchSpec, index: Index, m: IndexMatrices) -> None:
                     f"{', '.join(sorted(enabled)) or 'no option'} or create an index with {option} enabled.",
                     code="index_option_not_enabled",
                 )
-            if option in m.skipped and not m.has_content(option):
+            if not usable and _unsearchable(m, option):
                 code = "visual_model_unavailable" if option == VISUAL else "search_option_skipped"
                 raise ApplicationError(
                     f"The {option} option was skipped when the videos of index {index.id} were indexed "
@@ -88,10 +99,16 @@ def check_spec(spec: SearchSpec, index: Index, m: IndexMatrices) -> None:
 
 def _leaf_hits(m: IndexMatrices, leaf: Leaf, spec: SearchSpec, floor: float) -> Hits:
     conversation_option = leaf.conversation_option or spec.conversation_option
-    parts = [
-        option_hits(m, leaf, option, conversation_option=conversation_option, floor_score=floor)
-        for option in _leaf_options(spec, leaf)
-    ]
+    options = [option for option in _leaf_options(spec, leaf) if not _unsearchable(m, option)]
+    parts = []
+    for option in options:
+        try:
+            parts.append(option_hits(m, leaf, option, conversation_option=conversation_option, floor_score=floor))
+        except EngineError as exc:
+            # This process cannot embed the query for one option (its visual model is
+            # missing): the other options still answer; alone, the error is the answer.
+            if exc.code != "visual_model_unavailable" or len(options) == 1:
+                raise
     return union(parts) if spec.operator == "or" else intersection(parts)
 
 
@@ -222,7 +239,7 @@ class SearchOutcome:
 
 
 def _searchable_options(spec: SearchSpec, index: Index, m: IndexMatrices) -> tuple[str, ...]:
-    return tuple(o for o in spec.options if o in index.embedding_options and (o not in m.skipped or m.has_content(o)))
+    return tuple(o for o in spec.options if o in index.embedding_options and not _unsearchable(m, o))
 
 
 def search_run(*, spec: SearchSpec, indexes: list[Index], lenient: bool = False) -> SearchOutcome:

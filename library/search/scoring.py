@@ -13,7 +13,7 @@ import numpy as np
 from config.errors import ApplicationError
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.search import calibration
-from library.search.embeddings import image_vector, text_vectors, visual_text_vector
+from library.search.embeddings import image_vector, text_vectors, visual_calibration, visual_text_vector
 from library.search.hits import Hits, union
 from library.search.matrix import IndexMatrices, SpanTable
 from library.search.spec import Leaf
@@ -48,10 +48,11 @@ def semantic_hits(m: IndexMatrices, leaf: Leaf, option: str, *, floor_score: flo
     matrix = m.options.get(option)
     if matrix is None or not len(matrix.rows):
         return Hits.empty()
-    floor = calibration.raw_floor(floor_score, option)
+    key = visual_calibration() if option == VISUAL else option
+    floor = calibration.raw_floor(floor_score, key)
     passing, similarity = matrix.passing(_query_vector(matrix, leaf, option), floor, MAX_CANDIDATES)
     rows = matrix.rows[passing].astype(np.int64)
-    scores = calibration.scores(similarity, option)
+    scores = calibration.scores(similarity, key)
     if option == CONVERSATION:
         # Tight around the words the segment's vector embedded.
         start = np.where(np.isnan(m.speech_start[rows]), m.segment_start[rows], m.speech_start[rows])

@@ -55,6 +55,7 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         "generated": generated_for(video),
         "generate_buttons": BUTTON_LABELS,
         "can_edit": access.may_in_team(request.user, Command.GENERATE, video.index.team),
+        "visual_model": (video.engine_versions or {}).get("visual") if "visual" not in video.skipped else None,
     }
     return render(request, "studio/video.html", context)
 

@@ -82,7 +82,9 @@ def test_full_precision_and_int8_vision_towers_agree(tiny_clip: Path, main_video
 def test_without_a_model_visual_is_skipped_with_a_reason(
     mute_video: VideoTruth, analyze: Analyze, clip_model: str, reason: str
 ) -> None:
-    engine = LocalEngine(LocalEngineConfig(clip_model=clip_model))
+    # Concepts off, or a configured CLIP that does not load: a configured CLIP takes
+    # precedence over the concept classifier, so a broken one is reported, not replaced.
+    engine = LocalEngine(LocalEngineConfig(clip_model=clip_model, visual_concepts=False if not clip_model else True))
     analysis = analyze(engine, mute_video, frozenset({VISUAL}))
     assert reason in analysis.skipped[VISUAL]
     assert analysis.versions["visual"] == "skipped"

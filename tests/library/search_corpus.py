@@ -79,7 +79,7 @@ def scenes(video: str) -> list[Scene]:
     return built
 
 
-_analyses: dict[tuple[str, frozenset[str], bool, str], VideoAnalysis] = {}
+_analyses: dict[tuple[str, frozenset[str], bool, str, bool], VideoAnalysis] = {}
 
 
 @pytest.fixture
@@ -88,7 +88,10 @@ def cached_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     real = LocalEngine.analyze
 
     def analyze(self: LocalEngine, path: str, *, options: frozenset[str], thumbnails: bool, **kwargs: Any) -> Any:
-        key = (hashlib.sha256(Path(path).read_bytes()).hexdigest(), options, thumbnails, self.config.clip_model)
+        key = (
+            hashlib.sha256(Path(path).read_bytes()).hexdigest(), options, thumbnails, self.config.clip_model,
+            self.config.visual_concepts,
+        )  # fmt: skip
         if key not in _analyses:
             _analyses[key] = real(self, path, options=options, thumbnails=thumbnails, **kwargs)
         return _analyses[key]

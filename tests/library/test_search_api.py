@@ -196,8 +196,10 @@ def test_option_not_enabled_on_the_index(api: Any) -> None:
     assert "visual" in response.json()["message"]
 
 
-def test_visual_skipped_at_indexing_is_a_clear_400(api: Any, index: Any, corpus: dict[str, str]) -> None:
-    # No CLIP model is configured: every video skipped visual, and says why.
+def test_visual_skipped_at_indexing_is_a_clear_400(
+    no_visual_model: None, api: Any, index: Any, corpus: dict[str, str]
+) -> None:
+    # Neither CLIP nor the concept classifier: every video skipped visual, and says why.
     assert all("visual" in video.skipped for video in Video.objects.filter(index=index))
     response = post(api, "/v1.2/search", {"query": "a man drinks Coca Cola", "index_id": index.id,
                                           "search_options": ["visual"]})  # fmt: skip

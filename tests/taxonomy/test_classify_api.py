@@ -178,7 +178,7 @@ def test_exact_match_finds_the_words_said_and_not_their_meaning(api: Any, index:
 
 
 def test_visual_without_a_visual_model_is_an_error_alone_and_skipped_with_others(
-    api: Any, index: Any, library: dict[str, str]
+    no_visual_model: None, api: Any, index: Any, library: dict[str, str]
 ) -> None:
     alone = classify(api, index.id, status=400, options=["visual"])
     assert alone["code"] == "visual_model_unavailable" and "conversation" in alone["message"]

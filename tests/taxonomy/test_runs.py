@@ -181,7 +181,7 @@ def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
 
 
 def test_a_run_that_cannot_score_fails_with_the_reason(
-    api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy
+    no_visual_model: None, api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy
 ) -> None:
     failed = run(taxonomy, index, classify_worker, options=["visual"])
     assert (failed.status, failed.error_code) == (RunStatus.FAILED, "visual_model_unavailable")

@@ -71,7 +71,8 @@ def mix(k: int, weight: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-LOOSE = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01)
+# No pause bridging: these tests measure the segments with evidence themselves.
+LOOSE = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=0.0)
 
 
 def test_duration_ratio_is_the_union_of_clips_and_score_the_time_weighted_evidence() -> None:
@@ -98,7 +99,7 @@ def test_min_clip_score_decides_what_counts_as_covered() -> None:
     cls = [ScoringClass("C", {"conversation": (0,)})]
     [both] = results_of(g, [ch], cls, LOOSE, identity)
     assert (both.duration_ratio, round(both.score)) == (1.0, 75)
-    [strong_only] = results_of(g, [ch], cls, Thresholds(0, 70, 0.01), identity)
+    [strong_only] = results_of(g, [ch], cls, Thresholds(0, 70, 0.01, bridge_seconds=0.0), identity)
     assert (strong_only.duration_ratio, round(strong_only.score)) == (0.5, 90)
 
 
@@ -106,9 +107,9 @@ def test_the_fifty_percent_rule_and_the_video_score_drop_classes() -> None:
     g = grid([(0, 4), (4, 10)], [(0, 6), (6, 10)])  # v0: 40 % strong; v1: 60 % strong
     ch = channel([mix(0, 0.95), E[7], mix(0, 0.95), E[7]], 1)
     cls = [ScoringClass("C", {"conversation": (0,)})]
-    default = Thresholds(min_video_score=75, min_clip_score=65, min_duration_ratio=0.5)
+    default = Thresholds(min_video_score=75, min_clip_score=65, min_duration_ratio=0.5, bridge_seconds=0.0)
     assert [(r.video, r.duration_ratio) for r in results_of(g, [ch], cls, default, identity)] == [(1, 0.6)]
-    relaxed = Thresholds(min_video_score=75, min_clip_score=65, min_duration_ratio=0.4)
+    relaxed = Thresholds(min_video_score=75, min_clip_score=65, min_duration_ratio=0.4, bridge_seconds=0.0)
     assert len(results_of(g, [ch], cls, relaxed, identity)) == 2
     demanding = Thresholds(min_video_score=96, min_clip_score=65, min_duration_ratio=0.1)
     assert results_of(g, [ch], cls, demanding, identity) == []
@@ -208,3 +209,24 @@ def test_float16_matrices_as_search_keeps_them_score_like_float32() -> None:
     narrow = results_of(g, [half], classes, LOOSE, identity)
     assert [(r.video, r.cls, r.duration_ratio) for r in narrow] == [(r.video, r.cls, r.duration_ratio) for r in wide]
     assert [r.score for r in narrow] == pytest.approx([r.score for r in wide], abs=0.1)
+
+
+def test_pauses_between_mentions_of_one_class_count_as_about_it() -> None:
+    # 30 s: evidence at 0-4, 8-12 and 20-24 s (pauses of 4 and 8 s), then a 6 s tail.
+    g = grid([(0, 4), (4, 8), (8, 12), (12, 16), (16, 20), (20, 24), (24, 30)])
+    ch = channel([mix(0, 0.9), E[7], mix(0, 0.9), E[7], E[7], mix(0, 0.9), E[7]], 1)
+    cls = [ScoringClass("C", {"conversation": (0,)})]
+    bridged = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=10.0)
+    [result] = results_of(g, [ch], cls, bridged, identity)
+    # Both pauses (<= 10 s) are covered; the 6 s tail is longer than half of 10 s: 24 of 30 s.
+    assert result.duration_ratio == pytest.approx(24 / 30)
+    assert result.score == pytest.approx(90, abs=1e-3)  # the score stays that of the evidence itself
+    short = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=5.0)
+    [result] = results_of(g, [ch], cls, short, identity)
+    assert result.duration_ratio == pytest.approx(16 / 30)  # only the 4 s pause is bridged
+
+    # Within one video only: the end of one video and the start of the next are no pause.
+    two = grid([(0, 4), (4, 12)], [(0, 8), (8, 12)])
+    ch = channel([mix(0, 0.9), E[7], E[7], mix(0, 0.9)], 1)
+    results = results_of(two, [ch], cls, bridged, identity)
+    assert sorted(r.duration_ratio for r in results) == pytest.approx([4 / 12, 4 / 12])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from twelvelabs import TwelveLabs
-from twelvelabs.exceptions import BadRequestError, NotFoundError
+from twelvelabs.exceptions import NotFoundError
 
 from tests.taxonomy.conftest import CLASSES
 
@@ -56,6 +56,7 @@ def test_the_sdk_classifies_chosen_videos(client: TwelveLabs, index: Any, librar
         library["fashion.mp4"]: "Fashion",
     }
     assert result.page_info.next_page_token == ""
-    with pytest.raises(BadRequestError) as refused:
-        client.classify.videos(chosen, ["visual"], CLASSES)
-    assert refused.value.body["code"] == "visual_model_unavailable"
+    # Visual alone now answers (the concept classifier): these generated backgrounds show
+    # nothing ImageNet names, so no class reaches the thresholds on what is seen alone.
+    seen = client.classify.videos(chosen, ["visual"], CLASSES)
+    assert all(cls.score >= 75 for video in seen.data for cls in video.classes)

@@ -65,6 +65,8 @@ def video_json(video: Video, request: Request) -> dict[str, Any]:
         "source": {"type": "upload", "name": video.filename},
         # What indexing could not run, and why (e.g. no visual model installed).
         "skipped_options": video.skipped,
+        # Which visual model indexed the video (concept classifier or CLIP); None without `visual`.
+        "visual_model": (video.engine_versions or {}).get("visual"),
     }
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     route(f"indexes/{ID.format('index_id')}/videos/{ID.format('video_id')}/logo", videos.LogoView, "video-logo"),
     route(
+        f"indexes/{ID.format('index_id')}/videos/{ID.format('video_id')}/concepts",
+        videos.ConceptsView,
+        "video-concepts",
+    ),
+    route(
         f"indexes/{ID.format('index_id')}/videos/{ID.format('video_id')}/thumbnail",
         videos.ThumbnailView,
         "video-thumbnail",

@@ -83,9 +83,11 @@ def _time_window(request: Request) -> tuple[float, float]:
     return start, end
 
 
-def _values_in_window(items: list[dict[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
+def _values_in_window(
+    items: list[dict[str, Any]], start: float, end: float, *, extra: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     return [
-        {"start": item["start"], "end": item["end"], "value": item["value"]}
+        {"start": item["start"], "end": item["end"], "value": item["value"], **{key: item.get(key) for key in extra}}
         for item in items
         if item["end"] >= start and item["start"] <= end
     ]
@@ -94,6 +96,7 @@ def _values_in_window(items: list[dict[str, Any]], start: float, end: float) -> 
 class _ExtractionView(CompatView):
     field = ""
     option = ""
+    extra: tuple[str, ...] = ()
 
     @extend_schema(parameters=schema.TIME_WINDOW, responses=schema.PAGE)
     def get(self, request: Request, index_id: str, video_id: str) -> Response:
@@ -103,7 +106,7 @@ class _ExtractionView(CompatView):
                 f"The index was created without the {self.option} option.", code="index_option_not_enabled"
             )
         start, end = _time_window(request)
-        return Response({"data": _values_in_window(getattr(video, self.field), start, end)})
+        return Response({"data": _values_in_window(getattr(video, self.field), start, end, extra=self.extra)})
 
 
 class TranscriptionView(_ExtractionView):
@@ -116,6 +119,13 @@ class TextInVideoView(_ExtractionView):
 
 class LogoView(_ExtractionView):
     field, option = "logos", "logo"
+
+
+class ConceptsView(_ExtractionView):
+    """Objects and scenes the visual concept classifier saw (a Framewise addition: Twelve
+    Labs has no such endpoint). Each item also has the class's highest probability."""
+
+    field, option, extra = "concepts", "visual", ("confidence",)
 
 
 class ThumbnailView(CompatView):

@@ -93,7 +93,12 @@ class VideoExtractionSerializer(serializers.ModelSerializer[Video]):
 
     class Meta:
         model = Video
-        fields = ["id", "transcript", "texts", "logos", "shots", "skipped", "thumbnails"]
+        fields = ["id", "transcript", "texts", "logos", "concepts", "shots", "skipped", "visual_model", "thumbnails"]
+
+    visual_model = serializers.SerializerMethodField()
+
+    def get_visual_model(self, video: Video) -> str | None:
+        return (video.engine_versions or {}).get("visual")
 
     def get_thumbnails(self, video: Video) -> list[dict[str, Any]]:
         request = self.context.get("request")

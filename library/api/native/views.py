@@ -72,7 +72,8 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     @extend_schema(responses=VideoExtractionSerializer)
     @action(detail=True)
     def extraction(self, request: Request, pk: str) -> Response:
-        """Transcript, on-screen texts, logos, shots, thumbnails and skipped options of a video."""
+        """Transcript, on-screen texts, logos, visual concepts (objects and scenes), shots, thumbnails,
+        skipped options and the visual model of a video."""
         return Response(VideoExtractionSerializer(self.get_object(), context={"request": request}).data)
 
     @extend_schema(request=None, responses={202: TaskSerializer})
