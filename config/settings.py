@@ -207,7 +207,10 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     {
         "clip_model": env_str("FRAMEWISE_CLIP_MODEL", ""),
         "whisper_model": env_str("FRAMEWISE_WHISPER_MODEL", ""),
-        "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", "en"),
+        "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", ""),
+        "speech_models": env_str("FRAMEWISE_SPEECH_MODELS", "en=tiny.en,*=base"),
+        "translate_speech": env_bool("FRAMEWISE_TRANSLATE_SPEECH", True),
+        "model_cache": env_str("FRAMEWISE_MODEL_CACHE", str(VAR_DIR / "models")),
         "sample_fps": env_float("FRAMEWISE_SAMPLE_FPS", 1.0, minimum=0.1),
         "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
     }
@@ -224,6 +227,13 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
         "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
     }
 )
+if FRAMEWISE_ENGINE == "local":
+    from engines.local.speech_models import SpeechPlan
+
+    try:
+        SpeechPlan.parse(str(FRAMEWISE_ENGINE_OPTIONS["speech_models"]))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"FRAMEWISE_SPEECH_MODELS: {exc}") from None
 if FRAMEWISE_ENGINE == "twelvelabs" and not FRAMEWISE_ENGINE_OPTIONS["api_key"]:
     raise ImproperlyConfigured("FRAMEWISE_ENGINE=twelvelabs needs TWELVELABS_API_KEY (or TWELVELABS_API_KEY_FILE)")
 FRAMEWISE_MIN_DURATION = env_float("FRAMEWISE_MIN_DURATION", 4.0, minimum=0.0)

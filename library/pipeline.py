@@ -315,7 +315,12 @@ def task_index(*, task_id: str, worker: str = WORKER_ID) -> None:
     try:
         with storage.local_copy(video.file.name) as path:
             analysis = engine.analyze(
-                path, probe=probe, options=options, thumbnails=task.index.wants_thumbnails, progress=reporter
+                path,
+                probe=probe,
+                options=options,
+                thumbnails=task.index.wants_thumbnails,
+                progress=reporter,
+                language=task.language,
             )
         store_analysis(task=task, video=video, analysis=analysis, engine_name=engine.name, worker=worker)
     except LostClaim:

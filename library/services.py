@@ -20,6 +20,7 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
+from engines.languages import normalize_language
 from library import storage
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
@@ -123,6 +124,14 @@ def enqueue_indexing(task: Task) -> None:
     _enqueue("library.tasks.index_task", task.id)
 
 
+def _language(value: str) -> str:
+    """The upload's spoken language, checked before anything is stored ("" : detect it)."""
+    try:
+        return normalize_language(value)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), code="parameter_invalid") from None
+
+
 def task_create_from_file(
     *,
     index: Index,
@@ -134,7 +143,7 @@ def task_create_from_file(
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
     filename = os.path.basename(filename or getattr(content, "name", "") or "video")
-    task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
+    task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
     stored = storage.save(task_upload_path(task, filename), content)
@@ -153,6 +162,7 @@ def task_create_from_url(*, index: Index, url: str, language: str = "", user: Ab
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
     from urllib.parse import unquote, urlsplit
 
+    language = _language(language)
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")

@@ -43,9 +43,9 @@ class ThumbnailInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Video)
 class VideoAdmin(TeamScopedAdmin):
     team_path = "index__team"
-    list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "indexed_at"]
+    list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "language", "indexed_at"]
     list_display_links = ["filename"]
-    list_filter = ["index", "has_audio", LabelFilter]
+    list_filter = ["index", "has_audio", "language", LabelFilter]
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
     fieldsets = [
@@ -72,7 +72,9 @@ class VideoAdmin(TeamScopedAdmin):
                 "fields": [
                     "skipped_options",
                     "shot_list",
+                    "language",
                     "transcript_lines",
+                    "translation_lines",
                     "on_screen_texts",
                     "logo_list",
                     "engine_name",
@@ -92,7 +94,9 @@ class VideoAdmin(TeamScopedAdmin):
         # The extraction columns can be large; the list never shows them.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("transcript", "texts", "logos", "shots").prefetch_related("thumbnails")
+            queryset = queryset.defer("transcript", "translation", "texts", "logos", "shots").prefetch_related(
+                "thumbnails"
+            )
         return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -139,6 +143,12 @@ class VideoAdmin(TeamScopedAdmin):
             "", "<div>[{}] {}</div>", ((_seconds(t["start"]), t["value"]) for t in video.transcript)
         )
 
+    @admin.display(description="English translation (machine)")
+    def translation_lines(self, video: Video) -> SafeString:
+        return format_html_join(
+            "", "<div>[{}] {}</div>", ((_seconds(t["start"]), t["value"]) for t in video.translation or ())
+        ) or format_html("<span>{}</span>", "— (the speech is in English, or there is none)")
+
     @admin.display(description="On-screen text")
     def on_screen_texts(self, video: Video) -> SafeString:
         return format_html_join(
@@ -161,7 +171,9 @@ class UploadForm(forms.Form):
     index = forms.ModelChoiceField(queryset=Index.objects.none())
     video_file = forms.FileField(required=False)
     video_url = forms.URLField(required=False, label="…or a video URL", assume_scheme="https")
-    language = forms.CharField(required=False, max_length=10, initial="en")
+    language = forms.CharField(
+        required=False, max_length=10, help_text="Spoken language code (en, es, fr...); empty: detected."
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -63,6 +63,7 @@ class VideoSerializer(serializers.ModelSerializer[Video]):
             "video_codec",
             "audio_codec",
             "has_audio",
+            "language",
             "user_metadata",
             "shots",
             "skipped",
@@ -91,7 +92,7 @@ class VideoExtractionSerializer(serializers.ModelSerializer[Video]):
 
     class Meta:
         model = Video
-        fields = ["id", "transcript", "texts", "logos", "shots", "skipped", "thumbnails"]
+        fields = ["id", "language", "transcript", "translation", "texts", "logos", "shots", "skipped", "thumbnails"]
 
     def get_thumbnails(self, video: Video) -> list[dict[str, Any]]:
         request = self.context.get("request")
