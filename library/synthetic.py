@@ -45,7 +45,8 @@ class Scene:
     background: str = "color=c=black"  # any lavfi video source
     texts: tuple[OnScreenText, ...] = ()
     speech: str = ""  # spoken by espeak-ng (150 wpm)
-    voice: str = "en-us"  # espeak-ng voice: "es", "fr", "de", ...
+    voice: str = "en-us"  # espeak-ng voice: "es", "fr-fr", "de", ...
+    wpm: int = 150  # espeak-ng speed, words per minute
     speech_at: float = 0.5  # seconds into the scene
 
 
@@ -174,7 +175,7 @@ def make_video(
                 if not scene.speech:
                     continue
                 wav = work / f"speech-{index}.wav"
-                length = speak(scene.speech, wav, voice=scene.voice)
+                length = speak(scene.speech, wav, voice=scene.voice, wpm=scene.wpm)
                 start = starts[index] + scene.speech_at
                 speech_truth.append(SpeechTruth(scene.speech, round(start, 3), round(start + length, 3)))
                 inputs += ["-i", str(wav)]

@@ -53,6 +53,7 @@ class SpeechSettings:
     model: str = ""  # a faster-whisper folder that overrides the plan (FRAMEWISE_WHISPER_MODEL)
     cache_dir: str = ""  # where base's two parts are joined
     translate: bool = True  # English translation of speech in other languages
+    candidates: tuple[str, ...] = ()  # languages detection chooses among (): all of whisper's
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class SpeechRecognizer:
                            or not language]  # fmt: skip
         if not language:
             request["detector"] = self._path(BASE)
+            request["candidates"] = list(self.settings.candidates)
         if self.settings.translate and language != "en":
             request["translate"] = self._path(BASE)
         return request

@@ -115,6 +115,17 @@ def _run(
     return list(restore_speech_timestamps(done, speech.chunks, SAMPLE_RATE)), str(info.language or "")
 
 
+def detect(model: Any, speech: Speech, candidates: list[str]) -> tuple[str, float]:
+    """The most probable language of the first 30 s of speech, among `candidates` if any.
+
+    Whisper base takes synthetic or accented German for Yiddish and French for Latin
+    now and then; naming the languages a library holds keeps detection among them.
+    """
+    best, probability, ranked = model.detect_language(speech.audio, language_detection_segments=1)
+    allowed = [(code, p) for code, p in ranked if code in candidates] if candidates else []
+    return (allowed[0][0], float(allowed[0][1])) if allowed else (best, float(probability))
+
+
 def transcribe(models: Models, default_model: str, request: dict[str, Any], channel: IO[str]) -> dict[str, Any]:
     """Transcribe (and translate) the file named in `request`; report progress on `channel`."""
     path = request["path"]
@@ -126,10 +137,8 @@ def transcribe(models: Models, default_model: str, request: dict[str, Any], chan
         return result  # silence: nothing said, nothing to detect
     language = request.get("language") or ""
     if not language and request.get("detector"):
-        language, probability, _ = models.get(request["detector"]).detect_language(
-            speech.audio, language_detection_segments=1
-        )
-        result["language_probability"] = round(float(probability), 3)
+        language, probability = detect(models.get(request["detector"]), speech, request.get("candidates") or [])
+        result["language_probability"] = round(probability, 3)
     chosen = _choose(request.get("plan") or [], language, default_model)
     result["model"] = chosen
     translate = request.get("translate") or ""

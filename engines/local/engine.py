@@ -42,7 +42,7 @@ from engines.local.frame_pass import FramePass, FramePassSettings, run_frame_pas
 from engines.local.logos import logo_spans
 from engines.local.ocr import OcrReader, get_reader, ocr_version
 from engines.local.segments import build_segments, grid
-from engines.local.speech_models import SpeechPlan
+from engines.local.speech_models import DEFAULT_DETECT_LANGUAGES, SpeechPlan, parse_languages
 from engines.local.text_embedding import MODEL_NAME as TEXT_MODEL_NAME
 from engines.local.text_embedding import get_text_embedder
 from engines.local.translation import align
@@ -75,6 +75,9 @@ class LocalEngineConfig:
     # Store an English translation of speech in other languages (whisper base's translate
     # task, one more pass); search, classification and generation read it.
     translate_speech: bool = True
+    # The languages detection picks from, comma-separated; "*" all 99 of whisper's. Naming
+    # them avoids rare look-alikes (synthetic German heard as Yiddish, French as Latin).
+    detect_languages: str = DEFAULT_DETECT_LANGUAGES
     # Where whisper base's two package parts are joined once ("": ~/.cache/framewise/models).
     model_cache: str = ""
     # Search cells follow utterances (utterances.py); False: the fixed grid only.
@@ -124,6 +127,7 @@ class LocalEngine:
             model=self.config.whisper_model,
             cache_dir=self.config.model_cache,
             translate=self.config.translate_speech,
+            candidates=parse_languages(self.config.detect_languages),
         )
 
     def _visual_encoder(self, *, vision: bool) -> VisualEncoder | None:

@@ -78,6 +78,22 @@ class SpeechPlan:
         return ",".join(f"{language}={model}" for language, model in self.models)
 
 
+# Widely spoken languages whisper base transcribes usably; what detection picks from by default.
+DEFAULT_DETECT_LANGUAGES = (
+    "en,es,fr,de,it,pt,nl,sv,da,no,fi,pl,cs,sk,sl,hr,sr,bg,ro,hu,el,ru,uk,tr,ar,he,fa,hi,ur,bn,ta,"
+    "ja,ko,zh,vi,th,id,ms,tl,ca,eu,gl"
+)
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """ "en,es,..." -> codes; "*" or "" -> () (any of whisper's languages). ValueError on unknown codes."""
+    from engines.languages import normalize_language
+
+    if text.strip() in ("", ANY_LANGUAGE):
+        return ()
+    return tuple(dict.fromkeys(normalize_language(code) for code in text.split(",") if code.strip()))
+
+
 def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framewise" / "models"
 
