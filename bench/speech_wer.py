@@ -79,7 +79,7 @@ def main() -> None:
                 wer = 100 * jiwer.wer(truth, said)
                 verbatim = f"{sentences}/{len(SENTENCES[language])}"
                 print(
-                    f"  {name:8s} {language}: WER {wer:5.1f} %  sentences verbatim {verbatim}  RTF {wall / seconds:.3f}"
+                    f"  {name:8s} {language}: WER {wer:5.1f} %  verbatim {verbatim}  RTF {wall / seconds:.3f}"
                 )
     print(f"load after: {os.getloadavg()[0]:.2f}")
 
