@@ -217,13 +217,19 @@ else:
     Q_CLUSTER["poll"] = 0.5
 
 # --- Framewise --------------------------------------------------------------------------
+from engines.local.speech_models import DEFAULT_DETECT_LANGUAGES, SpeechPlan, parse_languages  # noqa: E402
+
 FRAMEWISE_ENGINE = env_choice("FRAMEWISE_ENGINE", "local", {"local", "twelvelabs"})
 FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     {
         "clip_model": env_str("FRAMEWISE_CLIP_MODEL", ""),
         "visual_concepts": env_bool("FRAMEWISE_VISUAL_CONCEPTS", True),
         "whisper_model": env_str("FRAMEWISE_WHISPER_MODEL", ""),
-        "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", "en"),
+        "whisper_language": env_str("FRAMEWISE_WHISPER_LANGUAGE", ""),
+        "speech_models": env_str("FRAMEWISE_SPEECH_MODELS", "en=tiny.en,*=base"),
+        "detect_languages": env_str("FRAMEWISE_DETECT_LANGUAGES", DEFAULT_DETECT_LANGUAGES),
+        "translate_speech": env_bool("FRAMEWISE_TRANSLATE_SPEECH", True),
+        "model_cache": env_str("FRAMEWISE_MODEL_CACHE", str(VAR_DIR / "models")),
         "sample_fps": env_float("FRAMEWISE_SAMPLE_FPS", 1.0, minimum=0.1),
         "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
     }
@@ -240,6 +246,15 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
         "segment_seconds": env_float("FRAMEWISE_SEGMENT_SECONDS", 4.0, minimum=1.0),
     }
 )
+if FRAMEWISE_ENGINE == "local":
+    for _variable, _check, _key in (
+        ("FRAMEWISE_SPEECH_MODELS", SpeechPlan.parse, "speech_models"),
+        ("FRAMEWISE_DETECT_LANGUAGES", parse_languages, "detect_languages"),
+    ):
+        try:
+            _check(str(FRAMEWISE_ENGINE_OPTIONS[_key]))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{_variable}: {exc}") from None
 if FRAMEWISE_ENGINE == "twelvelabs" and not FRAMEWISE_ENGINE_OPTIONS["api_key"]:
     raise ImproperlyConfigured("FRAMEWISE_ENGINE=twelvelabs needs TWELVELABS_API_KEY (or TWELVELABS_API_KEY_FILE)")
 FRAMEWISE_MIN_DURATION = env_float("FRAMEWISE_MIN_DURATION", 4.0, minimum=0.0)

@@ -117,6 +117,9 @@ class Segment:
     # Transcript and on-screen text embedded together, in the space of the two above:
     # the best single vector for a query that may be said or shown (offline-models.md §3d).
     combined_vector: np.ndarray | None = None
+    # The English translation of `transcript` when the speech is in another language: the
+    # text embedding model is English-only, so the vectors above embed this instead.
+    translation: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,17 @@ class VideoAnalysis:
     probe: MediaProbe
     shots: tuple[Shot, ...] = ()
     thumbnails: tuple[Thumbnail, ...] = ()
-    transcript: tuple[TranscriptLine, ...] = ()
+    transcript: tuple[TranscriptLine, ...] = ()  # in the spoken language
     texts: tuple[TextSpan, ...] = ()
     logos: tuple[TextSpan, ...] = ()
     # "Objects and scenes": what the visual concept classifier saw, as time-coded spans
     # (value = class name, confidence = its highest probability); empty with CLIP.
     concepts: tuple[TextSpan, ...] = ()
     segments: tuple[Segment, ...] = ()
+    # The spoken language (ISO 639-1, "" when nothing was said or the engine cannot tell)
+    # and, for speech in another language than English, its English translation.
+    language: str = ""
+    translation: tuple[TranscriptLine, ...] = ()
     # option -> human reason, for options the index asked for but the engine could not run.
     skipped: dict[str, str] = field(default_factory=dict)
     # component -> model/version string, recorded per video so a model change is visible.
@@ -157,8 +164,12 @@ class VideoEngine(Protocol):
         options: frozenset[str],
         thumbnails: bool,
         progress: ProgressFn,
+        language: str = "",
     ) -> VideoAnalysis:
-        """Run every stage the options ask for. Must not touch the database."""
+        """Run every stage the options ask for. Must not touch the database.
+
+        `language` is the upload's spoken language (ISO 639-1); "" asks the engine to detect it.
+        """
         ...
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:

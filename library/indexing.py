@@ -57,6 +57,7 @@ def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment
         start=round(segment.start, 3),
         end=round(segment.end, 3),
         transcript=segment.transcript,
+        translation=segment.translation,
         on_screen_text=segment.on_screen_text,
         logos=segment.logos,
         conversation_vector=vector_to_bytes(segment.conversation_vector),
@@ -98,6 +99,11 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
             now = timezone.now()
             video.shots = [asdict(shot) for shot in analysis.shots]
             video.transcript = _transcript_json(analysis.transcript)
+            video.language = analysis.language
+            video.translation = [
+                {"start": round(line.start, 3), "end": round(line.end, 3), "value": line.text}
+                for line in analysis.translation
+            ]
             video.texts = _spans_json(analysis.texts)
             video.logos = _spans_json(analysis.logos)
             video.concepts = _concepts_json(analysis.concepts)

@@ -240,7 +240,12 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
         engine = get_engine()
         with storage.local_copy(video.file.name) as path:
             analysis = engine.analyze(
-                path, probe=probe, options=options, thumbnails=task.index.wants_thumbnails, progress=reporter
+                path,
+                probe=probe,
+                options=options,
+                thumbnails=task.index.wants_thumbnails,
+                progress=reporter,
+                language=task.language,
             )
         store_analysis(lease=lease, video=video, analysis=analysis, engine_name=engine.name)
 

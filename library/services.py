@@ -17,6 +17,7 @@ from django.db.models import F
 
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
+from engines.languages import normalize_language
 from library import jobs, outbound, storage
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
@@ -137,6 +138,14 @@ def _short_filename(name: str) -> str:
     return name[:MAX_FILENAME_CHARS]
 
 
+def _language(value: str) -> str:
+    """The upload's spoken language, checked before anything is stored ("" : detect it)."""
+    try:
+        return normalize_language(value)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), code="parameter_invalid") from None
+
+
 def task_create_from_file(
     *,
     actor: Actor,
@@ -150,7 +159,7 @@ def task_create_from_file(
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
     filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
-    task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
+    task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
     stored = storage.save(task_upload_path(task, filename), content)
@@ -183,6 +192,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     user = actor.recorded_user
     from urllib.parse import unquote, urlsplit
 
+    language = _language(language)
     if isinstance(url, str) and len(url) > MAX_URL_CHARS:
         raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
     try:

@@ -44,7 +44,9 @@ class Scene:
     duration: float
     background: str = "color=c=black"  # any lavfi video source
     texts: tuple[OnScreenText, ...] = ()
-    speech: str = ""  # spoken by espeak-ng (en-us, 150 wpm)
+    speech: str = ""  # spoken by espeak-ng (150 wpm)
+    voice: str = "en-us"  # espeak-ng voice: "es", "fr-fr", "de", ...
+    wpm: int = 150  # espeak-ng speed, words per minute
     speech_at: float = 0.5  # seconds into the scene
     # A still image (PNG, JPEG) to show instead of `background`: letterboxed to the frame,
     # with a slow zoom so the picture is not frozen (real footage never is).
@@ -192,7 +194,7 @@ def make_video(
                 if not scene.speech:
                     continue
                 wav = work / f"speech-{index}.wav"
-                length = speak(scene.speech, wav)
+                length = speak(scene.speech, wav, voice=scene.voice, wpm=scene.wpm)
                 start = starts[index] + scene.speech_at
                 speech_truth.append(SpeechTruth(scene.speech, round(start, 3), round(start + length, 3)))
                 inputs += ["-i", str(wav)]

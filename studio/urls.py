@@ -16,6 +16,7 @@ urlpatterns = [
     path("indexes/<str:index_id>/progress.json", library.index_progress, name="index-progress"),
     path("videos/<str:video_id>/", videos.video_detail, name="video"),
     path("videos/<str:video_id>/captions.vtt", videos.video_captions, name="video-captions"),
+    path("videos/<str:video_id>/subtitles.<str:fmt>", videos.video_subtitles, name="video-subtitles"),
     path("videos/<str:video_id>/generate/", videos.video_generate, name="video-generate"),
     path("search/", search.search_page, name="search"),
     path("classification/", classification.classification_page, name="classification"),

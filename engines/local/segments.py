@@ -77,26 +77,45 @@ def build_segments(
     frames: FrameVectors | None,
     embed: Callable[[list[str]], np.ndarray],
     on_progress: Callable[[float], None],
+    english: Sequence[TranscriptLine] = (),
 ) -> tuple[Segment, ...]:
     """Fill each cell; `embed` maps strings to MiniLM vectors (called once, on unique strings).
 
     A word belongs to the cell holding its midpoint; a text or logo to every cell it
     overlaps; the visual vector pools the frames sampled in the cell (or the nearest
-    frame, for a cell shorter than the sampling interval).
+    frame, for a cell shorter than the sampling interval). With `english` (the
+    translation of speech in another language, one line per original line) the
+    conversation and combined vectors embed the cell's English: the text model is
+    English-only, while `transcript` keeps the spoken words for exact matches.
     """
     words = _words(transcript)
-    contents: list[tuple[str, str, str]] = []
+    contents: list[tuple[str, str, str, str]] = []
     for index, cell in enumerate(cells):
         last = index == len(cells) - 1
         spoken = " ".join(w.text for w in words if _inside((w.start + w.end) / 2, cell, last=last))
-        contents.append((spoken, "\n".join(_overlapping(texts, cell)), ", ".join(_overlapping(logos, cell))))
+        translated = " ".join(line.text for line in english if _inside((line.start + line.end) / 2, cell, last=last))
+        if spoken and not translated:  # part of a line split at a pause: the whole line's English
+            translated = " ".join(line.text for line in english if line.start < cell.end and line.end > cell.start)
+        seen, brands = "\n".join(_overlapping(texts, cell)), ", ".join(_overlapping(logos, cell))
+        contents.append((spoken, translated, seen, brands))
 
-    unique = sorted({t for spoken, seen, _ in contents for t in (spoken, seen, _combined(spoken, seen)) if t})
+    def meaning(spoken: str, translated: str) -> str:
+        return translated or spoken
+
+    unique = sorted(
+        {
+            t
+            for spoken, tr, seen, _ in contents
+            for t in (meaning(spoken, tr), seen, _combined(meaning(spoken, tr), seen))
+            if t
+        }
+    )
     vectors = dict(zip(unique, embed(unique), strict=True))
     on_progress(0.8)
 
     segments = []
-    for cell, (spoken, seen, brands) in zip(cells, contents, strict=True):
+    for cell, (spoken, translated, seen, brands) in zip(cells, contents, strict=True):
+        said = meaning(spoken, translated)
         segments.append(
             Segment(
                 start=cell.start,
@@ -104,10 +123,11 @@ def build_segments(
                 transcript=spoken,
                 on_screen_text=seen,
                 logos=brands,
-                conversation_vector=vectors.get(spoken),
+                conversation_vector=vectors.get(said),
                 text_vector=vectors.get(seen),
                 visual_vector=_pool_frames(frames, cell) if frames is not None else None,
-                combined_vector=vectors.get(_combined(spoken, seen)),
+                combined_vector=vectors.get(_combined(said, seen)),
+                translation=translated,
             )
         )
     on_progress(1.0)

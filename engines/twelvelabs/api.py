@@ -102,9 +102,10 @@ class TwelveLabsApi:
 
     # -- video indexing tasks --------------------------------------------------------
 
-    def create_task(self, index_id: str, path: str, on_progress: UploadProgress) -> str:
+    def create_task(self, index_id: str, path: str, on_progress: UploadProgress, *, language: str = "") -> str:
         what = "the video upload"
-        upload = Upload(fields={"index_id": index_id}, file_field="video_file", path=path, on_progress=on_progress)
+        fields = {"index_id": index_id, **({"language": language} if language else {})}  # "" : the cloud detects
+        upload = Upload(fields=fields, file_field="video_file", path=path, on_progress=on_progress)
         return _id(self.client.call("POST", "tasks", what=what, upload=upload), what)
 
     def task(self, task_id: str) -> RemoteTask:

@@ -122,13 +122,14 @@ class TwelveLabsEngine:
         options: frozenset[str],
         thumbnails: bool,
         progress: ProgressFn,
+        language: str = "",
     ) -> VideoAnalysis:
         started = time.perf_counter()
         report = Progress(progress, heartbeat=self.config.heartbeat_seconds)
         index_id = self.remote_index(options)
 
         uploaded = time.perf_counter()
-        jobs = self._upload(path, index_id, options, report)
+        jobs = self._upload(path, index_id, options, report, language=language)
         timings = {"upload": round(time.perf_counter() - uploaded, 3)}
 
         decoded = time.perf_counter()
@@ -211,14 +212,16 @@ class TwelveLabsEngine:
             )
         return str(found["_id"])
 
-    def _upload(self, path: str, index_id: str, options: frozenset[str], report: Progress) -> RemoteJobs:
+    def _upload(
+        self, path: str, index_id: str, options: frozenset[str], report: Progress, *, language: str = ""
+    ) -> RemoteJobs:
         size = os.path.getsize(path)
         total = size * (2 if VISUAL in options else 1)
 
         def sent(before: int) -> Callable[[int], None]:
             return lambda done: report("upload", (before + done) / total)
 
-        task_id = self.api.create_task(index_id, path, sent(0))
+        task_id = self.api.create_task(index_id, path, sent(0), language=language)
         embed_task_id = None
         if VISUAL in options:
             low, high = CLIP_SECONDS_RANGE

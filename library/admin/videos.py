@@ -45,9 +45,9 @@ class ThumbnailInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Video)
 class VideoAdmin(TeamScopedAdmin):
     team_path = "index__team"
-    list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "indexed_at"]
+    list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "language", "indexed_at"]
     list_display_links = ["filename"]
-    list_filter = ["index", "has_audio"]  # + taxonomy's label filter (config/admin_extras.py)
+    list_filter = ["index", "has_audio", "language"]  # + taxonomy's label filter (config/admin_extras.py)
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
     fieldsets = [
@@ -74,7 +74,9 @@ class VideoAdmin(TeamScopedAdmin):
                 "fields": [
                     "skipped_options",
                     "shot_list",
+                    "language",
                     "transcript_lines",
+                    "translation_lines",
                     "on_screen_texts",
                     "logo_list",
                     "concept_list",
@@ -98,9 +100,9 @@ class VideoAdmin(TeamScopedAdmin):
         # The extraction columns can be large; the list never shows them.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("transcript", "texts", "logos", "concepts", "shots").prefetch_related(
-                "thumbnails"
-            )
+            queryset = queryset.defer(
+                "transcript", "translation", "texts", "logos", "concepts", "shots"
+            ).prefetch_related("thumbnails")
         return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -153,6 +155,12 @@ class VideoAdmin(TeamScopedAdmin):
             "", "<div>[{}] {}</div>", ((_seconds(t["start"]), t["value"]) for t in video.transcript)
         )
 
+    @admin.display(description="English translation (machine)")
+    def translation_lines(self, video: Video) -> SafeString:
+        return format_html_join(
+            "", "<div>[{}] {}</div>", ((_seconds(t["start"]), t["value"]) for t in video.translation or ())
+        ) or format_html("<span>{}</span>", "— (the speech is in English, or there is none)")
+
     @admin.display(description="On-screen text")
     def on_screen_texts(self, video: Video) -> SafeString:
         return format_html_join(
@@ -191,7 +199,9 @@ class UploadForm(forms.Form):
     index = forms.ModelChoiceField(queryset=Index.objects.none())
     video_file = forms.FileField(required=False)
     video_url = forms.URLField(required=False, label="…or a video URL", assume_scheme="https")
-    language = forms.CharField(required=False, max_length=10, initial="en")
+    language = forms.CharField(
+        required=False, max_length=10, help_text="Spoken language code (en, es, fr...); empty: detected."
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

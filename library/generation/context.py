@@ -41,6 +41,8 @@ def labels(video: Video) -> tuple[Label, ...]:
 
 
 def video_context(video: Video) -> VideoContext:
+    """What generators read. Speech in another language is read in its English translation:
+    titles, summaries and answers are written in English, from what was said."""
     transcript = tuple(
         TranscriptLine(
             float(line["start"]),
@@ -48,13 +50,13 @@ def video_context(video: Video) -> VideoContext:
             str(line.get("value", "")),
             tuple(Word(float(start), float(end), str(text)) for start, end, text in line.get("words") or ()),
         )
-        for line in video.transcript
+        for line in (video.translation or video.transcript)
     )
     segments = tuple(
         EngineSegment(
             start=segment.start,
             end=segment.end,
-            transcript=segment.transcript,
+            transcript=segment.translation or segment.transcript,
             on_screen_text=segment.on_screen_text,
             logos=segment.logos,
             conversation_vector=vector_from_bytes(segment.conversation_vector),

@@ -95,7 +95,12 @@ class Video(models.Model):
     user_metadata = models.JSONField(default=dict, blank=True)
     # What indexing extracted, replaced as a whole on re-index (see pipeline.py).
     shots = models.JSONField(default=list, blank=True)
-    transcript = models.JSONField(default=list, blank=True)
+    transcript = models.JSONField(default=list, blank=True)  # in the spoken language
+    # ISO 639-1 code of the speech: the upload's `language`, else detected ("" when silent).
+    language = models.CharField(max_length=10, blank=True)
+    # For speech in another language than English, its English translation, one line per
+    # transcript line ({start, end, value}); search, classification and generation read it.
+    translation = models.JSONField(default=list, blank=True)
     texts = models.JSONField(default=list, blank=True)
     logos = models.JSONField(default=list, blank=True)
     # "Objects and scenes": spans of what the visual concept classifier saw (no CLIP).
@@ -145,6 +150,7 @@ class Segment(models.Model):
     start = models.FloatField()
     end = models.FloatField()
     transcript = models.TextField(blank=True)
+    translation = models.TextField(blank=True, help_text="English of the transcript, for speech in other languages.")
     on_screen_text = models.TextField(blank=True)
     logos = models.TextField(blank=True)
     conversation_vector = models.BinaryField(null=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError, Forbidden, NotFound
+from library import subtitles
 from library.generation.services import generation_generate
 from library.media import media_url
 from library.models import Video
@@ -38,6 +39,12 @@ def shot_strip(video: Video, thumbnails: ThumbnailFinder) -> list[dict[str, Any]
     ]
 
 
+def transcript_with_english(video: Video) -> list[dict[str, Any]]:
+    """Each transcript line with its English translation (for speech in another language)."""
+    english = {(line["start"], line["end"]): line["value"] for line in video.translation or ()}
+    return [{**line, "english": english.get((line["start"], line["end"]), "")} for line in video.transcript]
+
+
 @require_GET
 @page_login_required
 def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
@@ -56,28 +63,39 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         "generate_buttons": BUTTON_LABELS,
         "can_edit": access.may_in_team(request.user, Command.GENERATE, video.index.team),
         "visual_model": (video.engine_versions or {}).get("visual") if "visual" not in video.skipped else None,
+        "transcript_lines": transcript_with_english(video),
     }
     return render(request, "studio/video.html", context)
-
-
-def _vtt_time(seconds: float) -> str:
-    milliseconds = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 @require_GET
 @page_login_required
 def video_captions(request: HttpRequest, video_id: str) -> HttpResponse:
-    """The transcript as WebVTT captions, so the player can show what is said."""
+    """The transcript (`?language=en`: its English translation) as WebVTT captions for the player."""
+    return _subtitles(request, video_id, "vtt", download=False)
+
+
+@require_GET
+@page_login_required
+def video_subtitles(request: HttpRequest, video_id: str, fmt: str) -> HttpResponse:
+    """The page's subtitle download: SRT or WebVTT, spoken language or English translation."""
+    return _subtitles(request, video_id, fmt, download=True)
+
+
+def _subtitles(request: HttpRequest, video_id: str, fmt: str, *, download: bool) -> HttpResponse:
     video = access.video_for_user(request.user, video_id)
-    cues = [
-        f"{_vtt_time(line['start'])} --> {_vtt_time(line['end'])}\n{line['value'].strip()}"
-        for line in video.transcript
-        if line["value"].strip()
-    ]
-    return HttpResponse("WEBVTT\n\n" + "\n\n".join(cues) + "\n", content_type="text/vtt; charset=utf-8")
+    if fmt not in subtitles.FORMATS:
+        raise Http404("No such subtitle format.")
+    try:
+        text = subtitles.transcription(video, request.GET.get("language", ""))
+    except ValueError as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(
+        subtitles.render(text.lines, fmt, language=text.language), content_type=subtitles.CONTENT_TYPES[fmt]
+    )
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="{subtitles.filename(video, text, fmt)}"'
+    return response
 
 
 @require_POST

@@ -63,6 +63,8 @@ def video_json(video: Video, request: Request) -> dict[str, Any]:
             "updated_at": iso(video.indexed_at),
         },
         "source": {"type": "upload", "name": video.filename},
+        # The spoken language (ISO 639-1): the upload's, else detected; None before indexing or if silent.
+        "language": video.language or None,
         # What indexing could not run, and why (e.g. no visual model installed).
         "skipped_options": video.skipped,
         # Which visual model indexed the video (concept classifier or CLIP); None without `visual`.

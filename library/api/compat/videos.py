@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from library.api.compat.common import (
     sort_and_page,
 )
 from library.api.compat.representations import video_json
+from library.api.transcription import RENDERERS, transcription_response
 from library.media import media_url
 from library.selectors import ready_videos
 
@@ -110,7 +112,19 @@ class _ExtractionView(CompatView):
 
 
 class TranscriptionView(_ExtractionView):
+    """The transcript in the spoken language; `language=en` its English translation;
+    `format=srt|vtt` a subtitle file instead of JSON."""
+
     field, option = "transcript", "conversation"
+    renderer_classes = RENDERERS
+
+    def get(self, request: Request, index_id: str, video_id: str) -> HttpResponse:
+        video = self.get_video(index_id, video_id)
+        if self.option not in video.index.options:
+            raise ApplicationError(
+                f"The index was created without the {self.option} option.", code="index_option_not_enabled"
+            )
+        return transcription_response(video, request)
 
 
 class TextInVideoView(_ExtractionView):

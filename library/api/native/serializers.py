@@ -65,6 +65,7 @@ class VideoSerializer(serializers.ModelSerializer[Video]):
             "video_codec",
             "audio_codec",
             "has_audio",
+            "language",
             "user_metadata",
             "shots",
             "skipped",
@@ -93,7 +94,10 @@ class VideoExtractionSerializer(serializers.ModelSerializer[Video]):
 
     class Meta:
         model = Video
-        fields = ["id", "transcript", "texts", "logos", "concepts", "shots", "skipped", "visual_model", "thumbnails"]
+        fields = [
+            "id", "language", "transcript", "translation", "texts", "logos", "concepts", "shots", "skipped",
+            "visual_model", "thumbnails",
+        ]  # fmt: skip
 
     visual_model = serializers.SerializerMethodField()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,6 +26,7 @@ from library.api.native.serializers import (
     VideoExtractionSerializer,
     VideoSerializer,
 )
+from library.api.transcription import RENDERERS, transcription_response
 from library.models import Task, Team, Video
 from library.selectors import indexes_for_teams
 
@@ -75,6 +78,19 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
         """Transcript, on-screen texts, logos, visual concepts (objects and scenes), shots, thumbnails,
         skipped options and the visual model of a video."""
         return Response(VideoExtractionSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "srt", "vtt"], description="json or a subtitle file"),
+            OpenApiParameter("language", str, description="spoken (default) or en (translation)"),
+            OpenApiParameter("start", float), OpenApiParameter("end", float),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    @action(detail=True, renderer_classes=RENDERERS)
+    def transcription(self, request: Request, pk: str) -> HttpResponse:
+        """The transcript (`{data, language, translated}`), its English translation, or SRT/WebVTT subtitles."""
+        return transcription_response(self.get_object(), request)
 
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])

@@ -1,0 +1,123 @@
+"""The spoken languages the local engine understands (whisper's 99 plus Cantonese).
+
+No Django and no ML import: the web process validates an upload's `language` here.
+"""
+
+from __future__ import annotations
+
+# faster-whisper 1.2.1's tokenizer._LANGUAGE_CODES, copied so the web never imports it.
+SPEECH_LANGUAGES = frozenset(
+    [
+        "af",
+        "am",
+        "ar",
+        "as",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fo",
+        "fr",
+        "gl",
+        "gu",
+        "ha",
+        "haw",
+        "he",
+        "hi",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "jw",
+        "ka",
+        "kk",
+        "km",
+        "kn",
+        "ko",
+        "la",
+        "lb",
+        "ln",
+        "lo",
+        "lt",
+        "lv",
+        "mg",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "ne",
+        "nl",
+        "nn",
+        "no",
+        "oc",
+        "pa",
+        "pl",
+        "ps",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sd",
+        "si",
+        "sk",
+        "sl",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "tk",
+        "tl",
+        "tr",
+        "tt",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "yi",
+        "yo",
+        "zh",
+        "yue",
+    ]
+)
+
+
+def normalize_language(value: str) -> str:
+    """ "" (detect it) or a known code, lower case; ValueError for anything else.
+
+    A region suffix ("en-US", "pt_BR") is dropped: the recogniser knows languages only.
+    """
+    code = (value or "").strip().lower().replace("_", "-").split("-")[0]
+    if code and code not in SPEECH_LANGUAGES:
+        raise ValueError(f"{value!r} is not a language code the speech recogniser knows (such as en, es, fr, de).")
+    return code
