@@ -268,8 +268,10 @@ FRAMEWISE_DOWNLOAD_DEADLINE = env_float("FRAMEWISE_DOWNLOAD_DEADLINE", 1800.0, m
 # CIDRs or host names that user URLs may reach although they are not public (on-premise media).
 FRAMEWISE_OUTBOUND_ALLOW = env_list("FRAMEWISE_OUTBOUND_ALLOW", [])
 # A job whose worker stopped renewing its lease for this long is resumed by the maintenance
-# job (every minute); workers renew it every quarter lease, also inside long engine calls.
-FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 45, minimum=2)
+# job; workers renew it every quarter lease, also inside long engine calls. django-q2 checks
+# schedules every 30 s and runs ours at most once a minute, so a killed worker's job
+# resumes at most lease + 90 s = 2 minutes after the kill (75 s on average).
+FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 30, minimum=2)
 # A waiting job nobody claimed for this long lost its broker message: it is enqueued again.
 FRAMEWISE_TASK_REQUEUE_SECONDS = env_int("FRAMEWISE_TASK_REQUEUE_SECONDS", 600, minimum=60)
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
