@@ -186,6 +186,8 @@ def _assert_outcome(
 
 @pytest.fixture
 def world(db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    # Eight users per case: a slow password hash would be most of the matrix's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # No worker: enqueueing is recorded, never run.
     for module in ("library.services", "taxonomy.services", "library.generation.jobs"):
         monkeypatch.setattr(f"{module}.async_task", lambda *args, **kwargs: None)
