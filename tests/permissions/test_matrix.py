@@ -17,7 +17,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from library.models import Role
 from library.rules import OPERATOR_ONLY, READS, RULES
@@ -262,16 +262,36 @@ def _admin_request(client: Client, entry: AdminEntry, rule: AdminRule, world: Wo
     if entry.what == "add":
         return client.post(reverse(base + "add"), data)
     if entry.what == "change":
-        return client.post(reverse(base + "change", args=[obj.pk]), data)
+        url = reverse(base + "change", args=[obj.pk])
+        return client.post(url, {**_inline_fields(client, url), **data})
     if entry.what == "delete":
         return client.post(reverse(base + "delete", args=[obj.pk]), data)
     if entry.what.startswith(f"{app_label}_{model_name}_"):  # an extra URL of the admin
-        return client.post(reverse(f"admin:{entry.what}"), data)
+        try:
+            url = reverse(f"admin:{entry.what}")
+        except NoReverseMatch:
+            url = reverse(f"admin:{entry.what}", args=[obj.pk])
+        return client.post(url, data)
     action = {"action": entry.what, ACTION_CHECKBOX_NAME: [obj.pk], "index": 0, **data}
     return client.post(reverse(base + "changelist"), action)
 
 
 OPERATOR_OBJECT = "1"
+
+
+def _inline_fields(client: Client, url: str) -> dict[str, Any]:
+    """What the change page's inline formsets post back (management forms, hidden ids), as a browser would."""
+    page = client.get(url)
+    fields: dict[str, Any] = {}
+    if page.status_code != 200 or not page.context:
+        return fields
+    for inline in page.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        management = formset.management_form
+        fields.update({management.add_prefix(name): value for name, value in management.initial.items()})
+        for form in formset.forms:
+            fields.update({field.html_name: field.value() or "" for field in form.hidden_fields()})
+    return fields
 
 
 @pytest.mark.parametrize(("entry", "actor"), ADMIN_CASES)
