@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 # The maintenance job runs every minute; three missed beats means the cluster is down.
 WORKER_STALE_AFTER = timedelta(minutes=3)
@@ -33,6 +34,7 @@ def _worker() -> dict[str, object]:
     return {"ok": alive, "last_seen": beat.seen_at.isoformat() if beat else None}
 
 
+@require_safe  # reads only: a write method is 405, never a silent GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database()}
     if request.GET.get("scope") != "web":

@@ -24,6 +24,7 @@ from django.http import (
     HttpResponse,
     StreamingHttpResponse,
 )
+from django.views.decorators.http import require_safe
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 _SALT = "framewise.media"
@@ -48,6 +49,7 @@ def media_url(name: str, *, request: HttpRequest | None = None, ttl: int = DEFAU
     return f"{base}{path}" if base else path
 
 
+@require_safe  # reads only: a write method is 405, never a silent GET
 def serve_media(request: HttpRequest, name: str) -> HttpResponse:
     """Serve a stored file to a holder of a valid signature, or to a logged-in team member."""
     try:

@@ -40,6 +40,7 @@ class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
         user = get_user_model().objects.filter(username=self.cleaned_data["username"], is_active=True).first()
         if user is None:
             raise forms.ValidationError("No active user with this name.")
+        self.instance.user = user  # the unique (team, user) check runs on the instance
         return user
 
 

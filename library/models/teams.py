@@ -34,10 +34,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
 
-    @property
-    def can_edit(self) -> bool:
-        return self.role in (Role.OWNER, Role.EDITOR)
-
 
 class ApiKey(models.Model):
     """An API key. Only its SHA-256 is stored; the key itself is shown once, at creation.

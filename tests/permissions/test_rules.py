@@ -1,0 +1,131 @@
+"""The rule table itself, and the behaviours around it the matrix cannot see in one request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from library import accounts
+from library.models import Membership, Role, Video
+from library.rules import RULES, Actor, Command, check
+from tests.factories import SYSTEM
+from tests.permissions.world import World, client_for, make_world
+
+
+@pytest.fixture
+def world(db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for module in ("library.services", "taxonomy.services", "library.generation.jobs"):
+        monkeypatch.setattr(f"{module}.async_task", lambda *args, **kwargs: None)
+    return make_world()
+
+
+def test_the_table_says_viewers_read_editors_change_owners_administer() -> None:
+    assert RULES[Role.VIEWER] == {Command.SEARCH, Command.CLASSIFY}
+    assert Command.INDEX_DELETE in RULES[Role.EDITOR] and Command.LABEL_CONFIRM in RULES[Role.EDITOR]
+    team_commands = {Command.API_KEY_CREATE, Command.API_KEY_REVOKE, Command.MEMBERSHIP_ADD, Command.WEBHOOK_MANAGE}
+    assert not team_commands & RULES[Role.EDITOR]
+    assert RULES[Role.OWNER] == RULES[Role.EDITOR] | team_commands | {
+        Command.MEMBERSHIP_CHANGE, Command.MEMBERSHIP_REMOVE,
+    }  # fmt: skip
+    assert Command.TEAM_CREATE not in RULES[Role.OWNER]
+
+
+def test_a_demoted_owners_key_loses_the_rights_on_its_next_request(world: World) -> None:
+    owner = client_for(world, "owner")
+    assert owner.put(f"/v1.2/indexes/{world.a.index.id}", {"index_name": "Mine"}, format="json").status_code == 204
+    accounts.membership_change(actor=SYSTEM, membership=world.spare_membership, role=Role.OWNER)  # a team keeps one
+    membership = Membership.objects.get(team=world.a.team, user=world.users["owner"])
+    accounts.membership_change(actor=SYSTEM, membership=membership, role=Role.VIEWER)
+    response = owner.delete(f"/v1.2/indexes/{world.a.index.id}")
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert owner.get(f"/v1.2/indexes/{world.a.index.id}").status_code == 200  # still a viewer
+
+
+def test_a_removed_members_key_is_invalid_and_an_inactive_users_too(world: World) -> None:
+    editor = client_for(world, "editor")
+    assert editor.get("/v1.2/indexes").status_code == 200
+    accounts.membership_remove(
+        actor=SYSTEM, membership=Membership.objects.get(team=world.a.team, user=world.users["editor"])
+    )
+    response = editor.get("/v1.2/indexes")
+    assert (response.status_code, response.json()["code"]) == (401, "api_key_invalid")
+    world.users["viewer"].is_active = False
+    world.users["viewer"].save()
+    assert client_for(world, "viewer").get("/v1.2/indexes").status_code == 401
+
+
+def test_a_team_keeps_an_owner(world: World) -> None:
+    owner = Membership.objects.get(team=world.a.team, user=world.users["owner"])
+    with pytest.raises(Exception, match="at least one owner"):
+        accounts.membership_remove(actor=SYSTEM, membership=owner)
+
+
+def test_keys_are_minted_by_owners_only_and_act_with_their_users_role(world: World) -> None:
+    viewer = Actor.for_session(world.users["viewer"])
+    with pytest.raises(Exception, match="viewer"):
+        accounts.api_key_create(actor=viewer, team=world.a.team, user=world.users["viewer"])
+    owner = Actor.for_session(world.users["owner"])
+    _, raw = accounts.api_key_create(actor=owner, team=world.a.team, user=world.users["viewer"])
+    client = Client(HTTP_X_API_KEY=raw)
+    assert client.delete(f"/v1.2/indexes/{world.a.index.id}").status_code == 403
+
+
+def test_superusers_are_owners_everywhere_by_session_but_not_by_key(world: World) -> None:
+    root = world.users["other_owner"]
+    root.is_superuser = True
+    root.save()
+    check(Actor.for_session(root), Command.INDEX_DELETE, world.a.team)  # no error
+    key_actor = Actor.for_api_key(world.spare_key, Role.VIEWER)
+    with pytest.raises(Exception, match="viewer"):
+        check(key_actor, Command.INDEX_DELETE, world.a.team)
+
+
+def test_admin_filters_and_choices_show_only_the_users_teams(world: World, client: Client) -> None:
+    client.force_login(world.users["owner"])
+    for url in ("/admin/library/index/", "/admin/library/video/", "/admin/taxonomy/videolabel/",
+                "/admin/taxonomy/taxonomy/", "/admin/library/task/", "/admin/library/apikey/add/",
+                "/admin/library/index/add/", "/admin/taxonomy/classificationrun/start/"):  # fmt: skip
+        page = client.get(url).content.decode()
+        assert "Team B" not in page and world.b.index.id not in page, url
+    assert "other_owner" not in client.get("/admin/library/apikey/add/").content.decode()
+    # The label filter of another team's node finds nothing rather than that team's labels.
+    page = client.get(f"/admin/library/video/?label={world.b.node_active.pk}").content.decode()
+    assert world.a.video.filename not in page
+    assert (
+        world.a.video.filename in client.get(f"/admin/library/video/?label={world.a.node_active.pk}").content.decode()
+    )
+
+
+def test_a_taxonomy_cannot_move_to_another_team(world: World, client: Client) -> None:
+    root = world.users["owner"]
+    accounts.membership_set(actor=SYSTEM, team=world.b.team, user=root, role=Role.OWNER)
+    client.force_login(root)
+    url = f"/admin/taxonomy/taxonomy/{world.a.taxonomy.pk}/change/"
+    response = client.post(url, {"team": world.b.team.pk, "name": "Moved", "description": ""})
+    assert response.status_code == 302
+    world.a.taxonomy.refresh_from_db()
+    assert (world.a.taxonomy.team_id, world.a.taxonomy.name) == (world.a.team.pk, "Moved")
+
+
+def test_an_admin_delete_removes_the_files_and_the_signed_urls_stop_working(
+    world: World, client: Client, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from library.media import media_url
+
+    video = world.a.video
+    stored = Path(settings.MEDIA_ROOT) / video.file.name
+    signed = media_url(video.file.name)
+    assert stored.exists() and client.get(signed).status_code == 200
+    version = video.index.content_version
+    client.force_login(world.users["editor"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/library/video/{video.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Video.objects.filter(pk=video.pk).exists() and not stored.exists()
+    assert client.get(signed).status_code == 404
+    video.index.refresh_from_db()
+    assert video.index.content_version == version + 1  # cached search matrices of the index are stale now
