@@ -53,9 +53,10 @@ run: install local-env
 	$(RUN_ENV) $(PY) manage.py serve
 
 # Missing migrations are caught by a test (tests/library/test_accounts_and_ops.py).
-# The import contracts (pyproject.toml) run first: they take seconds.
+# The import contracts and the type check (pyproject.toml) run first: they take about a minute.
 test: install-dev
 	$(VENV)/bin/lint-imports
+	SECRET_KEY=type-check-only $(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

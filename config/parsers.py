@@ -77,7 +77,7 @@ class StrictJSONParser(parsers.JSONParser):
     """JSON without NaN, Infinity, overflowing numbers or NUL characters (400 `parameter_invalid`)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        encoding = parsers.get_encoding(parser_context or {})
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]  # public in DRF, absent from its stubs
         try:
             data = json.load(
                 codecs.getreader(encoding)(stream), parse_float=_finite_float, parse_constant=_no_constants

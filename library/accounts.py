@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,7 +20,7 @@ KEY_PREFIX = "fw_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def team_create(*, actor: Actor, name: str, owner: AbstractBaseUser | None = None) -> Team:
+def team_create(*, actor: Actor, name: str, owner: User | None = None) -> Team:
     """Create a team (idempotent by name); only operators create teams."""
     name = name.strip()
     if not name:
@@ -39,7 +39,7 @@ def _clean_role(role: str) -> str:
     return role
 
 
-def _membership_write(*, team: Team, user: AbstractBaseUser, role: str) -> Membership:
+def _membership_write(*, team: Team, user: User, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
     if not user.is_staff:
         # The admin is the editors' workspace and admits only staff; what they see in it
@@ -55,7 +55,7 @@ def _keep_an_owner(membership: Membership) -> None:
         raise Conflict("A team keeps at least one owner; make someone else owner first.", code="team_needs_owner")
 
 
-def membership_set(*, actor: Actor, team: Team, user: AbstractBaseUser, role: str) -> Membership:
+def membership_set(*, actor: Actor, team: Team, user: User, role: str) -> Membership:
     """Add `user` to `team` with `role`, or change their role if they are a member already."""
     role = _clean_role(role)
     current = Membership.objects.filter(team=team, user=user).first()
@@ -78,7 +78,7 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
         membership.delete()
 
 
-def api_key_create(*, actor: Actor, team: Team, user: AbstractBaseUser, name: str = "") -> tuple[ApiKey, str]:
+def api_key_create(*, actor: Actor, team: Team, user: User, name: str = "") -> tuple[ApiKey, str]:
     """Create a key and return it with the raw secret, which is never stored or shown again.
 
     The key acts with `user`'s current role in `team` on every request, never with more.
@@ -125,13 +125,13 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     return key
 
 
-def teams_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
+def teams_for_user(user: User | AnonymousUser) -> QuerySet[Team]:
     return Actor.for_session(user).teams()
 
 
 def user_create(
     *, actor: Actor, username: str, email: str = "", password: str | None = None
-) -> tuple[AbstractBaseUser, str | None]:
+) -> tuple[User, str | None]:
     """Create a login; with no password given, generate one and return it (shown once, never stored).
 
     Logins are the operator's (manage.py, or a superuser): teams then add them as members.

@@ -114,8 +114,13 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
             video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
             lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="")
             Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
-            transaction.on_commit(lambda: [storage.delete_quietly(name) for name in old_files])
+            transaction.on_commit(lambda: _delete_files(old_files))
     except BaseException:
         for name in new_files:
             storage.delete_quietly(name)
         raise
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        storage.delete_quietly(name)

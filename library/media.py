@@ -24,6 +24,8 @@ from django.http import (
     HttpResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
@@ -35,7 +37,7 @@ def _signature(name: str, expires: int) -> str:
     return signing.Signer(salt=_SALT).signature(f"{name}:{expires}")
 
 
-def media_url(name: str, *, request: HttpRequest | None = None, ttl: int = DEFAULT_TTL) -> str:
+def media_url(name: str | None, *, request: HttpRequest | None = None, ttl: int = DEFAULT_TTL) -> str:
     if not name:
         return ""
     if not isinstance(default_storage, FileSystemStorage):
@@ -50,15 +52,13 @@ def media_url(name: str, *, request: HttpRequest | None = None, ttl: int = DEFAU
 
 
 @require_safe  # reads only: a write method is 405, never a silent GET
-def serve_media(request: HttpRequest, name: str) -> HttpResponse:
+def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
     """Serve a stored file to a holder of a valid signature, or to a logged-in team member."""
     try:
         expires = int(request.GET.get("e", "0"))
     except ValueError:
         raise Http404 from None
-    signed_ok = expires > time.time() and signing.constant_time_compare(
-        request.GET.get("s", ""), _signature(name, expires)
-    )
+    signed_ok = expires > time.time() and constant_time_compare(request.GET.get("s", ""), _signature(name, expires))
     if not signed_ok:
         raise Http404
     if ".." in name.split("/") or not default_storage.exists(name):
@@ -66,13 +66,13 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponse:
     return ranged_file_response(request, name)
 
 
-def ranged_file_response(request: HttpRequest, name: str) -> HttpResponse:
+def ranged_file_response(request: HttpRequest, name: str) -> HttpResponseBase:
     size = default_storage.size(name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     match = _RANGE.match(request.headers.get("Range", "").strip())
     handle = default_storage.open(name, "rb")
     if not match or (not match.group(1) and not match.group(2)):
-        response: HttpResponse = FileResponse(handle, content_type=content_type)
+        response: HttpResponseBase = FileResponse(handle, content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
         response["Cache-Control"] = "private, max-age=3600"
@@ -101,9 +101,9 @@ def ranged_file_response(request: HttpRequest, name: str) -> HttpResponse:
         finally:
             handle.close()
 
-    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(length)
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    streamed = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
+    streamed["Content-Range"] = f"bytes {start}-{end}/{size}"
+    streamed["Content-Length"] = str(length)
+    streamed["Accept-Ranges"] = "bytes"
+    streamed["Cache-Control"] = "private, max-age=3600"
+    return streamed

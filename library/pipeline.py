@@ -117,7 +117,7 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
         task = lease.row
         if task.source_url and not task.upload:
             _download(task, lease)
-        with storage.local_copy(task.upload.name) as path:
+        with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
         _check_limits(probe)
         _create_video(task, probe, lease)
@@ -238,7 +238,7 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
             has_audio=video.has_audio,
         )
         engine = get_engine()
-        with storage.local_copy(video.file.name) as path:
+        with storage.local_copy(video.file.name or "") as path:
             analysis = engine.analyze(
                 path,
                 probe=probe,

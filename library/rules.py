@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from config.errors import Forbidden, NotFound
@@ -119,7 +119,7 @@ class Actor:
     """A user and how they act. Build one per request (roles are read fresh, then cached)."""
 
     kind: ActorKind
-    user: AbstractBaseUser | AnonymousUser | None = None
+    user: User | AnonymousUser | None = None
     api_key: ApiKey | None = None
     # The key's user's role in the key's team, read when the key was authenticated.
     key_role: str | None = None
@@ -127,7 +127,7 @@ class Actor:
     _roles: dict[int, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def for_session(cls, user: AbstractBaseUser | AnonymousUser) -> Actor:
+    def for_session(cls, user: User | AnonymousUser) -> Actor:
         return cls(kind=ActorKind.SESSION, user=user)
 
     @classmethod
@@ -151,10 +151,10 @@ class Actor:
         return user is not None and user.is_authenticated and bool(getattr(user, "is_active", False))
 
     @property
-    def recorded_user(self) -> AbstractBaseUser | None:
+    def recorded_user(self) -> User | None:
         """The user to record as creator or decider (None for the system)."""
         user = self.user
-        return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
+        return user if isinstance(user, User) and user.is_authenticated else None
 
     def teams(self) -> QuerySet[Team]:
         """The teams this actor sees: a key's team, a session user's teams, every team for operators."""
@@ -162,7 +162,7 @@ class Actor:
             return Team.objects.filter(pk=self.api_key.team_id)
         if self.is_operator:
             return Team.objects.all()
-        if not self._active:
+        if not self._active or not isinstance(self.user, User):
             return Team.objects.none()
         return Team.objects.filter(memberships__user=self.user)
 
@@ -172,7 +172,7 @@ class Actor:
             return self.key_role if self.api_key is not None and team_id == self.api_key.team_id else None
         if self.is_operator:
             return Role.OWNER
-        if not self._active:
+        if not self._active or not isinstance(self.user, User):
             return None
         if team_id not in self._roles:
             self._roles[team_id] = (

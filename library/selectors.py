@@ -46,7 +46,11 @@ def indexing_rate() -> float:
         .order_by("-finished_at")
         .values_list("indexing_started_at", "finished_at", "duration")[:20]
     )
-    rates = [(finished - started).total_seconds() / duration for started, finished, duration in rows if finished]
+    rates = [
+        (finished - started).total_seconds() / duration
+        for started, finished, duration in rows
+        if started and finished and duration  # the filter guarantees these; the row types cannot say so
+    ]
     rate = statistics.median(rates) if rates else DEFAULT_RATE
     _rate_cache = (time.monotonic(), rate)
     return rate

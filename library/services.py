@@ -76,7 +76,7 @@ def _clean_index_name(name: Any) -> str:
     return name.strip()
 
 
-def index_create(*, actor: Actor, team: Team, name: str, engines: Any, addons: Any = None) -> Index:
+def index_create(*, actor: Actor, team: Team, name: Any, engines: Any, addons: Any = None) -> Index:
     check(actor, Command.INDEX_CREATE, team, what="team")
     index = Index(
         team=team, name=_clean_index_name(name), engines=_clean_engines(engines), addons=_clean_addons(addons)
@@ -91,7 +91,7 @@ def index_create(*, actor: Actor, team: Team, name: str, engines: Any, addons: A
     return index
 
 
-def index_rename(*, actor: Actor, index: Index, name: str) -> Index:
+def index_rename(*, actor: Actor, index: Index, name: Any) -> Index:
     check(actor, Command.INDEX_RENAME, index.team_id, what="index")
     index.name = _clean_index_name(name)
     try:
@@ -323,9 +323,9 @@ def videos_reindex(*, actor: Actor, videos: Iterable[Video]) -> list[Task]:
 def _media_names(*, videos: Iterable[Video], tasks: Iterable[Task]) -> list[str]:
     names: list[str] = []
     for video in videos:
-        names.append(video.file.name)
+        names.append(video.file.name or "")
         names.extend(video.thumbnails.values_list("image", flat=True))
-    names.extend(task.upload.name for task in tasks if task.upload)
+    names.extend(task.upload.name or "" for task in tasks if task.upload)
     return [name for name in dict.fromkeys(names) if name]
 
 

@@ -55,7 +55,7 @@ def save(name: str, content: File) -> str:
     return default_storage.save(name, content)
 
 
-def delete_quietly(name: str) -> None:
+def delete_quietly(name: str | None) -> None:
     # Called after commit: a file already gone is not an error worth failing over.
     if name:
         with suppress(OSError):

@@ -7,6 +7,7 @@ would show.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -85,26 +86,29 @@ def filter_videos(index: Index, *, status: str = "", text: str = "") -> QuerySet
 
 def video_cards(videos: list[Video], request: HttpRequest) -> list[Card]:
     """Cards for videos from `filter_videos` (they carry the annotated columns)."""
-    tasks = Task.objects.in_bulk([video.active_task_id for video in videos if video.active_task_id])
-    return [_video_card(video, tasks.get(video.active_task_id or ""), request) for video in videos]
+    # active_task_id is an annotation of `filter_videos` (_with_card_columns).
+    active = {video.id: getattr(video, "active_task_id", None) for video in videos}
+    tasks = Task.objects.in_bulk([task_id for task_id in active.values() if task_id])
+    return [_video_card(video, tasks.get(active[video.id] or ""), request) for video in videos]
 
 
 def _video_card(video: Video, task: Task | None, request: HttpRequest) -> Card:
     thumbnail_name = getattr(video, "thumbnail_name", None)
-    common = {
-        "key": video.id,
-        "title": video.title or video.filename,
-        "video_id": video.id,
-        "thumbnail_url": media_url(thumbnail_name, request=request) if thumbnail_name else "",
-        "duration": video.duration,
-    }
+    common = Card(
+        key=video.id,
+        title=video.title or video.filename,
+        video_id=video.id,
+        thumbnail_url=media_url(thumbnail_name, request=request) if thumbnail_name else "",
+        duration=video.duration,
+        status=TaskStatus.READY if video.is_ready else TaskStatus.FAILED,
+    )
     if task is not None and task.is_active:
         shown = task_progress(task)
-        return Card(
-            **common, status=shown.status, progress=shown.percentage, stage=shown.stage,
+        return dataclasses.replace(
+            common, status=shown.status, progress=shown.percentage, stage=shown.stage,
             remain_seconds=shown.remain_seconds, task_id=task.id,
         )  # fmt: skip
-    return Card(**common, status=TaskStatus.READY if video.is_ready else TaskStatus.FAILED)
+    return common
 
 
 def upload_tasks(index: Index, *, status: str = "") -> list[Task]:

@@ -6,7 +6,7 @@ run (a job row the workers pick up), confirming, rejecting and adding labels.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -28,6 +28,9 @@ from taxonomy.iab import guess_version
 from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.scoring import Thresholds
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups  # the stubs' name for fields/fieldsets values
+
 
 def _teams_allowing(request: HttpRequest, command: Command) -> QuerySet[Team]:
     return actor_for_request(request).teams_allowing(command)
@@ -35,7 +38,7 @@ def _teams_allowing(request: HttpRequest, command: Command) -> QuerySet[Team]:
 
 def _form_page(
     request: HttpRequest, admin_: admin.ModelAdmin, form: forms.Form, title: str, intro: str
-) -> HttpResponse:  # type: ignore[type-arg]
+) -> HttpResponse:
     context = {
         **admin_.admin_site.each_context(request),
         "title": title,
@@ -126,7 +129,7 @@ class TaxonomyAdmin(TeamScopedAdmin):
         return _form_page(request, self, form, "Import an IAB content taxonomy", intro)
 
 
-class NodeForm(forms.ModelForm):  # type: ignore[type-arg]
+class NodeForm(forms.ModelForm):
     prompt_lines = forms.CharField(
         label="Prompts",
         required=False,
@@ -169,7 +172,7 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(label_total=Count("labels"))
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> _FieldGroups:
         if obj is None:
             return ["taxonomy", "parent", "name", "prompt_lines", "option_choices", "active"]
         return ["taxonomy", "name_path", "code", "depth", "extension", "prompt_lines", "option_choices", "active"]
@@ -345,7 +348,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
         self.message_user(request, f"Queued {len(runs)} classification run(s).")
 
 
-class LabelAddForm(forms.ModelForm):  # type: ignore[type-arg]
+class LabelAddForm(forms.ModelForm):
     class Meta:
         model = VideoLabel
         fields = ["video", "node"]
@@ -367,7 +370,7 @@ class VideoLabelAdmin(TeamScopedAdmin):
             kwargs["form"] = LabelAddForm
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> _FieldGroups:
         if obj is None:
             return ["video", "node"]
         return [
@@ -376,7 +379,7 @@ class VideoLabelAdmin(TeamScopedAdmin):
         ]  # fmt: skip
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.get_fields(request, obj) + ["clip_list"] if obj is not None else []
+        return [*map(str, self.get_fields(request, obj)), "clip_list"] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: VideoLabel, form: Any, change: bool) -> None:
         if not change:

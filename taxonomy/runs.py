@@ -141,8 +141,9 @@ def run_execute(*, run_id: str, worker: str | None = None) -> None:
         run = lease.row
         nodes, specs = node_specs(run)
         matrices = index_matrices(run.index_id)
-        selected = [video_id for video_id in run.video_ids if video_id in matrices.video_code] or None
-        scope = selected if run.video_ids else list(matrices.videos)
+        chosen: list[str] = list(run.video_ids or [])
+        selected = [video_id for video_id in chosen if video_id in matrices.video_code] or None
+        scope: list[str] = (selected or []) if chosen else list(matrices.videos)
         lease.renew(videos_total=len(scope), progress=5.0)
         thresholds = Thresholds(run.min_video_score, run.min_clip_score, run.min_duration_ratio)
         result = classify_videos(

@@ -12,8 +12,12 @@ becomes an empty transcript.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import av
 
 SAMPLE_RATE = 16000
 # A jump in timestamps shorter than this is decoder jitter, not a lost packet.
@@ -99,8 +103,11 @@ def decode_audio(path: str) -> DecodedAudio:
     return DecodedAudio(np.clip(samples, -1.0, 1.0), packets, damaged, codec)
 
 
-def _decode(packet: object) -> list[object]:
-    return list(packet.decode())  # type: ignore[attr-defined]
+def _decode(packet: av.Packet) -> list[av.AudioFrame]:
+    import av
+
+    decoded: list[object] = list(packet.decode())  # an audio stream's packets decode to audio frames
+    return [frame for frame in decoded if isinstance(frame, av.AudioFrame)]
 
 
 def _start_sample(frame: object) -> int | None:

@@ -155,7 +155,7 @@ def run_frame_pass(
         else None
     )
     vectors: list[np.ndarray] = []  # CLIP vectors, or the classifier's probabilities
-    clip_worker = (
+    clip_worker: BackgroundWorker[list[np.ndarray]] | None = (
         BackgroundWorker("visual", lambda batch: vectors.append(_encode(encoder, batch)), depth=2)
         if encoder is not None
         else None

@@ -12,6 +12,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -111,7 +112,8 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
         if first is None:
             raise EngineError("No frame could be decoded.", permanent=True, code="video_file_broken")
         tail_target = max(0.0, duration - 1.5)
-        container.seek(int(tail_target / stream.time_base), stream=stream, backward=True)
+        time_base = stream.time_base or Fraction(1, av.time_base)  # always set on decoded streams
+        container.seek(int(tail_target / time_base), stream=stream, backward=True)
         last_time = 0.0
         for frame in container.decode(stream):
             if frame.time is not None:
@@ -122,7 +124,7 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
             permanent=True,
             code="video_file_broken",
         ) from exc
-    start_time = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+    start_time = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
     # Frames must reach close to the advertised end; allow a second of slack for
     # containers whose last frame has a long display time.
     if last_time - start_time < duration - 2.5:
@@ -151,7 +153,7 @@ def iter_samples(path: str, *, fps: float) -> Iterator[Sample]:
         # Only B-frames are skipped: samples land at most a frame or two late, and
         # decoding costs about half (offline-models.md §3a).
         stream.codec_context.skip_frame = "BIDIR"
-        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         next_time = 0.0
         try:
             for frame in container.decode(stream):
@@ -246,7 +248,7 @@ class ThumbnailPicker:
 def decode_image(data: bytes) -> av.VideoFrame:
     """The first frame of an encoded image (PNG, JPEG, WebP, ...): an image search query."""
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             return next(container.decode(video=0))
     except (av.FFmpegError, StopIteration, ValueError, IndexError) as exc:
         raise EngineError("The query image could not be decoded.", permanent=True, code="image_invalid") from exc

@@ -144,8 +144,8 @@ class TextTracker:
 
     def finish(self, duration: float) -> tuple[TextSpan, ...]:
         """Close what is still on screen at the end and merge brief dropouts of one text."""
-        for span in self._open:
-            self._close(span, end=duration)
+        for still_open in self._open:
+            self._close(still_open, end=duration)
         self._open = []
         merged: list[TextSpan] = []
         for span in sorted(self._closed, key=lambda s: (s.start, s.end)):

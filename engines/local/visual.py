@@ -84,7 +84,8 @@ class VisualEncoder:
         with _loading(model_ref):
             from transformers import CLIPConfig, CLIPImageProcessorPil
 
-            config = CLIPConfig.from_pretrained(model_ref, local_files_only=True)
+            # transformers types sub-configs as dict | config | None; a CLIP checkpoint has both.
+            config: Any = CLIPConfig.from_pretrained(model_ref, local_files_only=True)
             processor = CLIPImageProcessorPil.from_pretrained(model_ref, local_files_only=True)
         self.model_ref = model_ref
         self.int8 = int8

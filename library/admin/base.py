@@ -43,7 +43,7 @@ def rule_action(command: Command, *, description: str) -> Callable[[Callable[...
     return decorate
 
 
-class TeamScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamScopedAdmin(admin.ModelAdmin):
     team_path = "team"
     add_command: Command | None = None
     change_command: Command | None = None

@@ -14,13 +14,12 @@ from library.models import GeneratedText, Video
 from library.rules import Command, actor_for_request
 
 
-class GeneratedTextInline(admin.StackedInline):  # type: ignore[type-arg]
+class GeneratedTextInline(admin.StackedInline):
     model = GeneratedText
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ["kind", "status", "text", "prompt", "provider", "error_message", "generated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "status", "text", "prompt", "provider", "error_message", "generated_at")
     ordering = ["kind", "-created_at"]
     verbose_name = "generated text"
 

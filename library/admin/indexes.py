@@ -15,7 +15,7 @@ from library.models import Index, Video
 from library.rules import Actor, Command, check
 
 
-class IndexForm(forms.ModelForm):  # type: ignore[type-arg]
+class IndexForm(forms.ModelForm):
     options = forms.MultipleChoiceField(
         choices=[(o, o) for o in ("visual", "conversation", "text_in_video", "logo")],
         widget=forms.CheckboxSelectMultiple,

@@ -6,7 +6,7 @@ teams' members and keys here; editors and viewers see them read-only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,16 +19,19 @@ from library.admin.base import TeamScopedAdmin, rule_action
 from library.models import ApiKey, Membership, Team
 from library.rules import Actor, Command
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups  # the stubs' name for fields/fieldsets values
+
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamAdmin(admin.ModelAdmin):
     """Superusers only (Django's own model permissions): teams are created and deleted by the operator."""
 
     list_display = ["name", "created_at"]
     search_fields = ["name"]
 
 
-class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
+class MembershipAddForm(forms.ModelForm):
     # A username, not a list of every user of the site: owners must not browse other teams' people.
     username = forms.CharField(help_text="The user to add (they need an account on this site).")
 
@@ -56,7 +59,7 @@ class MembershipAdmin(TeamScopedAdmin):
         kwargs["form"] = MembershipAddForm if obj is None else forms.modelform_factory(Membership, fields=["role"])
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> _FieldGroups:
         return ["team", "username", "role"] if obj is None else ["team", "user", "role"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

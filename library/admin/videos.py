@@ -27,7 +27,7 @@ def _seconds(value: float) -> str:
     return f"{int(minutes)}:{seconds:04.1f}"
 
 
-class ThumbnailInline(admin.TabularInline):  # type: ignore[type-arg]
+class ThumbnailInline(admin.TabularInline):
     model = Thumbnail
     extra = 0
     can_delete = False
@@ -90,7 +90,9 @@ class VideoAdmin(TeamScopedAdmin):
         ("Times", {"fields": ["created_at", "updated_at"]}),
     ]
     # Everything on the page is what indexing measured or found; only the title is editable.
-    readonly_fields = [field for _, group in fieldsets for field in group["fields"] if field != "title"]
+    readonly_fields = [
+        field for _, group in fieldsets for field in group["fields"] if isinstance(field, str) and field != "title"
+    ]
     inlines = [ThumbnailInline, GeneratedTextInline]
     actions = ["reindex", generate_title_hashtags_summary]  # + classify (config/admin_extras.py)
     change_command = Command.VIDEO_UPDATE
@@ -99,7 +101,7 @@ class VideoAdmin(TeamScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The extraction columns can be large; the list never shows them.
         queryset = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        if request.resolver_match and (request.resolver_match.url_name or "").endswith("changelist"):
             queryset = queryset.defer(
                 "transcript", "translation", "texts", "logos", "concepts", "shots"
             ).prefetch_related("thumbnails")

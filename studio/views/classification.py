@@ -92,12 +92,12 @@ class _Echo:
 
 def _export_lines(indexes: list[Index], taxonomy: Taxonomy | None, node: TaxonomyNode | None) -> Iterator[str]:
     writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
-    yield writer.writeheader()  # type: ignore[misc]
+    yield writer.writeheader()
     codes = set(subtree(node).values_list("code", flat=True)) if node else None
     for index in indexes:
         for row in export_rows(index=index, taxonomy=taxonomy):
             if codes is None or row["node_code"] in codes:
-                yield writer.writerow(export_csv_row(row))  # type: ignore[misc]
+                yield writer.writerow(export_csv_row(row))
 
 
 @require_GET

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 page_login_required = login_required(login_url="studio:login")
 
 
-def paginate(request: HttpRequest, items: QuerySet | list, *, per_page: int) -> Page:  # type: ignore[type-arg]
+def paginate(request: HttpRequest, items: QuerySet | list, *, per_page: int) -> Page:
     """The requested page; a missing, malformed or out-of-range number gives the nearest page."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

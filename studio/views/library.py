@@ -24,9 +24,10 @@ def library_home(request: HttpRequest) -> HttpResponse:
     teams = access.user_teams(request.user)
     indexes = list(access.visible_indexes(request.user))
     for index in indexes:
-        index.counts = task_counts(index)
-        index.option_list = sorted(index.options)
-        index.previews = cards.recent_thumbnails(index, request)
+        # Attributes for the template only (the model has no such fields).
+        index.counts = task_counts(index)  # type: ignore[attr-defined]
+        index.option_list = sorted(index.options)  # type: ignore[attr-defined]
+        index.previews = cards.recent_thumbnails(index, request)  # type: ignore[attr-defined]
     return render(request, "studio/library.html", {"teams": teams, "indexes": indexes})
 
 

@@ -41,7 +41,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, data: Any, *, indexes: list[Index]) -> None:
         super().__init__(data)
-        self.fields["index"].choices = [("", "All indexes")] + [(index.id, index.name) for index in indexes]
+        choice = self.fields["index"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [("", "All indexes")] + [(index.id, index.name) for index in indexes]
 
 
 @require_GET
@@ -94,7 +96,8 @@ def _run(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
         return {"error": error.message}
     page = Paginator(range(outcome.total_results), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     moments = outcome.page(offset=page.start_index() - 1, limit=RESULTS_PER_PAGE) if outcome.total_results else []
-    return {"page": page, "results": _results(request, moments), "total": outcome.total_results}
+    clips = [moment for moment in moments if isinstance(moment, Moment)]  # the page searches clips, never groups
+    return {"page": page, "results": _results(request, clips), "total": outcome.total_results}
 
 
 def _results(request: HttpRequest, moments: list[Moment]) -> list[dict[str, Any]]:

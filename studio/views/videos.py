@@ -14,7 +14,7 @@ from config.errors import ApplicationError, Forbidden, NotFound
 from library import subtitles
 from library.generation.services import generation_generate
 from library.media import media_url
-from library.models import Video
+from library.models import GenerationKind, Video
 from library.models.tasks import ACTIVE_STATUSES
 from library.rules import Command, actor_for_request
 from library.search.thumbnails import ThumbnailFinder
@@ -118,5 +118,5 @@ def video_generate(request: HttpRequest, video_id: str) -> HttpResponseRedirect:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Generated the {BUTTON_LABELS[kind]}.")
+            messages.success(request, f"Generated the {BUTTON_LABELS[GenerationKind(kind)]}.")
     return HttpResponseRedirect(reverse("studio:video", args=[video.id]) + "#generated-heading")

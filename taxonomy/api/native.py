@@ -61,7 +61,7 @@ def _integer(value: str | None, name: str) -> int | None:
     return int(str(value))
 
 
-class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaxonomySerializer
 
     def get_queryset(self) -> QuerySet[Taxonomy]:
@@ -107,7 +107,7 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ImportReportSerializer({**report.__dict__, "taxonomy": taxonomy}).data)
 
 
-class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NodeSerializer
 
     @extend_schema(
@@ -139,7 +139,7 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(NodeSerializer(node).data)
 
 
-class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RunSerializer
 
     def get_queryset(self) -> QuerySet[ClassificationRun]:
@@ -206,7 +206,7 @@ INDEX = OpenApiParameter("index", str, required=True)
 TAXONOMY = OpenApiParameter("taxonomy", int, description="only this taxonomy's labels")
 
 
-class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Labels of videos; `videos`, `counts` and `export` read an index as a labeled library."""
 
     serializer_class = LabelSerializer
@@ -231,7 +231,9 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return labels.order_by("video_id", "node__taxonomy__name", "node__path")
 
     def _node(self, node_id: int | None) -> TaxonomyNode:
-        node = TaxonomyNode.objects.filter(id=node_id, taxonomy__team__in=request_teams(self.request)).first()
+        if node_id is None:
+            raise NotFound("The node parameter is required.")
+        node = TaxonomyNode.objects.filter(pk=node_id, taxonomy__team__in=request_teams(self.request)).first()
         if node is None:
             raise NotFound(f"The taxonomy node {node_id} does not exist.")
         return node
@@ -311,9 +313,10 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def counts(self, request: Request) -> Response:
         """Per node of a taxonomy: videos of the index labeled with it directly, and anywhere in its subtree."""
         index = _index(request, request.query_params.get("index"))
-        taxonomy = Taxonomy.objects.filter(
-            id=_integer(request.query_params.get("taxonomy"), "taxonomy"), team__in=request_teams(request)
-        ).first()
+        taxonomy_id = _integer(request.query_params.get("taxonomy"), "taxonomy")
+        taxonomy = (
+            Taxonomy.objects.filter(pk=taxonomy_id, team__in=request_teams(request)).first() if taxonomy_id else None
+        )
         if taxonomy is None:
             raise NotFound("The taxonomy does not exist.")
         return Response(LabelCountSerializer(selectors.label_counts(index=index, taxonomy=taxonomy), many=True).data)

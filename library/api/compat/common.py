@@ -95,7 +95,7 @@ def choice_param(params: Any, name: str, default: str, choices: tuple[str, ...])
 
 def sort_and_page(
     request: Request, queryset: QuerySet[Any], *, sort_fields: dict[str, str], default_sort: str = "created_at"
-) -> tuple[list[Any], dict[str, int]]:
+) -> tuple[list[Any], dict[str, float]]:
     params = request.query_params
     page = int_param(params, "page", 1, minimum=1, maximum=MAX_PAGE)
     limit = int_param(params, "page_limit", 10, minimum=1, maximum=MAX_PAGE_LIMIT)
@@ -106,7 +106,7 @@ def sort_and_page(
     ordered = queryset.order_by(field if direction == "asc" else f"-{field}", "pk" if direction == "asc" else "-pk")
     total = ordered.count()
     items = list(ordered[(page - 1) * limit : page * limit])
-    page_info = {
+    page_info: dict[str, float] = {
         "limit_per_page": limit,
         "page": page,
         "total_page": max(1, math.ceil(total / limit)),

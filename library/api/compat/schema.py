@@ -161,7 +161,7 @@ class CombinedSearchBody(SearchOptionsBody):
     index_id = serializers.CharField()
     query = inline_serializer(
         "CombinedQueryObject",
-        {"$or": QueryLeaf(many=True, min_length=1, max_length=10)},
+        {"$or": QueryLeaf(many=True, min_length=1, max_length=10)},  # type: ignore[call-arg]  # as for classes
         help_text='Sub-queries joined by "$or" (also "$and", "$not" {origin, sub} and "$then"); up to 10 in all.',
     )
 
@@ -201,7 +201,10 @@ class ClassifyClassInput(serializers.Serializer[Any]):
 
 
 class ClassifyOptionsBody(serializers.Serializer[Any]):
-    classes = ClassifyClassInput(many=True, min_length=1, max_length=20, help_text="At most 100 prompts in all.")
+    # many=True hands min_length/max_length to the ListSerializer; the stubs type only the child's kwargs.
+    classes = ClassifyClassInput(  # type: ignore[call-arg]
+        many=True, min_length=1, max_length=20, help_text="At most 100 prompts in all."
+    )
     options = _options(("visual", "conversation", "text_in_video"))
     conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
     include_clips = serializers.BooleanField(required=False)

@@ -38,7 +38,7 @@ TASK_FILTERS = {
 
 def _video_url(request: Request) -> str:
     """`video_url` arrives as a form field (requests, curl) or as a file part (the SDK)."""
-    value = request.data.get("video_url")
+    value = request.data.get("video_url") if isinstance(request.data, dict) else None
     if isinstance(value, UploadedFile):
         return value.read(4096).decode("utf-8", "replace").strip()
     part = request.FILES.get("video_url")

@@ -101,7 +101,7 @@ class _ExtractionView(CompatView):
     extra: tuple[str, ...] = ()
 
     @extend_schema(parameters=schema.TIME_WINDOW, responses=schema.PAGE)
-    def get(self, request: Request, index_id: str, video_id: str) -> Response:
+    def get(self, request: Request, index_id: str, video_id: str) -> HttpResponse:
         video = self.get_video(index_id, video_id)
         if self.option not in video.index.options:
             raise ApplicationError(

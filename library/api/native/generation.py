@@ -25,7 +25,7 @@ from library.generation.results import GenerationRequest
 from library.models import GeneratedText, GenerationKind, Video
 
 
-class GeneratedTextSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class GeneratedTextSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="generation_id", read_only=True)
     video = serializers.CharField(source="video_id", read_only=True)
 
@@ -49,7 +49,7 @@ class GeneratedTextSerializer(serializers.ModelSerializer):  # type: ignore[type
         read_only_fields = fields
 
 
-class GenerationCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class GenerationCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=GenerationKind.choices)
     types = serializers.ListField(
         child=serializers.ChoiceField(choices=GIST_TYPES), required=False, help_text="For a gist; default: all."
@@ -68,7 +68,7 @@ def _request(data: dict[str, Any]) -> GenerationRequest:
     return services.summarize_request(kind=kind, prompt=data.get("prompt"), temperature=data.get("temperature"))
 
 
-class VideoGenerationsView(generics.ListAPIView):  # type: ignore[type-arg]
+class VideoGenerationsView(generics.ListAPIView):
     serializer_class = GeneratedTextSerializer
 
     def video(self) -> Video:

@@ -44,7 +44,7 @@ def request_team(request: Request, wanted: str | None) -> Team:
     return candidates[0]
 
 
-class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = IndexSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -64,7 +64,7 @@ class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return Response(IndexSerializer(self.get_queryset().get(id=index.id)).data, status=status.HTTP_201_CREATED)
 
 
-class VideoViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class VideoViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = VideoSerializer
 
     def get_queryset(self) -> QuerySet[Video]:
@@ -103,7 +103,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
         )
 
 
-class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
 
     def get_queryset(self) -> QuerySet[Task]:
