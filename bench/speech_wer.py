@@ -78,9 +78,7 @@ def main() -> None:
                 sentences = sum(normalise(sentence) in said for sentence in SENTENCES[language])
                 wer = 100 * jiwer.wer(truth, said)
                 verbatim = f"{sentences}/{len(SENTENCES[language])}"
-                print(
-                    f"  {name:8s} {language}: WER {wer:5.1f} %  verbatim {verbatim}  RTF {wall / seconds:.3f}"
-                )
+                print(f"  {name:8s} {language}: WER {wer:5.1f} %  verbatim {verbatim}  RTF {wall / seconds:.3f}")
     print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
