@@ -160,9 +160,10 @@ def test_the_video_page_lists_transcript_texts_and_shots_as_moments_to_seek(
     import webvtt
 
     parsed = webvtt.from_string(captions.content.decode())
-    assert " ".join(c.text.replace("\n", " ") for c in parsed).split() == " ".join(
-        line["value"] for line in video.transcript
-    ).split()
+    assert (
+        " ".join(c.text.replace("\n", " ") for c in parsed).split()
+        == " ".join(line["value"] for line in video.transcript).split()
+    )
 
 
 def test_the_video_page_says_which_options_were_skipped_and_why(editor, library_index, indexed, cooking_video):
