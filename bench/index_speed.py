@@ -1,6 +1,11 @@
 """How fast the local engine indexes a 2-minute 720p video, with every option on.
 
-    python bench/index_speed.py [--runs 3] [--no-dense] [--workdir DIR]
+    python bench/index_speed.py [--runs 3] [--no-dense] [--workdir DIR] [--minutes 2]
+        [--speech-models en=tiny.en,*=base] [--language ""]
+
+`--minutes 10` repeats the 8 scenes to make a 10-minute video; `--speech-models base`
+measures whisper base for English too; `--language en` names the language (no
+detection), "" (the default) lets the engine detect it as for an upload without one.
 
 Builds the video of offline-models.md §2 (8 scenes of 15 s: drawtext captions, one
 espeak-ng sentence pair per scene, pink noise), and a "continuous speech" variant
@@ -52,9 +57,10 @@ SCENES: list[tuple[str, tuple[str, ...], str]] = [
 ]  # fmt: skip
 
 
-def scenes(*, dense: bool) -> list[Scene]:
+def scenes(*, dense: bool, minutes: float = 2.0) -> list[Scene]:
     built = []
-    for index, (background, captions, speech) in enumerate(SCENES):
+    count = max(1, round(minutes * 60 / 15))
+    for index, (background, captions, speech) in ((i, SCENES[i % len(SCENES)]) for i in range(count)):
         texts = [OnScreenText(captions[0], y=0.25, size=0.1 if index % 2 else 0.16)]
         if len(captions) > 1:
             texts.append(OnScreenText(captions[1], start=4.0, y=0.65, size=0.055))
@@ -98,15 +104,18 @@ def cpu_seconds(pid: int | None) -> tuple[float, float]:
     return usage.ru_utime + usage.ru_stime, child
 
 
-def run(engine: LocalEngine, path: Path, runs: int, label: str) -> None:
+def run(engine: LocalEngine, path: Path, runs: int, label: str, language: str = "") -> None:
     options = frozenset(ENGINE_OPTIONS)
     probe = engine.probe(str(path))
     results = []
     cpu: list[tuple[float, float]] = []
     for _ in range(runs):
+        print(f"  load average before the run: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         before = cpu_seconds(engine.speech_pid)
         results.append(
-            engine.analyze(str(path), probe=probe, options=options, thumbnails=True, progress=lambda s, f: None)
+            engine.analyze(
+                str(path), probe=probe, options=options, thumbnails=True, progress=lambda s, f: None, language=language
+            )  # fmt: skip
         )
         after = cpu_seconds(engine.speech_pid)
         cpu.append((after[0] - before[0], after[1] - before[1]))
@@ -121,6 +130,7 @@ def run(engine: LocalEngine, path: Path, runs: int, label: str) -> None:
     print(f"  CPU seconds: worker {worker_cpu:.2f} + speech child {speech_cpu:.2f} on {os.cpu_count()} cores")
     last = results[-1]
     words = sum(len(line.words) for line in last.transcript)
+    print(f"  speech: language {last.language!r}, {last.versions.get('asr')}")
     print(f"  found: {words} words, {len(last.texts)} text spans, logos {sorted({s.value for s in last.logos})}, "
           f"{len(last.shots)} shots, {len(last.segments)} segments")  # fmt: skip
 
@@ -131,17 +141,22 @@ def main() -> None:
     parser.add_argument("--no-dense", action="store_true", help="skip the continuous-speech variant")
     parser.add_argument("--workdir", type=Path, help="keep generated videos and the model here (reused)")
     parser.add_argument("--torch-threads", type=int, default=LocalEngineConfig.torch_threads)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--speech-models", default=LocalEngineConfig.speech_models)
+    parser.add_argument("--language", default="", help='the upload language; "" detects it')
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="framewise-bench-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        videos = {"sparse speech": (work / "bench.mp4", False)}
+        suffix = "" if args.minutes == 2.0 else f"-{args.minutes:g}min"
+        videos = {"sparse speech": (work / f"bench{suffix}.mp4", False)}
         if not args.no_dense:
-            videos["continuous speech"] = (work / "bench-dense.mp4", True)
+            videos["continuous speech"] = (work / f"bench-dense{suffix}.mp4", True)
         for path, dense in videos.values():
             if not path.exists():
-                make_video(path, scenes=scenes(dense=dense), size=(1280, 720), fps=30, noise=0.01)
+                make_video(path, scenes=scenes(dense=dense, minutes=args.minutes), size=(1280, 720), fps=30,
+                           noise=0.01)  # fmt: skip
         warm_clip = work / "warm.mp4"
         if not warm_clip.exists():
             make_video(warm_clip, scenes=scenes(dense=False)[3:4], size=(1280, 720), fps=30)
@@ -149,13 +164,15 @@ def main() -> None:
         if not (clip / "config.json").exists():
             save_clip(clip)
 
-        engine = LocalEngine(LocalEngineConfig(clip_model=str(clip), torch_threads=args.torch_threads))
+        engine = LocalEngine(
+            LocalEngineConfig(clip_model=str(clip), torch_threads=args.torch_threads, speech_models=args.speech_models)
+        )
         engine.warm_up(frozenset(ENGINE_OPTIONS))
         probe = engine.probe(str(warm_clip))
         engine.analyze(str(warm_clip), probe=probe, options=frozenset(ENGINE_OPTIONS), thumbnails=True,
                        progress=lambda s, f: None)  # fmt: skip
         for label, (path, _dense) in videos.items():
-            run(engine, path, args.runs, label)
+            run(engine, path, args.runs, label, args.language)
 
         main_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         speech_mib = child_peak_mib(engine.speech_pid)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engines.base import CONVERSATION, VideoAnalysis
+
 # espeak-ng voice per language code.
 VOICES = {"en": "en-us", "es": "es", "fr": "fr-fr", "de": "de"}
 
@@ -55,3 +62,46 @@ SENTENCES: dict[str, list[str]] = {
         "Das Konzert beginnt heute Abend um acht Uhr.",
     ],
 }
+
+# Three sentences per language for the test videos (espeak-ng at 130 wpm, one per scene).
+TEST_SENTENCES = {
+    "es": [SENTENCES["es"][2], SENTENCES["es"][3], SENTENCES["es"][4]],
+    "fr": [SENTENCES["fr"][0], SENTENCES["fr"][3], SENTENCES["fr"][4]],
+    "de": [SENTENCES["de"][0], SENTENCES["de"][1], SENTENCES["de"][2]],
+}
+SCENE_SECONDS = 6.0
+
+
+def language_scenes(language: str) -> list[Any]:
+    from tests.videos import Scene
+
+    return [
+        Scene(SCENE_SECONDS, "testsrc2", speech=sentence, voice=VOICES[language], wpm=130)
+        for sentence in TEST_SENTENCES[language]
+    ]
+
+
+@functools.cache
+def language_video(language: str) -> Any:
+    """The VideoTruth of a 18 s video speaking TEST_SENTENCES[language], made once per session."""
+    from tests.videos import make_video
+
+    folder = Path(tempfile.mkdtemp(prefix=f"framewise-{language}-"))
+    return make_video(folder / f"speech-{language}.mp4", scenes=language_scenes(language), size=(640, 360))
+
+
+@functools.cache
+def language_analysis(language: str, upload_language: str = "") -> VideoAnalysis:
+    """The local engine's conversation analysis of language_video(language), once per session."""
+    from engines.local.engine import LocalEngine, LocalEngineConfig
+
+    path = str(language_video(language).path)
+    engine = LocalEngine(LocalEngineConfig())
+    return engine.analyze(
+        path,
+        probe=engine.probe(path),
+        options=frozenset({CONVERSATION}),
+        thumbnails=False,
+        progress=lambda stage, fraction: None,
+        language=upload_language,
+    )

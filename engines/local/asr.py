@@ -264,6 +264,7 @@ class SpeechJob:
         self._child: _Child | None = None
         self._attempts = 0
         self._result: SpeechResult | None = None
+        self._error: EngineError | None = None
         self.started = time.perf_counter()
         self.seconds = 0.0  # the child's wall time for the transcription, once done
         self.fraction = 0.0
@@ -273,18 +274,27 @@ class SpeechJob:
         self._child = self._recognizer._dispatch(self._request)
 
     def update(self) -> None:
-        """Consume what the child said so far without blocking (updates `fraction`)."""
-        while self._result is None:
+        """Consume what the child said so far without blocking (updates `fraction`).
+
+        A failure is kept for `wait()` to raise: this runs between frames, where the
+        engine cannot yet record a skipped option.
+        """
+        while self._result is None and self._error is None:
             assert self._child is not None
             try:
                 message = self._child.messages.get_nowait()
             except queue.Empty:
                 return
-            self._result = self._handle(message)
+            try:
+                self._result = self._handle(message)
+            except EngineError as exc:
+                self._error = exc
 
     def wait(self, on_progress: Callable[[float], None]) -> SpeechResult:
         """Block until the transcript is ready, calling `on_progress` from this thread."""
         deadline = self.started + self._timeout
+        if self._error is not None:
+            raise self._error
         while self._result is None:
             assert self._child is not None
             remaining = deadline - time.perf_counter()

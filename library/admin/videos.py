@@ -205,6 +205,14 @@ class UploadForm(forms.Form):
         required=False, max_length=10, help_text="Spoken language code (en, es, fr...); empty: detected."
     )
 
+    def clean_language(self) -> str:
+        from engines.languages import normalize_language
+
+        try:
+            return normalize_language(self.cleaned_data.get("language") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if bool(data.get("video_file")) == bool(data.get("video_url")):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,24 +16,15 @@ from library import subtitles
 from library.models import Video
 
 
-class _SubtitleRenderer(BaseRenderer):
-    """Lets DRF's `?format=` negotiation accept srt and vtt; the view writes the body itself."""
+class JsonWhateverTheFormat(DefaultContentNegotiation):
+    """Answers JSON whatever `?format=` says: that parameter picks the subtitle format here
+    (the view writes SRT/WebVTT itself), and a wrong one is a 400, not DRF's 404."""
 
-    charset = "utf-8"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return data if isinstance(data, bytes) else str(data).encode()
-
-
-class SrtRenderer(_SubtitleRenderer):
-    media_type, format = "application/x-subrip", "srt"
-
-
-class VttRenderer(_SubtitleRenderer):
-    media_type, format = "text/vtt", "vtt"
-
-
-RENDERERS = [JSONRenderer, SrtRenderer, VttRenderer]
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 def _time_window(request: Request) -> tuple[float, float]:

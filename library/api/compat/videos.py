@@ -21,7 +21,7 @@ from library.api.compat.common import (
     sort_and_page,
 )
 from library.api.compat.representations import video_json
-from library.api.transcription import RENDERERS, transcription_response
+from library.api.transcription import JsonWhateverTheFormat, transcription_response
 from library.media import media_url
 from library.selectors import ready_videos
 
@@ -116,7 +116,7 @@ class TranscriptionView(_ExtractionView):
     `format=srt|vtt` a subtitle file instead of JSON."""
 
     field, option = "transcript", "conversation"
-    renderer_classes = RENDERERS
+    content_negotiation_class = JsonWhateverTheFormat
 
     def get(self, request: Request, index_id: str, video_id: str) -> HttpResponse:
         video = self.get_video(index_id, video_id)

@@ -26,7 +26,7 @@ from library.api.native.serializers import (
     VideoExtractionSerializer,
     VideoSerializer,
 )
-from library.api.transcription import RENDERERS, transcription_response
+from library.api.transcription import JsonWhateverTheFormat, transcription_response
 from library.models import Task, Team, Video
 from library.selectors import indexes_for_teams
 
@@ -87,7 +87,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
         ],
         responses={200: OpenApiTypes.OBJECT},
     )  # fmt: skip
-    @action(detail=True, renderer_classes=RENDERERS)
+    @action(detail=True, content_negotiation_class=JsonWhateverTheFormat)
     def transcription(self, request: Request, pk: str) -> HttpResponse:
         """The transcript (`{data, language, translated}`), its English translation, or SRT/WebVTT subtitles."""
         return transcription_response(self.get_object(), request)
