@@ -1,6 +1,7 @@
 from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
+from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
 
@@ -11,6 +12,7 @@ __all__ = [
     "GenerationStatus",
     "Index",
     "Membership",
+    "RateCounter",
     "Role",
     "Segment",
     "Task",
