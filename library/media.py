@@ -9,10 +9,11 @@ browsers seek with Range requests, and Django's static serving ignores them.
 
 from __future__ import annotations
 
-import mimetypes
+import os
 import re
 import time
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -25,7 +26,9 @@ from django.http import (
     StreamingHttpResponse,
 )
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+from library import mediatypes
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$", re.IGNORECASE)
 _SALT = "framewise.media"
 DEFAULT_TTL = 7 * 24 * 3600
 
@@ -61,30 +64,64 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     if ".." in name.split("/") or not default_storage.exists(name):
         raise Http404
-    return ranged_file_response(request, name)
+    return ranged_file_response(request, name, download_name=_download_name(name))
 
 
-def ranged_file_response(request: HttpRequest, name: str) -> HttpResponse:
+def _download_name(name: str) -> str:
+    from library.models import Video
+
+    client_name = Video.objects.filter(file=name).values_list("filename", flat=True).first()
+    return mediatypes.display_name(client_name or name, name)
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """RFC 9110 14.1.2: (first, last) of a single satisfiable range; False if unsatisfiable;
+    None if the header is absent, invalid or asks for several ranges (then it is ignored)."""
+    match = _RANGE.match(header.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":  # suffix range: the last N bytes
+        length = int(last)
+        return (max(0, size - length), size - 1) if length > 0 and size > 0 else False
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None  # invalid: ignored, the whole file is sent
+    if start >= size:
+        return False
+    return start, min(end, size - 1)
+
+
+def _harden(response: HttpResponse, download_name: str) -> HttpResponse:
+    # Served from our own origin: never let a browser sniff or run it as a document.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
+    disposition = "inline" if response.get("Content-Type", "").startswith(("video/", "image/")) else "attachment"
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(download_name, safe="")}'
+    )
+    return response
+
+
+def ranged_file_response(request: HttpRequest, name: str, *, download_name: str = "") -> HttpResponse:
     size = default_storage.size(name)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    match = _RANGE.match(request.headers.get("Range", "").strip())
+    content_type = mediatypes.content_type_of(name)
+    download_name = download_name or os.path.basename(name)
+    wanted = _byte_range(request.headers.get("Range", ""), size)
+    if wanted is False:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return _harden(response, download_name)
     handle = default_storage.open(name, "rb")
-    if not match or (not match.group(1) and not match.group(2)):
-        response: HttpResponse = FileResponse(handle, content_type=content_type)
+    if wanted is None:
+        response = FileResponse(handle, content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
         response["Cache-Control"] = "private, max-age=3600"
-        return response
-    first, last = match.group(1), match.group(2)
-    if first:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    else:  # "bytes=-N": the last N bytes
-        start, end = max(0, size - int(last)), size - 1
-    if start > end or start >= size:
-        handle.close()
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        return _harden(response, download_name)
+    start, end = wanted
     handle.seek(start)
     length = end - start + 1
 
@@ -104,4 +141,4 @@ def ranged_file_response(request: HttpRequest, name: str) -> HttpResponse:
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _harden(response, download_name)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from engines import get_engine
 from engines.base import EngineError, MediaProbe
-from library import outbound, services, storage
+from library import mediatypes, outbound, services, storage
 from library.indexing import store_analysis
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
 from library.models.tasks import task_upload_path
@@ -160,6 +160,20 @@ def _check_limits(probe: MediaProbe) -> None:
         )
 
 
+def _name_by_container(task: Task, probe: MediaProbe) -> None:
+    """Give the upload the extension of the container that was decoded (it had none)."""
+    with storage.default_storage.open(task.upload.name, "rb") as handle:
+        head = handle.read(16)
+    kind = mediatypes.video_type(
+        probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
+    )
+    stem, extension = os.path.splitext(task.upload.name)
+    if extension == kind.extension:
+        return
+    task.upload.name = storage.rename(task.upload.name, stem + kind.extension)
+    Task.objects.filter(id=task.id).update(upload=task.upload.name)
+
+
 def task_validate(*, task_id: str, worker: str = WORKER_ID) -> None:
     task = _claim(task_id, claimable=[TaskStatus.VALIDATING], running=TaskStatus.VALIDATING, worker=worker)
     if task is None:
@@ -170,6 +184,7 @@ def task_validate(*, task_id: str, worker: str = WORKER_ID) -> None:
         with storage.local_copy(task.upload.name) as path:
             probe = get_engine().probe(path)
         _check_limits(probe)
+        _name_by_container(task, probe)
     except EngineError as error:
         if error.permanent:
             _fail(task, error.code, error.message, worker=worker)
