@@ -20,7 +20,7 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
-from library import outbound, storage
+from library import outbound, storage, uploads
 from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
@@ -133,6 +133,7 @@ def task_create_from_file(
     source: str = TaskSource.UPLOAD,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
+    uploads.ensure_upload_size(content.size)
     filename = os.path.basename(filename or getattr(content, "name", "") or "video")
     task = Task(index=index, source=source, filename=filename, language=language or "", created_by=user)
     task.sha256 = storage.sha256_of(content)

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from config.errors import ApplicationError
 from library import services
 from library.models import Index, Task, TaskStatus
 from library.models.tasks import ACTIVE_STATUSES, TaskSource
@@ -82,10 +83,13 @@ class Command(BaseCommand):
             if existing.status == TaskStatus.READY:
                 return f"Video '{path.name}' already exists in index {index.id}", None
             return f"Video '{path.name}': task {existing.id} is {existing.status}", None
-        with open(path, "rb") as handle:
-            task = services.task_create_from_file(
-                index=index, content=File(handle, name=path.name), filename=path.name, source=TaskSource.FOLDER
-            )
+        try:
+            with open(path, "rb") as handle:
+                task = services.task_create_from_file(
+                    index=index, content=File(handle, name=path.name), filename=path.name, source=TaskSource.FOLDER
+                )
+        except ApplicationError as error:  # e.g. over FRAMEWISE_MAX_UPLOAD_BYTES: nothing was stored
+            return f"Skipped {path.name}: {error.message}", None
         return f"Uploaded {path.name} as task {task.id}", task
 
     def _wait(self, tasks: list[Task], *, timeout: float) -> list[Task]:
