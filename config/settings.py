@@ -11,8 +11,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from dotenv import load_dotenv
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 from config.env import (
     env_bool,

@@ -100,7 +100,7 @@ def _harden(response: HttpResponse, download_name: str) -> HttpResponse:
     ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
     disposition = "inline" if response.get("Content-Type", "").startswith(("video/", "image/")) else "attachment"
     response["Content-Disposition"] = (
-        f'{disposition}; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(download_name, safe="")}'
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
     )
     return response
 

@@ -36,9 +36,9 @@ _WEBM_VIDEO = {"vp8", "vp9", "av1"}
 _WEBM_AUDIO = {"", "opus", "vorbis"}
 
 # Only extensions this service writes: the worker's container extensions and JPEG thumbnails.
-_BY_EXTENSION = {
-    t.extension: t.content_type for t in (MP4, QUICKTIME, WEBM, MATROSKA, *_BY_DEMUXER.values())
-} | {".jpg": "image/jpeg"}
+_BY_EXTENSION = {t.extension: t.content_type for t in (MP4, QUICKTIME, WEBM, MATROSKA, *_BY_DEMUXER.values())} | {
+    ".jpg": "image/jpeg"
+}
 
 
 def video_type(container: str, *, video_codec: str, audio_codec: str, head: bytes = b"") -> MediaType:

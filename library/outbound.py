@@ -17,6 +17,7 @@ public (an on-premise media server; the tests' loopback server).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -222,10 +223,8 @@ class _Deadline:
     def _expire(self) -> None:
         self.expired = True
         if self._response is not None:
-            try:
+            with contextlib.suppress(Exception):  # the socket may already be gone
                 self._response.shutdown()  # wakes a read blocked in another thread
-            except Exception:  # noqa: BLE001 - the socket may already be gone
-                pass
 
     def cancel(self) -> None:
         self._timer.cancel()
@@ -274,9 +273,7 @@ def _open(
             pool.close()
             if deadline.expired:
                 raise _Expired from None
-    raise OutboundError(
-        "url_unreachable", f"The server at {target.host_header} could not be reached.", permanent=False
-    )
+    raise OutboundError("url_unreachable", f"The server at {target.host_header} could not be reached.", permanent=False)
 
 
 def fetch(
@@ -343,9 +340,7 @@ def _fetch(
         finally:
             response.close()
             response.release_conn()
-    raise OutboundError(
-        "url_redirect_limit", f"The URL redirected more than {max_redirects} times.", permanent=True
-    )
+    raise OutboundError("url_redirect_limit", f"The URL redirected more than {max_redirects} times.", permanent=True)
 
 
 def _read(

@@ -90,7 +90,11 @@ def _release_for_retry(task: Task, status: str, error: EngineError, *, worker: s
 
 
 # Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
-_DOWNLOAD_CODES = {"url_too_large": "video_file_too_large", "url_not_allowed": "url_not_allowed", "url_invalid": "url_invalid"}
+_DOWNLOAD_CODES = {
+    "url_too_large": "video_file_too_large",
+    "url_not_allowed": "url_not_allowed",
+    "url_invalid": "url_invalid",
+}
 
 
 def _download(task: Task) -> None:

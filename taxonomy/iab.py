@@ -47,7 +47,9 @@ class _Capped(io.RawIOBase):
         data = self.source.read(min(len(buffer), self.limit + 1 - self.consumed))
         self.consumed += len(data)
         if self.consumed > self.limit:
-            raise TaxonomyFileError(f"The file is larger than {self.limit // 2**20} MB; an IAB taxonomy is far smaller.")
+            raise TaxonomyFileError(
+                f"The file is larger than {self.limit // 2**20} MB; an IAB taxonomy is far smaller."
+            )
         buffer[: len(data)] = data
         return len(data)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-
 from django_q.models import Schedule
 
 from library.models import Task, TaskStatus

@@ -81,7 +81,7 @@ def test_the_container_decides_the_type() -> None:
     )
     assert mediatypes.video_type("matroska,webm", video_codec="vp9", audio_codec="opus") == mediatypes.WEBM
     assert mediatypes.video_type("matroska,webm", video_codec="h264", audio_codec="aac") == mediatypes.MATROSKA
-    assert mediatypes.video_type("avi", video_codec="mpeg4", audio_codec="") .content_type == "video/x-msvideo"
+    assert mediatypes.video_type("avi", video_codec="mpeg4", audio_codec="").content_type == "video/x-msvideo"
     assert mediatypes.content_type_of("uploads/a/b.html") == "application/octet-stream"
     assert mediatypes.content_type_of("thumbnails/a/b/000001000-t.jpg") == "image/jpeg"
 

@@ -221,7 +221,9 @@ def test_errors_do_not_echo_remote_details(server: _Server, loopback_allowed: No
     assert "Errno" not in unreachable.value.message and "Refused" not in unreachable.value.message
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/a.mp4", "file:///etc/passwd", "gopher://x/", "http://u:p@example.com/"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/a.mp4", "file:///etc/passwd", "gopher://x/", "http://u:p@example.com/"]
+)
 def test_only_plain_http_urls_are_fetched(url: str) -> None:
     with pytest.raises(OutboundError) as refused:
         fetch(url, deadline=5, max_bytes=10)

@@ -29,7 +29,11 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"} and not k.startswith("SECURE_") and not k.endswith("_COOKIE_SECURE")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY"} and not k.startswith("SECURE_") and not k.endswith("_COOKIE_SECURE")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
         timeout=120,
@@ -53,7 +57,15 @@ def test_production_defaults_are_secure_and_debug_relaxes_them() -> None:
         " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD, s.SECURE_PROXY_SSL_HEADER)"
     )
     production = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
-    assert production.stdout.split() == ["True", "True", "True", "31536000", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+    assert production.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+    ]
     development = _manage("shell", "--no-imports", "-c", code, env={"DEBUG": "1", "FRAMEWISE_VAR_DIR": "var/test"})
     assert development.stdout.split() == ["False", "False", "False", "0", "False", "None"]
     plain_http = _manage("shell", "--no-imports", "-c", code, env={**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "0"})

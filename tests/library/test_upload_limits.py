@@ -146,9 +146,7 @@ def test_taxonomy_import_surfaces_refuse_an_oversized_file(
 ) -> None:
     monkeypatch.setattr(iab, "MAX_FILE_BYTES", 50_000)
     data = _big_tsv(5_000)
-    response = api.post(
-        "/api/v1/taxonomies/import/", {"file": SimpleUploadedFile("big.tsv", data)}, format="multipart"
-    )
+    response = api.post("/api/v1/taxonomies/import/", {"file": SimpleUploadedFile("big.tsv", data)}, format="multipart")
     assert response.status_code == 400 and response.json()["code"] == "taxonomy_file_invalid"
     assert "larger than" in response.json()["message"]
     path = tmp_path / "big.tsv"
