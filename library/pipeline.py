@@ -13,24 +13,20 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from engines import get_engine
 from engines.base import EngineError, MediaProbe
-from library import mediatypes, outbound, services, storage
+from library import intake, services, storage
 from library.indexing import store_analysis
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
-from library.models.tasks import task_upload_path
 
 logger = logging.getLogger(__name__)
 
@@ -89,52 +85,6 @@ def _release_for_retry(task: Task, status: str, error: EngineError, *, worker: s
 # --- Validation -----------------------------------------------------------------------------
 
 
-# Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
-_DOWNLOAD_CODES = {
-    "url_too_large": "video_file_too_large",
-    "url_not_allowed": "url_not_allowed",
-    "url_invalid": "url_invalid",
-}
-
-
-def _download(task: Task) -> None:
-    """Fetch the task's URL into storage as its upload, through the guarded fetcher.
-
-    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
-    """
-    with tempfile.TemporaryFile() as buffer:
-        try:
-            result = outbound.fetch(
-                task.source_url,
-                deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
-                sink=buffer,
-            )
-        except outbound.OutboundError as exc:
-            raise EngineError(
-                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
-            ) from None
-        if result.status >= 300:
-            raise EngineError(
-                f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
-                permanent=result.status < 500,
-                code="video_url_unreachable",
-            )
-        buffer.seek(0)
-        content = File(buffer, name=task.filename)
-        task.sha256 = storage.sha256_of(content)
-        task.size = result.size
-        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
-    disposition = result.headers.get("content-disposition", "")
-    if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
-    if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
-    Task.objects.filter(id=task.id).update(
-        sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename
-    )
-
-
 def _check_limits(probe: MediaProbe) -> None:
     if probe.duration < settings.FRAMEWISE_MIN_DURATION:
         raise EngineError(
@@ -164,31 +114,17 @@ def _check_limits(probe: MediaProbe) -> None:
         )
 
 
-def _name_by_container(task: Task, probe: MediaProbe) -> None:
-    """Give the upload the extension of the container that was decoded (it had none)."""
-    with storage.default_storage.open(task.upload.name, "rb") as handle:
-        head = handle.read(16)
-    kind = mediatypes.video_type(
-        probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
-    )
-    stem, extension = os.path.splitext(task.upload.name)
-    if extension == kind.extension:
-        return
-    task.upload.name = storage.rename(task.upload.name, stem + kind.extension)
-    Task.objects.filter(id=task.id).update(upload=task.upload.name)
-
-
 def task_validate(*, task_id: str, worker: str = WORKER_ID) -> None:
     task = _claim(task_id, claimable=[TaskStatus.VALIDATING], running=TaskStatus.VALIDATING, worker=worker)
     if task is None:
         return
     try:
         if task.source_url and not task.upload:
-            _download(task)
+            intake.download_source(task)
         with storage.local_copy(task.upload.name) as path:
             probe = get_engine().probe(path)
         _check_limits(probe)
-        _name_by_container(task, probe)
+        intake.name_by_container(task, probe)
     except EngineError as error:
         if error.permanent:
             _fail(task, error.code, error.message, worker=worker)
