@@ -9,10 +9,11 @@ browsers seek with Range requests, and Django's static serving ignores them.
 
 from __future__ import annotations
 
-import mimetypes
+import os
 import re
 import time
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -28,7 +29,9 @@ from django.http.response import HttpResponseBase
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+from library import mediatypes
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$", re.IGNORECASE)
 _SALT = "framewise.media"
 DEFAULT_TTL = 7 * 24 * 3600
 
@@ -63,30 +66,64 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
         raise Http404
     if ".." in name.split("/") or not default_storage.exists(name):
         raise Http404
-    return ranged_file_response(request, name)
+    return ranged_file_response(request, name, download_name=_download_name(name))
 
 
-def ranged_file_response(request: HttpRequest, name: str) -> HttpResponseBase:
-    size = default_storage.size(name)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    match = _RANGE.match(request.headers.get("Range", "").strip())
-    handle = default_storage.open(name, "rb")
-    if not match or (not match.group(1) and not match.group(2)):
-        response: HttpResponseBase = FileResponse(handle, content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        response["Content-Length"] = str(size)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+def _download_name(name: str) -> str:
+    from library.models import Video
+
+    client_name = Video.objects.filter(file=name).values_list("filename", flat=True).first()
+    return mediatypes.display_name(client_name or name, name)
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:  # False: unsatisfiable
+    """RFC 9110 14.1.2: (first, last) of a single satisfiable range; False if unsatisfiable;
+    None if the header is absent, invalid or asks for several ranges (then it is ignored)."""
+    match = _RANGE.match(header.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return None
     first, last = match.group(1), match.group(2)
-    if first:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    else:  # "bytes=-N": the last N bytes
-        start, end = max(0, size - int(last)), size - 1
-    if start > end or start >= size:
-        handle.close()
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+    if first == "":  # suffix range: the last N bytes
+        length = int(last)
+        return (max(0, size - length), size - 1) if length > 0 and size > 0 else False
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None  # invalid: ignored, the whole file is sent
+    if start >= size:
+        return False
+    return start, min(end, size - 1)
+
+
+def _harden(response: HttpResponseBase, download_name: str) -> HttpResponseBase:
+    # Served from our own origin: never let a browser sniff or run it as a document.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
+    disposition = "inline" if response.get("Content-Type", "").startswith(("video/", "image/")) else "attachment"
+    response["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+    )
+    return response
+
+
+def ranged_file_response(request: HttpRequest, name: str, *, download_name: str = "") -> HttpResponseBase:
+    size = default_storage.size(name)
+    content_type = mediatypes.content_type_of(name)
+    download_name = download_name or os.path.basename(name)
+    wanted = _byte_range(request.headers.get("Range", ""), size)
+    if wanted is False or wanted is True:  # True never comes back; it keeps the type checker honest
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return _harden(refused, download_name)
+    handle = default_storage.open(name, "rb")
+    if wanted is None:
+        whole = FileResponse(handle, content_type=content_type)
+        whole["Accept-Ranges"] = "bytes"
+        whole["Content-Length"] = str(size)
+        whole["Cache-Control"] = "private, max-age=3600"
+        return _harden(whole, download_name)
+    start, end = wanted
     handle.seek(start)
     length = end - start + 1
 
@@ -101,9 +138,9 @@ def ranged_file_response(request: HttpRequest, name: str) -> HttpResponseBase:
         finally:
             handle.close()
 
-    streamed = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
-    streamed["Content-Range"] = f"bytes {start}-{end}/{size}"
-    streamed["Content-Length"] = str(length)
-    streamed["Accept-Ranges"] = "bytes"
-    streamed["Cache-Control"] = "private, max-age=3600"
-    return streamed
+    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    return _harden(response, download_name)

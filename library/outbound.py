@@ -223,9 +223,8 @@ class _Deadline:
     def _expire(self) -> None:
         self.expired = True
         if self._response is not None:
-            # Wakes a read blocked in another thread; the socket may already be gone.
-            with contextlib.suppress(Exception):
-                self._response.shutdown()
+            with contextlib.suppress(Exception):  # the socket may already be gone
+                self._response.shutdown()  # wakes a read blocked in another thread
 
     def cancel(self) -> None:
         self._timer.cancel()

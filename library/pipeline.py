@@ -11,73 +11,24 @@ what a previous attempt may have left, which makes a repeated run harmless.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engines.base import EngineError, MediaProbe
-from library import jobs, outbound, storage
+from library import intake, jobs, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
 from library.kinds import INDEXING, VALIDATION
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
-from library.models.tasks import task_upload_path
 
 logger = logging.getLogger(__name__)
 
 
 # --- Validation -----------------------------------------------------------------------------
-
-
-# Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
-_DOWNLOAD_CODES = {
-    "url_too_large": "video_file_too_large",
-    "url_not_allowed": "url_not_allowed",
-    "url_invalid": "url_invalid",
-}
-
-
-def _download(task: Task, lease: jobs.Lease[Task]) -> None:
-    """Fetch the task's URL into storage as its upload, through the guarded fetcher.
-
-    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
-    """
-    with tempfile.TemporaryFile() as buffer:
-        try:
-            result = outbound.fetch(
-                task.source_url,
-                deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
-                sink=buffer,
-            )
-        except outbound.OutboundError as exc:
-            raise EngineError(
-                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
-            ) from None
-        if result.status >= 300:
-            raise EngineError(
-                f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
-                permanent=result.status < 500,
-                code="video_url_unreachable",
-            )
-        buffer.seek(0)
-        content = File(buffer, name=task.filename)
-        task.sha256 = storage.sha256_of(content)
-        task.size = result.size
-        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
-    disposition = result.headers.get("content-disposition", "")
-    if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
-    if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
-    lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 
 def _check_limits(probe: MediaProbe) -> None:
@@ -116,10 +67,11 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
     with lease:
         task = lease.row
         if task.source_url and not task.upload:
-            _download(task, lease)
+            intake.download_source(task, lease)
         with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
         _check_limits(probe)
+        intake.name_by_container(task, probe, lease)
         _create_video(task, probe, lease)
 
 

@@ -18,7 +18,7 @@ from django.db.models import F
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
 from engines.languages import normalize_language
-from library import jobs, outbound, storage
+from library import jobs, outbound, storage, uploads
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
 from library.models import Index, Task, TaskStatus, Team, Video
@@ -157,6 +157,7 @@ def task_create_from_file(
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    uploads.ensure_upload_size(content.size)
     user = actor.recorded_user
     filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
     task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)

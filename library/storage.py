@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 CHUNK = 1024 * 1024
 
@@ -53,6 +53,18 @@ def save(name: str, content: File) -> str:
     """Save and return the name the storage actually used (it may add a suffix)."""
     content.seek(0)
     return default_storage.save(name, content)
+
+
+def rename(name: str, new_name: str) -> str:
+    """Move a stored file to `new_name` (or a free variant of it); return the name used."""
+    if isinstance(default_storage, FileSystemStorage):
+        target = default_storage.get_available_name(new_name)
+        os.replace(default_storage.path(name), default_storage.path(target))
+        return target
+    with default_storage.open(name, "rb") as source:  # object stores have no rename
+        target = default_storage.save(new_name, File(source))
+    default_storage.delete(name)
+    return target
 
 
 def delete_quietly(name: str | None) -> None:

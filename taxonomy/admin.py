@@ -104,7 +104,7 @@ class TaxonomyAdmin(TeamScopedAdmin):
         form.fields["team"].queryset = _teams_allowing(request, Command.TAXONOMY_IMPORT)  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            data = upload.read()
+            data = upload  # read in chunks by the parser, up to its size limit
             version = guess_version(upload.name, data)
             name = form.cleaned_data["name"] or f"IAB Content Taxonomy {version}".strip()
             try:

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 
 class TaxonomyFileError(ValueError):
@@ -29,11 +30,49 @@ class IabRow:
     position: int
 
 
+# The IAB files are ~100 KB; a file this large is not a taxonomy, and is not read further.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class _Capped(io.RawIOBase):
+    """Reads from a binary file, refusing to go past `limit` bytes."""
+
+    def __init__(self, source: BinaryIO, limit: int) -> None:
+        self.source, self.limit, self.consumed = source, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(min(len(buffer), self.limit + 1 - self.consumed))
+        self.consumed += len(data)
+        if self.consumed > self.limit:
+            raise TaxonomyFileError(
+                f"The file is larger than {self.limit // 2**20} MB; an IAB taxonomy is far smaller."
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _rows(source: BinaryIO, limit: int) -> list[list[str]]:
+    """TSV rows, decoded as UTF-8, or as Windows-1252 (older spreadsheet exports) if that fails."""
+    start = source.tell()
+    try:
+        text = io.TextIOWrapper(io.BufferedReader(_Capped(source, limit)), encoding="utf-8-sig", newline="")
+        rows = list(csv.reader(text, delimiter="\t"))
+    except UnicodeDecodeError:
+        source.seek(start)
+        text = io.TextIOWrapper(
+            io.BufferedReader(_Capped(source, limit)), encoding="cp1252", errors="replace", newline=""
+        )
+        rows = list(csv.reader(text, delimiter="\t"))
+    return rows
+
+
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Older exports were saved from spreadsheets as Windows-1252.
         return data.decode("cp1252", errors="replace")
 
 
@@ -47,10 +86,13 @@ def _header_line(rows: list[list[str]]) -> int:
     )
 
 
-def parse_iab_tsv(data: bytes) -> list[IabRow]:
-    """Rows in file order, parents before children; raises TaxonomyFileError on a broken tree."""
-    text = _decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+def parse_iab_tsv(data: bytes | BinaryIO, *, limit: int | None = None) -> list[IabRow]:
+    """Rows in file order, parents before children; raises TaxonomyFileError on a broken tree.
+
+    `data` may be an open binary file: it is read in chunks, never past `limit` bytes.
+    """
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    rows = _rows(source, limit or MAX_FILE_BYTES)
     header = _header_line(rows)
     parsed: list[IabRow] = []
     seen: dict[str, int] = {}
@@ -104,7 +146,13 @@ def _parents_first(rows: list[IabRow]) -> list[IabRow]:
 _VERSION = re.compile(r"(\d+\.\d+)")
 
 
-def guess_version(filename: str, data: bytes) -> str:
+def guess_version(filename: str, data: bytes | BinaryIO) -> str:
     """The version named by the file ("content-taxonomy-3.1.tsv"), else by its title row."""
-    match = _VERSION.search(filename.rsplit("/", 1)[-1]) or _VERSION.search(_decode(data[:300]).split("\n", 1)[0])
+    if isinstance(data, bytes):
+        head = data[:300]
+    else:
+        start = data.tell()
+        head = data.read(300)
+        data.seek(start)
+    match = _VERSION.search(filename.rsplit("/", 1)[-1]) or _VERSION.search(_decode(head).split("\n", 1)[0])
     return match.group(1) if match else ""

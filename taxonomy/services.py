@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -59,7 +59,9 @@ def _place(node: TaxonomyNode, parent: TaxonomyNode | None) -> None:
 _TRACKED = ("parent_id", "name", "name_path", "path", "depth", "position", "extension", "prompts")
 
 
-def taxonomy_import_iab(*, actor: Actor, team: Team, data: bytes, name: str, version: str = "") -> ImportReport:
+def taxonomy_import_iab(
+    *, actor: Actor, team: Team, data: bytes | BinaryIO, name: str, version: str = ""
+) -> ImportReport:
     """Create or refresh an IAB taxonomy from its TSV; running it twice changes nothing.
 
     Nodes are matched by their IAB id. Names, parents and positions follow the file;

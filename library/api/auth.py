@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from library.accounts import api_key_authenticate
 from library.models import ApiKey, Team
@@ -30,15 +29,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) when the header is missing.
         return HEADER
-
-
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    scope = "api_key"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if isinstance(request.auth, ApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-        return None
 
 
 def request_actor(request: Request) -> Actor:

@@ -2,6 +2,7 @@ from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.jobs import JobRow
+from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
 
@@ -13,6 +14,7 @@ __all__ = [
     "Index",
     "JobRow",
     "Membership",
+    "RateCounter",
     "Role",
     "Segment",
     "Task",

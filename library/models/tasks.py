@@ -29,8 +29,9 @@ class TaskSource(models.TextChoices):
 
 
 def task_upload_path(instance: Task, filename: str) -> str:
-    suffix = "." + filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else ""
-    return f"uploads/{instance.index_id}/{instance.id}{suffix}"
+    # No extension from the client's name: the worker gives the file the extension of the
+    # container it decodes (library/mediatypes.py), which alone decides the served type.
+    return f"uploads/{instance.index_id}/{instance.id}"
 
 
 class Task(JobRow):

@@ -94,7 +94,7 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         payload = TaxonomyImportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
-        content = upload.read()
+        content = upload  # read in chunks by the parser, up to its size limit
         version = guess_version(upload.name, content)
         report = services.taxonomy_import_iab(
             actor=request_actor(request),

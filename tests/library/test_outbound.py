@@ -304,3 +304,52 @@ def test_the_allow_list_takes_cidrs_and_names(no_connections: None, monkeypatch:
     for refused in ("http://10.2.0.1/", "http://other.office.test/"):
         with pytest.raises(OutboundError):
             outbound.check_url(refused, allow=allow)
+
+
+# --- HTTPS: connect to the checked IP, verify the certificate for the name ----------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path: Any) -> Iterator[tuple[int, str, list[str]]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for media.onprem.test."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=media.onprem.test", "-addext", "subjectAltName=DNS:media.onprem.test",
+         "-addext", "basicConstraints=critical,CA:TRUE"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.seen, httpd.final = [], "/video"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    sni: list[str] = []
+    context.sni_callback = lambda sock, name, ctx: sni.append(name or "")  # type: ignore[assignment]
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1], str(cert), sni
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_keeps_sni_and_certificate_checks_for_the_name(
+    tls_server: tuple[int, str, list[str]], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, cert, sni = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # trust the test certificate (read by load_default_certs)
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["media.onprem.test"]
+    lookups = _names(monkeypatch, {"media.onprem.test": ["127.0.0.1"], "other.onprem.test": ["127.0.0.1"]})
+    assert fetch(f"https://media.onprem.test:{port}/video", deadline=5, max_bytes=10**6).content == VIDEO
+    assert lookups == ["media.onprem.test"] and sni == ["media.onprem.test"]
+    # The same address under a name the certificate does not carry fails verification.
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["other.onprem.test"]
+    with pytest.raises(OutboundError) as mismatch:
+        fetch(f"https://other.onprem.test:{port}/video", deadline=5, max_bytes=10**6)
+    assert mismatch.value.code == "url_unreachable"

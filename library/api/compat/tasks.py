@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -82,11 +81,6 @@ class TaskListView(CompatView):
         if upload is not None:
             if upload.size == 0:
                 raise ApplicationError("The uploaded video_file is empty.", code="video_file_broken")
-            if upload.size > settings.FRAMEWISE_MAX_UPLOAD_BYTES:
-                raise ApplicationError(
-                    f"The video_file is larger than {settings.FRAMEWISE_MAX_UPLOAD_BYTES} bytes.",
-                    code="video_file_too_large",
-                )
             task = services.task_create_from_file(
                 actor=self.actor(), index=index, content=upload, filename=upload.name or "video", language=language
             )

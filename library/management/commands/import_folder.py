@@ -92,14 +92,17 @@ class Command(BaseCommand):
             if existing.status == TaskStatus.READY:
                 return f"Video '{path.name}' already exists in index {index.id}", None
             return f"Video '{path.name}': task {existing.id} is {existing.status}", None
-        with open(path, "rb") as handle:
-            task = services.task_create_from_file(
-                actor=actor,
-                index=index,
-                content=File(handle, name=path.name),
-                filename=path.name,
-                source=TaskSource.FOLDER,
-            )
+        try:
+            with open(path, "rb") as handle:
+                task = services.task_create_from_file(
+                    actor=actor,
+                    index=index,
+                    content=File(handle, name=path.name),
+                    filename=path.name,
+                    source=TaskSource.FOLDER,
+                )
+        except ApplicationError as error:  # e.g. over FRAMEWISE_MAX_UPLOAD_BYTES: nothing was stored
+            return f"Skipped {path.name}: {error.message}", None
         return f"Uploaded {path.name} as task {task.id}", task
 
     def _wait(self, tasks: list[Task], *, timeout: float) -> list[Task]:

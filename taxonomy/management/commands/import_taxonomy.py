@@ -33,18 +33,19 @@ class Command(BaseCommand):
             raise CommandError(f"No team {options['team']!r}; create it with manage.py create_team.")
         path = Path(options["path"])
         try:
-            data = path.read_bytes()
+            data = path.open("rb")  # streamed by the parser, which stops at its size limit
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        version = options["taxonomy_version"] or guess_version(path.name, data)
-        name = options["name"] or f"IAB Content Taxonomy {version}".strip()
-        try:
-            actor = command_actor(username=options["as_user"], command="import_taxonomy")
-            report = services.taxonomy_import_iab(actor=actor, team=team, data=data, name=name, version=version)
-        except LookupError as error:
-            raise CommandError(str(error)) from None
-        except ApplicationError as error:
-            raise CommandError(error.message) from None
+        with data:
+            version = options["taxonomy_version"] or guess_version(path.name, data)
+            name = options["name"] or f"IAB Content Taxonomy {version}".strip()
+            try:
+                actor = command_actor(username=options["as_user"], command="import_taxonomy")
+                report = services.taxonomy_import_iab(actor=actor, team=team, data=data, name=name, version=version)
+            except LookupError as error:
+                raise CommandError(str(error)) from None
+            except ApplicationError as error:
+                raise CommandError(error.message) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"{report.taxonomy.name!r} (id {report.taxonomy.pk}): {report.created} created, {report.updated} "

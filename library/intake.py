@@ -1,0 +1,76 @@
+"""Getting a task's file into storage as what it is: the URL download and the container's name.
+
+Worker-side steps of validation (library/pipeline.py calls them); they raise EngineError,
+which the pipeline turns into a retry or a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.core.files import File
+
+from engines.base import EngineError, MediaProbe
+from library import jobs, mediatypes, outbound, storage
+from library.models import Task
+from library.models.tasks import task_upload_path
+
+# Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
+_DOWNLOAD_CODES = {
+    "url_too_large": "video_file_too_large",
+    "url_not_allowed": "url_not_allowed",
+    "url_invalid": "url_invalid",
+}
+
+
+def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
+    """Fetch the task's URL into storage as its upload, through the guarded fetcher.
+
+    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
+    """
+    with tempfile.TemporaryFile() as buffer:
+        try:
+            result = outbound.fetch(
+                task.source_url,
+                deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
+                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                sink=buffer,
+            )
+        except outbound.OutboundError as exc:
+            raise EngineError(
+                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+            ) from None
+        if result.status >= 300:
+            raise EngineError(
+                f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
+                permanent=result.status < 500,
+                code="video_url_unreachable",
+            )
+        buffer.seek(0)
+        content = File(buffer, name=task.filename)
+        task.sha256 = storage.sha256_of(content)
+        task.size = result.size
+        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
+    disposition = result.headers.get("content-disposition", "")
+    if "filename=" in disposition:
+        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
+    if not task.filename:
+        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
+    lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
+
+
+def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
+    """Give the upload the extension of the container that was decoded (it had none)."""
+    with storage.default_storage.open(task.upload.name or "", "rb") as handle:
+        head = handle.read(16)
+    kind = mediatypes.video_type(
+        probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
+    )
+    stem, extension = os.path.splitext(task.upload.name or "")
+    if extension == kind.extension:
+        return
+    task.upload.name = storage.rename(task.upload.name or "", stem + kind.extension)
+    lease.renew(upload=task.upload.name)

@@ -1,0 +1,95 @@
+"""The upload size limit, enforced while the body arrives, for every surface that takes a file.
+
+`FRAMEWISE_MAX_UPLOAD_BYTES` is the one limit. Three places apply it:
+
+* `UploadLimitMiddleware` refuses a multipart request whose Content-Length is over the limit
+  before reading any of it, and parses the others early, so that a refusal is a 413 on every
+  surface (the admin's and the pages' forms too, whose CSRF check would read the body first);
+* `LimitedUploadHandler`, first in FILE_UPLOAD_HANDLERS, counts each file's bytes as they
+  arrive and stops the parse as soon as one is over the limit, so no more than the limit is
+  ever written to a temporary file (DRF's parsers, e.g. for PUT, use the same handlers);
+* `ensure_upload_size` in the services, for files that do not come over HTTP (`import_folder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from config.errors import ApplicationError
+
+# Room for the multipart boundaries and the small form fields that travel with the file.
+FORM_OVERHEAD = 1024 * 1024
+API_PREFIXES = ("/v1.1/", "/v1.2/", "/api/")
+
+
+class UploadTooLarge(ApplicationError):
+    code = "video_file_too_large"
+    status = 413
+
+
+def max_upload_bytes() -> int:
+    return int(settings.FRAMEWISE_MAX_UPLOAD_BYTES)
+
+
+def _refusal() -> UploadTooLarge:
+    return UploadTooLarge(f"The file is larger than the limit of {max_upload_bytes()} bytes.")
+
+
+def ensure_upload_size(size: int | None) -> None:
+    if size is not None and size > max_upload_bytes():
+        raise _refusal()
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """Passes chunks on to the storing handlers until a file exceeds the limit, then aborts."""
+
+    def handle_raw_input(
+        self, input_data: Any, META: dict[str, Any], content_length: int, boundary: Any, encoding: str | None = None
+    ) -> None:
+        if content_length and content_length > max_upload_bytes() + FORM_OVERHEAD:
+            raise _refusal()
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > max_upload_bytes():
+            raise _refusal()  # before the storing handlers see this chunk
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler builds the file
+
+
+def _response(request: HttpRequest, error: UploadTooLarge) -> HttpResponse:
+    body = {"code": error.code, "message": error.message}
+    if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("Accept", ""):
+        return JsonResponse(body, status=413)
+    return HttpResponse(error.message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class UploadLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            try:
+                if length > max_upload_bytes() + FORM_OVERHEAD:
+                    raise _refusal()
+                request.POST  # noqa: B018 - parse now, through LimitedUploadHandler
+                request.FILES  # noqa: B018
+            except UploadTooLarge as error:
+                return _response(request, error)
+        return self.get_response(request)
