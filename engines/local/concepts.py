@@ -191,7 +191,9 @@ def top_concepts(probabilities: np.ndarray) -> list[list[tuple[str, float]]]:
     return frames
 
 
-def concept_spans(times: np.ndarray, probabilities: np.ndarray, *, interval: float, duration: float) -> tuple[TextSpan, ...]:
+def concept_spans(
+    times: np.ndarray, probabilities: np.ndarray, *, interval: float, duration: float
+) -> tuple[TextSpan, ...]:
     """The "objects and scenes" track: one span per run of frames that show a concept.
 
     A concept seen in consecutive samples (no more than 1.5 sampling intervals apart)
@@ -207,7 +209,8 @@ def concept_spans(times: np.ndarray, probabilities: np.ndarray, *, interval: flo
 
     for time_, frame in zip(times.tolist(), top_concepts(probabilities), strict=True):
         seen = dict(frame)
-        for label in [label for label, span in open_spans.items() if label not in seen or time_ - span[1] > 1.5 * interval]:
+        ended = [label for label, span in open_spans.items() if label not in seen or time_ - span[1] > 1.5 * interval]
+        for label in ended:
             close(label, open_spans.pop(label))
         for label, probability in seen.items():
             span = open_spans.setdefault(label, [time_, time_, probability])

@@ -298,7 +298,7 @@ class LocalEngine:
             raise self._unavailable(str(exc)) from exc
 
     def visual_kind(self) -> str:
-        """"clip" or "concepts": which calibration a visual similarity of this engine needs."""
+        """ "clip" or "concepts": which calibration a visual similarity of this engine needs."""
         encoder = self._visual_encoder(vision=False)
         return encoder.kind if encoder is not None else "clip"
 

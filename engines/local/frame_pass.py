@@ -200,9 +200,7 @@ def run_frame_pass(
         if isinstance(encoder, ConceptClassifier):
             concepts_started = time.perf_counter()
             probabilities = np.concatenate(vectors) if vectors else np.zeros((0, 1000), dtype=np.float32)
-            concepts = concept_spans(
-                times, probabilities, interval=1.0 / settings.sample_fps, duration=probe.duration
-            )
+            concepts = concept_spans(times, probabilities, interval=1.0 / settings.sample_fps, duration=probe.duration)
             vectors = [encoder.concept_vectors(probabilities)]
             clip_worker.seconds += time.perf_counter() - concepts_started
         seconds["visual"] = round(clip_worker.seconds, 3)

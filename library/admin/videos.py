@@ -94,7 +94,8 @@ class VideoAdmin(TeamScopedAdmin):
         # The extraction columns can be large; the list never shows them.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("transcript", "texts", "logos", "concepts", "shots").prefetch_related("thumbnails")
+            queryset = queryset.defer("transcript", "texts", "logos", "concepts", "shots")
+            queryset = queryset.prefetch_related("thumbnails")
         return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from engines import get_engine
-from engines.base import VideoEngine
+from engines.base import VISUAL, VideoEngine
 
 CACHE_SIZE = 4096
 TEXT_SPACE = "text"  # MiniLM: conversation, text_in_video, logo

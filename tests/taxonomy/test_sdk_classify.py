@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from twelvelabs import TwelveLabs
-from twelvelabs.exceptions import BadRequestError, NotFoundError
+from twelvelabs.exceptions import NotFoundError
 
 from tests.taxonomy.conftest import CLASSES
 
