@@ -247,7 +247,8 @@ def test_the_gist_includes_what_the_video_dominantly_shows(generator: LocalGener
     silent = VideoContext(key="silent-cat", duration=12.0, concepts=cat)
     gist = generator.gist(silent, types=ALL_GIST)
     assert gist.title == "Tabby and Egyptian Cat"
-    assert gist.topics == ("Tabby", "Egyptian Cat") and gist.hashtags == ("tabby", "egyptiancat")  # a 1 s glimpse is not dominant
+    # The 1 s glimpse of a doormat is not dominant.
+    assert gist.topics == ("Tabby", "Egyptian Cat") and gist.hashtags == ("tabby", "egyptiancat")
     # With speech, the concepts join the keyphrases and the labels instead of replacing them.
     shown = context_of_changes(
         cooking, key="cooking-seen", concepts=(TextSpan(0.0, cooking.duration, "plate", None, 0.5),)
