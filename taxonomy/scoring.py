@@ -11,8 +11,10 @@ Definitions (docs/classification.md explains them for users):
 * duration_ratio = length of the segments with evidence, plus the pauses between them,
   / video duration. A pause (segments without evidence) of at most `bridge_seconds`
   between two segments with evidence for the class counts as covered, and so does a
-  lead-in or tail of at most half that: a video whose three sentences are all about pasta
-  is about pasta for its whole length, not only for the seconds the words are said.
+  lead-in or tail of at most half that, provided no other class of the request has evidence
+  there (that time is about something else, not a pause): a video whose three sentences are
+  all about pasta is about pasta for its whole length, not only for the seconds the words
+  are said.
 * The class score is the duration-weighted mean, over that union, of the segment evidence:
   "how strongly the class shows where it shows". A class is returned for a video when its
   score >= `min_video_score` and its duration_ratio >= `min_duration_ratio`.
@@ -295,7 +297,8 @@ def _bridged(grid: Grid, seen: np.ndarray, first_video: int, last_video: int, br
     inside = has_previous & has_following & (following - previous <= bridge + EPSILON)
     lead_in = ~has_previous & has_following & (following <= bridge / 2 + EPSILON)
     tail = has_previous & ~has_following & (durations - previous <= bridge / 2 + EPSILON)
-    return ~seen & (inside | lead_in | tail)
+    quiet = ~seen.any(axis=0)  # no class of the request has evidence: a pause, not another topic
+    return ~seen & quiet & (inside | lead_in | tail)
 
 
 def _passing(

@@ -124,10 +124,13 @@ def _combined(spoken: str, seen: str) -> str:
 
 
 def _pool_frames(frames: FrameVectors, cell: Cell) -> np.ndarray | None:
+    """None also when every frame's vector is zero (the concept classifier recognised nothing)."""
     if len(frames.times) == 0:
         return None
     inside = (frames.times >= cell.start) & (frames.times < cell.end)
     if not inside.any():
         nearest = int(np.argmin(np.abs(frames.times - (cell.start + cell.end) / 2)))
-        return frames.vectors[nearest].copy()
-    return pool(frames.vectors[inside])
+        vector = frames.vectors[nearest].copy()
+    else:
+        vector = pool(frames.vectors[inside])
+    return vector if vector is not None and float(np.linalg.norm(vector)) > 0.5 else None
