@@ -195,7 +195,10 @@ def build_evidence(
             channel = _exact_channel(matrices, selection, texts)
         elif key == VISUAL:
             if VISUAL not in matrices.options:
-                skipped[VISUAL] = "No video of this index has visual vectors; re-index it with a visual model."
+                skipped[VISUAL] = (
+                    "No video of this index has visual vectors: the visual model recognised nothing in them, "
+                    "or they were indexed without one."
+                )
                 continue
             try:
                 queries = _visual_queries(texts)

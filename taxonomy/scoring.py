@@ -10,9 +10,11 @@ Definitions (docs/classification.md explains them for users):
   least `min_clip_score`; its score is the best segment score in the run (clips.py).
 * duration_ratio = length of the segments with evidence, plus the pauses between them,
   / video duration. A pause (segments without evidence) of at most `bridge_seconds`
-  between two segments with evidence for the class counts as covered, and so does a
-  lead-in or tail of at most half that: a video whose three sentences are all about pasta
-  is about pasta for its whole length, not only for the seconds the words are said.
+  between two segments with evidence for the class counts as covered, provided no other
+  class of the request has evidence there (that time is about something else, not a
+  pause): a video whose three sentences are all about pasta is about pasta from the first
+  to the last, not only for the seconds the words
+  are said.
 * The class score is the duration-weighted mean, over that union, of the segment evidence:
   "how strongly the class shows where it shows". A class is returned for a video when its
   score >= `min_video_score` and its duration_ratio >= `min_duration_ratio`.
@@ -293,9 +295,8 @@ def _bridged(grid: Grid, seen: np.ndarray, first_video: int, last_video: int, br
     following = (np.minimum.accumulate(np.where(seen, offset + starts, np.inf)[:, ::-1], axis=1)[:, ::-1]) - offset
     has_previous, has_following = previous >= -EPSILON, following <= durations + EPSILON
     inside = has_previous & has_following & (following - previous <= bridge + EPSILON)
-    lead_in = ~has_previous & has_following & (following <= bridge / 2 + EPSILON)
-    tail = has_previous & ~has_following & (durations - previous <= bridge / 2 + EPSILON)
-    return ~seen & (inside | lead_in | tail)
+    quiet = ~seen.any(axis=0)  # no class of the request has evidence: a pause, not another topic
+    return ~seen & quiet & inside
 
 
 def _passing(

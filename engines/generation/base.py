@@ -59,6 +59,8 @@ class VideoContext:
     shots: tuple[Shot, ...] = ()
     segments: tuple[Segment, ...] = ()
     labels: tuple[Label, ...] = ()
+    # Objects and scenes the visual concept classifier saw (value, confidence); () with CLIP.
+    concepts: tuple[TextSpan, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,12 @@ def material(video: VideoContext, *, budget: int) -> str:
     seen = [f"[{_seconds(s.start)}-{_seconds(s.end)}] {s.value}" for s in video.texts if timeline.readable(s.value)]
     if seen:
         parts.append("On-screen text:\n" + "\n".join(seen))
+    if video.concepts:
+        shown = [f"[{_seconds(s.start)}-{_seconds(s.end)}] {s.value} ({s.confidence:.0%})" for s in video.concepts]
+        parts.append(
+            "Objects and scenes (an ImageNet classifier's labels with its confidence; it knows no people "
+            "or actions):\n" + "\n".join(shown)
+        )
     if video.logos:
         parts.append("Logos:\n" + "\n".join(f"[{_seconds(s.start)}-{_seconds(s.end)}] {s.value}" for s in video.logos))
     spoken = [f"[{_seconds(s.start)}-{_seconds(s.end)}] {s.text}" for s in timeline.sentences(video.transcript)]

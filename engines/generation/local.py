@@ -25,6 +25,7 @@ from engines.generation import chaptering, keyphrases, prompts, timeline
 from engines.generation.base import Chapter, Gist, Highlight, VideoContext, word_pieces
 from engines.generation.material import Embed, Material, MaterialCache, normalise, stem
 from engines.generation.prompts import PromptRequest
+from engines.generation.seen import dominant_concepts
 from engines.generation.timeline import clock
 
 LABEL = "local/1"
@@ -66,9 +67,9 @@ class LocalGenerator:
     def gist(self, video: VideoContext, *, types: frozenset[str]) -> Gist:
         material = self._materials.get(video)
         return Gist(
-            title=self._title(material) if "title" in types else None,
+            title=self._title(material, video) if "title" in types else None,
             topics=self._topics(material, video, TOPICS) if "topic" in types else None,
-            hashtags=self._hashtags(material, HASHTAGS) if "hashtag" in types else None,
+            hashtags=self._hashtags(material, HASHTAGS, video) if "hashtag" in types else None,
         )
 
     def _ranked_phrases(self, material: Material, count: int, *, single_words: bool = False) -> list[str]:
@@ -84,9 +85,13 @@ class LocalGenerator:
         )
         return [material.candidates[row].text for row in order]
 
-    def _title(self, material: Material) -> str:
-        """A title shown on screen, else the most central sentence as a clause, else keyphrases."""
+    def _title(self, material: Material, video: VideoContext) -> str:
+        """A title shown on screen, else the most central sentence as a clause, else keyphrases,
+        else (nothing said or written) what the video dominantly shows."""
         if material.is_empty:
+            shown = dominant_concepts(video, 2)
+            if shown:
+                return keyphrases.headline(" and ".join(shown))
             return "Untitled video (no speech or on-screen text)"
         centroid = material.centroid
         if material.sentences:
@@ -100,23 +105,35 @@ class LocalGenerator:
         else:
             written = " and ".join(self._ranked_phrases(material, 2)) or material.screen[0].text
         written_score = float(material.vectors([written])[0] @ centroid)
-        shown = [i for i, item in enumerate(material.screen) if item.kind == "text" and _title_like(item.text)]
-        if shown:
-            scores = material.screen_vectors[shown] @ centroid
+        title_rows = [i for i, item in enumerate(material.screen) if item.kind == "text" and _title_like(item.text)]
+        if title_rows:
+            scores = material.screen_vectors[title_rows] @ centroid
             best = int(np.argmax(scores))
             if float(scores[best]) >= written_score - SCREEN_TITLE_MARGIN:
-                written = material.screen[shown[best]].text
+                written = material.screen[title_rows[best]].text
         return keyphrases.headline(written)
 
     def _topics(self, material: Material, video: VideoContext, count: int) -> tuple[str, ...]:
-        labels = sorted(video.labels, key=lambda label: -label.score)
+        """Labels first, then what the video dominantly shows, then its keyphrases."""
+        labels = [label.name for label in sorted(video.labels, key=lambda label: -label.score)]
+        shown = [keyphrases.headline(name) for name in dominant_concepts(video, count)]
         if labels:
-            return tuple(dict.fromkeys(label.name for label in labels))[:count]
-        return tuple(keyphrases.headline(phrase) for phrase in self._ranked_phrases(material, count))
+            # Labels lead; the most dominant concept keeps a place when there are enough slots.
+            chosen = labels[: max(1, count - 1)] if shown and count > 1 else labels[:count]
+            return tuple(dict.fromkeys([*chosen, *shown, *labels]))[:count]
+        phrases = [keyphrases.headline(phrase) for phrase in self._ranked_phrases(material, count)]
+        if not phrases:
+            return tuple(shown)
+        # Said and shown alternate, so neither crowds the other out.
+        mixed = [item for pair in zip(phrases, shown, strict=False) for item in pair]
+        longer = phrases[len(shown) :] if len(phrases) > len(shown) else shown[len(phrases) :]
+        return tuple(dict.fromkeys([*mixed, *longer]))[:count]
 
-    def _hashtags(self, material: Material, count: int) -> tuple[str, ...]:
-        tags = (keyphrases.hashtag(word) for word in self._ranked_phrases(material, count, single_words=True))
-        return tuple(dict.fromkeys(tag for tag in tags if tag))
+    def _hashtags(self, material: Material, count: int, video: VideoContext | None = None) -> tuple[str, ...]:
+        words = self._ranked_phrases(material, count, single_words=True)
+        shown = dominant_concepts(video, max(1, count // 3)) if video is not None else []
+        tags = (keyphrases.hashtag(word) for word in [*shown, *words])
+        return tuple(dict.fromkeys(tag for tag in tags if tag))[: max(count, len(shown))]
 
     # -- summaries -------------------------------------------------------------------------
 
@@ -296,7 +313,7 @@ class LocalGenerator:
             )
         labelled = len(sections) > 1
         if "title" in sections:
-            parts.append(f"Title: {self._title(material)}")
+            parts.append(f"Title: {self._title(material, video)}")
         if "summary" in sections:
             summary = self._summary(material, request)
             parts.append(f"Summary: {summary}" if labelled else summary)
@@ -304,7 +321,7 @@ class LocalGenerator:
             topics = self._topics(material, video, request.limits.get("topic", TOPICS))
             parts.append("Topics: " + ", ".join(topics))
         if "hashtag" in sections:
-            tags = self._hashtags(material, request.limits.get("hashtag", HASHTAGS))
+            tags = self._hashtags(material, request.limits.get("hashtag", HASHTAGS), video)
             parts.append("Hashtags: " + " ".join(f"#{tag}" for tag in tags))
         if "chapter" in sections:
             lines = [

@@ -52,6 +52,11 @@ TOP_K = 5
 # frame): below it the classifier is mostly guessing among look-alikes.
 TRACK_MIN_PROBABILITY = 0.15
 TRACK_TOP = 3
+# A frame whose best class is below this is unrecognised (a flat colour, a test pattern, a
+# blur: measured <= 0.07 on flat colours, >= 0.19 on every photo of tests/photos.py). Its
+# concept vector is zero, so it matches nothing: the names of guesses ("velvet" for a
+# maroon screen) would otherwise match queries ("designer clothing") as well as real sights.
+MIN_RECOGNISED = 0.10
 
 
 @dataclass(frozen=True)
@@ -154,12 +159,14 @@ class ConceptClassifier:
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
 
     def concept_vectors(self, probabilities: np.ndarray) -> np.ndarray:
-        """(n, 384) unit vectors: each row's top-5 class vectors weighted by their probability."""
+        """(n, 384) unit vectors: each row's top-5 class vectors weighted by their probability;
+        zero for an unrecognised frame (best class below MIN_RECOGNISED)."""
         if len(probabilities) == 0:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         weights = np.zeros_like(probabilities)
         top = np.argpartition(-probabilities, TOP_K - 1, axis=1)[:, :TOP_K]
         np.put_along_axis(weights, top, np.take_along_axis(probabilities, top, axis=1), axis=1)
+        weights[probabilities.max(axis=1) < MIN_RECOGNISED] = 0.0
         vectors = weights @ self.class_vectors()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
@@ -209,9 +216,8 @@ def concept_spans(
 
     for time_, frame in zip(times.tolist(), top_concepts(probabilities), strict=True):
         seen = dict(frame)
-        for label in [
-            label for label, span in open_spans.items() if label not in seen or time_ - span[1] > 1.5 * interval
-        ]:
+        ended = [label for label, span in open_spans.items() if label not in seen or time_ - span[1] > 1.5 * interval]
+        for label in ended:
             close(label, open_spans.pop(label))
         for label, probability in seen.items():
             span = open_spans.setdefault(label, [time_, time_, probability])

@@ -144,10 +144,15 @@ def _combined(spoken: str, seen: str) -> str:
 
 
 def _pool_frames(frames: FrameVectors, cell: Cell) -> np.ndarray | None:
+    """None also when most of the cell's frames have a zero vector (the concept classifier
+    recognised nothing in them): one recognised frame in four is a glimpse, not what the cell shows."""
     if len(frames.times) == 0:
         return None
     inside = (frames.times >= cell.start) & (frames.times < cell.end)
     if not inside.any():
         nearest = int(np.argmin(np.abs(frames.times - (cell.start + cell.end) / 2)))
-        return frames.vectors[nearest].copy()
-    return pool(frames.vectors[inside])
+        vector = frames.vectors[nearest].copy()
+    else:
+        recognised = np.linalg.norm(frames.vectors[inside], axis=1) > 0.5
+        vector = pool(frames.vectors[inside]) if recognised.mean() >= 0.5 else None
+    return vector if vector is not None and float(np.linalg.norm(vector)) > 0.5 else None

@@ -22,6 +22,14 @@ def _spans(rows: list[dict[str, object]]) -> tuple[TextSpan, ...]:
     )
 
 
+def _concepts(rows: list[dict[str, object]]) -> tuple[TextSpan, ...]:
+    return tuple(
+        TextSpan(float(row["start"]), float(row["end"]), str(row["value"]), None, float(row.get("confidence", 1.0)))  # type: ignore[arg-type]
+        for row in rows
+        if row.get("value")
+    )
+
+
 def labels(video: Video) -> tuple[Label, ...]:
     """The video's taxonomy labels, editors' decisions first, then by score.
 
@@ -76,4 +84,5 @@ def video_context(video: Video) -> VideoContext:
         ),
         segments=segments,
         labels=labels(video),
+        concepts=_concepts(video.concepts),
     )

@@ -236,3 +236,29 @@ def test_a_video_without_speech_or_text_gets_no_invented_content(generator: Loca
     assert [(c.start, c.end) for c in chapters] == [(0, 9)]
     assert generator.highlights(blank, prompt="", temperature=None) == ()
     assert "nothing to answer from" in "".join(generator.answer(blank, prompt="What happens?", temperature=None))
+
+
+def test_the_gist_includes_what_the_video_dominantly_shows(generator: LocalGenerator, cooking: VideoContext) -> None:
+    from engines.base import TextSpan
+
+    # The concept track of a silent, textless video of a cat (as the classifier labels it).
+    cat = (TextSpan(0.0, 12.0, "tabby", None, 0.6), TextSpan(0.0, 12.0, "Egyptian cat", None, 0.3),
+           TextSpan(4.0, 5.0, "doormat", None, 0.2))  # fmt: skip
+    silent = VideoContext(key="silent-cat", duration=12.0, concepts=cat)
+    gist = generator.gist(silent, types=ALL_GIST)
+    assert gist.title == "Tabby and Egyptian Cat"
+    # The 1 s glimpse of a doormat is not dominant.
+    assert gist.topics == ("Tabby", "Egyptian Cat") and gist.hashtags == ("tabby", "egyptiancat")
+    # With speech, the concepts join the keyphrases and the labels instead of replacing them.
+    shown = context_of_changes(
+        cooking, key="cooking-seen", concepts=(TextSpan(0.0, cooking.duration, "plate", None, 0.5),)
+    )
+    said_and_shown = generator.gist(shown, types=ALL_GIST)
+    assert said_and_shown.topics is not None and "Plate" in said_and_shown.topics
+    assert (
+        said_and_shown.hashtags is not None
+        and "plate" in said_and_shown.hashtags
+        and "pasta" in said_and_shown.hashtags
+    )
+    labelled = context_of_changes(shown, labels=(Label("Cooking", 80.0), Label("Food & Drink", 91.0)))
+    assert generator.gist(labelled, types=frozenset({"topic"})).topics == ("Food & Drink", "Cooking", "Plate")

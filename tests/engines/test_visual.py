@@ -84,7 +84,7 @@ def test_without_a_model_visual_is_skipped_with_a_reason(
 ) -> None:
     # Concepts off, or a configured CLIP that does not load: a configured CLIP takes
     # precedence over the concept classifier, so a broken one is reported, not replaced.
-    engine = LocalEngine(LocalEngineConfig(clip_model=clip_model, visual_concepts=False if not clip_model else True))
+    engine = LocalEngine(LocalEngineConfig(clip_model=clip_model, visual_concepts=bool(clip_model)))
     analysis = analyze(engine, mute_video, frozenset({VISUAL}))
     assert reason in analysis.skipped[VISUAL]
     assert analysis.versions["visual"] == "skipped"

@@ -133,3 +133,32 @@ def test_sdk_image_query(
     frame.write_bytes(frame_png(corpus_paths["kitchen.mp4"], 14.0, tmp_path))
     result = client.search.query(index.id, ["visual"], query_media_type="image", query_media_file=str(frame))
     assert result.data[0].video_id == corpus["kitchen.mp4"]
+
+
+def test_seed_visual_cells_and_the_sdk_with_the_default_concept_classifier(
+    live_server: Any, team_key: tuple[Any, str], index: Any, corpus: dict[str, str], client: TwelveLabs,
+    api: Any, worker: Any, videos: Any, tmp_path: Path,
+) -> None:  # fmt: skip
+    """No CLIP configured: `visual` runs on the concept classifier, and every visual call answers 200."""
+    from library.models import Task
+    from tests.library.test_ingest import upload
+    from tests.photos import photo
+    from tests.videos import Scene
+
+    cat_video = videos("cat.mp4", [Scene(6.0, image=str(photo("cat").path))], size=(640, 360), audio=False)
+    cat = upload(api, index.id, cat_video)
+    worker.wait_idle(timeout=300)
+    cat_id = Task.objects.get(id=cat).video_id
+
+    outputs = run_cells(CELLS[:5], cwd=tmp_path, env={"API_URL": f"{live_server.url}/v1.2", "API_KEY": team_key[1],
+                                                      "INDEX_ID": index.id})  # fmt: skip
+    visual_hits = printed_response(outputs[3])["data"]
+    assert [hit["score"] for hit in visual_hits] == sorted((hit["score"] for hit in visual_hits), reverse=True)
+    assert [level for level, _ in shown(outputs[4])] == [hit["confidence"] for hit in visual_hits]
+
+    for options in (["visual"], ["visual", "conversation"], ["visual", "conversation", "text_in_video", "logo"]):
+        result = client.search.query(index.id, options, query_text="a pet kitten")
+        assert result.data[0].video_id == cat_id, options
+        scores = [clip.score for clip in result.data]
+        assert scores == sorted(scores, reverse=True)
+        assert result.data[0].confidence in ("medium", "high")

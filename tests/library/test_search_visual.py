@@ -93,7 +93,8 @@ def test_image_query_errors(api: Any, index: Any, with_clip: Path, corpus: dict[
     assert (unreachable.status_code, unreachable.json()["code"]) == (400, "media_url_unreachable")
 
     # The index has visual vectors but this process has lost its model: say so, don't fail.
-    settings.FRAMEWISE_ENGINE_OPTIONS = {**settings.FRAMEWISE_ENGINE_OPTIONS, "clip_model": ""}
+    options = {"clip_model": "", "visual_concepts": False}
+    settings.FRAMEWISE_ENGINE_OPTIONS = {**settings.FRAMEWISE_ENGINE_OPTIONS, **options}
     from library.engine import get_engine
 
     get_engine.cache_clear()

@@ -41,9 +41,8 @@ def shown(
 ) -> Iterator[dict[str, str]]:  # fmt: skip
     """photo name (or "pattern") -> video id, ready; no video has audio."""
     names = (*PHOTO_VIDEOS, "pattern")
-    tasks = {
-        name: upload(api, index.id, videos(f"{name}.mp4", _scenes(name), size=SIZE, audio=False)) for name in names
-    }
+    paths = {name: videos(f"{name}.mp4", _scenes(name), size=SIZE, audio=False) for name in names}
+    tasks = {name: upload(api, index.id, path) for name, path in paths.items()}
     worker.wait_idle(timeout=600)
     yield {name: Task.objects.get(id=task_id).video_id for name, task_id in tasks.items()}
 
@@ -94,9 +93,10 @@ def test_visual_with_other_options_answers_when_only_visual_finds_something(
 
 def test_an_image_query_finds_the_video_of_that_photo(api: Any, index: Any, shown: dict[str, str]) -> None:
     for name in ("coffee", "temple"):
+        image = SimpleUploadedFile("q.png", photo(name).path.read_bytes())
         response = api.post("/v1.2/search-v2", {"index_id": index.id, "query_media_type": "image",
-                                                "query_media_file": SimpleUploadedFile("q.png", photo(name).path.read_bytes()),
-                                                "search_options": ["visual"]}, format="multipart")  # fmt: skip
+                                                "query_media_file": image, "search_options": ["visual"]},
+                            format="multipart")  # fmt: skip
         assert response.status_code == 200, response.content
         assert response.json()["data"][0]["video_id"] == shown[name]
 

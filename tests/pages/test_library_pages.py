@@ -166,10 +166,12 @@ def test_the_video_page_lists_transcript_texts_and_shots_as_moments_to_seek(
     )
 
 
-def test_the_video_page_says_which_options_were_skipped_and_why(editor, library_index, indexed, cooking_video):
+def test_the_video_page_says_which_options_were_skipped_and_why(
+    no_visual_model, editor, library_index, indexed, cooking_video
+):
     video = indexed(library_index, cooking_video)
     page = logged_in(editor).get(f"/videos/{video.id}/").content.decode()
-    assert video.skipped, "the test expects the offline engine to skip an option (no CLIP weights here)"
+    assert video.skipped, "the test expects the engine to skip visual (no CLIP, concepts off)"
     for option, reason in video.skipped.items():
         assert re.search(rf"<dt>{option}</dt><dd>{re.escape(reason)}</dd>", page.replace("&#x27;", "'"))
 

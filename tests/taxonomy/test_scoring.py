@@ -230,3 +230,12 @@ def test_pauses_between_mentions_of_one_class_count_as_about_it() -> None:
     ch = channel([mix(0, 0.9), E[7], E[7], mix(0, 0.9)], 1)
     results = results_of(two, [ch], cls, bridged, identity)
     assert sorted(r.duration_ratio for r in results) == pytest.approx([4 / 12, 4 / 12])
+
+
+def test_time_about_another_class_is_not_a_pause() -> None:
+    # 0-5 s cooking, 5-10 s cars: the cars half is not a tail of the cooking half.
+    g = grid([(0, 5), (5, 10)])
+    ch = channel([mix(0, 0.9), mix(1, 0.9)], 2)
+    classes = [ScoringClass("Cooking", {"conversation": (0,)}), ScoringClass("Cars", {"conversation": (1,)})]
+    bridged = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=10.0)
+    assert [r.duration_ratio for r in results_of(g, [ch], classes, bridged, identity)] == [0.5, 0.5]
