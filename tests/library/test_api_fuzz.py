@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -191,12 +192,15 @@ def test_the_whole_schema_fuzzed_finds_no_server_error_and_few_rejecting_operati
     schema.config.generation.update(allow_x00=False, with_security_parameters=False)
     per_operation: dict[str, Counter[int]] = {}
     refusals: dict[str, Counter[str]] = {}
+    seconds: dict[str, float] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         statuses: Counter[int] = Counter()
         per_operation[operation.label] = statuses
         refusals[operation.label] = Counter()
+        started = time.monotonic()
         _fuzz_operation(operation, seed, app, statuses, refusals[operation.label])
+        seconds[operation.label] = time.monotonic() - started
 
     total = sum(sum(statuses.values()) for statuses in per_operation.values())
     reached = sorted(label for label, statuses in per_operation.items() if any(s < 400 for s in statuses))
@@ -207,7 +211,7 @@ def test_the_whole_schema_fuzzed_finds_no_server_error_and_few_rejecting_operati
     }
     print(f"\nfuzz: {total} cases over {len(per_operation)} operations; {len(reached)} answered 2xx/3xx")
     for label, statuses in sorted(per_operation.items()):
-        print(f"  {label}: {dict(sorted(statuses.items()))}")
+        print(f"  {label}: {dict(sorted(statuses.items()))} in {seconds[label]:.1f} s")
     print(f"mostly rejecting ({len(rejecting)}): {sorted(rejecting)}")
     for label in sorted(rejecting):
         print(f"  {label} refused with: {refusals[label].most_common(3)}")

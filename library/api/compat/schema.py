@@ -17,6 +17,7 @@ from rest_framework import serializers
 from engines.base import ENGINE_OPTIONS
 from engines.generation.base import GIST_TYPES, SUMMARY_TYPES
 from library.api import openapi  # noqa: F401  (registers the x-api-key security scheme)
+from library.api.compat.common import MAX_PAGE
 from library.generation.services import MAX_PROMPT_CHARS
 from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
 from library.models import TaskStatus
@@ -258,8 +259,8 @@ class ClassifyIndexBody(ClassifyOptionsBody):
 
 def paging(*sort_fields: str) -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("page", int, description="from 1"),
-        OpenApiParameter("page_limit", int, description=f"1 to {MAX_PAGE_LIMIT}"),
+        OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+        OpenApiParameter("page_limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT}),
         OpenApiParameter("sort_by", str, enum=list(sort_fields)),
         OpenApiParameter("sort_option", str, enum=["asc", "desc"]),
     ]
