@@ -216,6 +216,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["library.api.openapi.without_v11_aliases"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "library.api.openapi.strict_compat_bodies",
+    ],
+    # 3.1: JSON Schema proper, so `propertyNames` (the plain metadata keys) means what it says.
+    "OAS_VERSION": "3.1.0",
     # Request and response components apart, so a read-only field never appears in a request body.
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -115,6 +115,8 @@ def order_clips(clips: ClipSet, *, sort_option: str) -> ClipSet:
 def video_groups(ordered: ClipSet, *, sort_option: str) -> list[np.ndarray]:
     """Clip positions of each video, videos in result order (best clip first, or most clips first)."""
     keys = _video_keys(ordered)
+    if not len(keys):
+        return []  # np.split of nothing is one empty group, not none
     _, first_seen, inverse = np.unique(keys, return_index=True, return_inverse=True)
     # A stable sort by video keeps each video's clips in result order.
     groups = np.split(np.argsort(inverse, kind="stable"), np.cumsum(np.bincount(inverse))[:-1])

@@ -70,7 +70,7 @@ class _ClassifyView(CompatView):
 
 
 class ClassifyVideosView(_ClassifyView):
-    @extend_schema(request=schema.ClassifyVideosBody, responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(schema.ClassifyVideosBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"video_ids"})
@@ -90,7 +90,7 @@ class ClassifyVideosView(_ClassifyView):
 
 
 class ClassifyIndexView(_ClassifyView):
-    @extend_schema(request=schema.ClassifyIndexBody, responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(schema.ClassifyIndexBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"index_id"})

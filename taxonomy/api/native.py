@@ -52,6 +52,10 @@ def _index(request: Request, index_id: str | None) -> Index:
     return index
 
 
+# What `_integer` accepts: a non-negative integer of at most 18 digits.
+ID_PARAM = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+
+
 def _integer(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
@@ -67,7 +71,7 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[Taxonomy]:
         return selectors.taxonomies_for_teams(request_teams(self.request))
 
-    @extend_schema(request=TaxonomyCreateSerializer, responses={201: TaxonomySerializer})
+    @extend_schema(request={"application/json": TaxonomyCreateSerializer}, responses={201: TaxonomySerializer})
     def create(self, request: Request) -> Response:
         """Save a flat list of classes as a taxonomy (same name again: updated in place)."""
         payload = TaxonomyCreateSerializer(data=request.data)
@@ -112,9 +116,9 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("taxonomy", int),
-            OpenApiParameter("parent", int, description="children of this node"),
-            OpenApiParameter("depth", int),
+            OpenApiParameter("taxonomy", ID_PARAM),
+            OpenApiParameter("parent", ID_PARAM, description="children of this node"),
+            OpenApiParameter("depth", ID_PARAM),
         ]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -129,7 +133,7 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 nodes = nodes.filter(**{name: value})
         return nodes
 
-    @extend_schema(request=NodeUpdateSerializer, responses={200: NodeSerializer})
+    @extend_schema(request={"application/json": NodeUpdateSerializer}, responses={200: NodeSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         """Edit a node's prompts, options or active flag; edited prompts survive re-imports."""
         node = self.get_object()
@@ -150,7 +154,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 runs = runs.filter(**{name: value})
         return runs
 
-    @extend_schema(request=RunCreateSerializer, responses={202: RunSerializer})
+    @extend_schema(request={"application/json": RunCreateSerializer}, responses={202: RunSerializer})
     def create(self, request: Request) -> Response:
         """Classify an index (or some of its videos) against a taxonomy, in the workers; poll the run."""
         payload = RunCreateSerializer(data=request.data)
@@ -203,7 +207,7 @@ class LabelsCsvRenderer(BaseRenderer):
 
 
 INDEX = OpenApiParameter("index", str, required=True)
-TAXONOMY = OpenApiParameter("taxonomy", int, description="only this taxonomy's labels")
+TAXONOMY = OpenApiParameter("taxonomy", ID_PARAM, description="only this taxonomy's labels")
 
 
 class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -243,7 +247,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             OpenApiParameter("video", str, description="labels of this video"),
             OpenApiParameter("index", str),
             TAXONOMY,
-            OpenApiParameter("node", int, description="labels on this node or below it"),
+            OpenApiParameter("node", ID_PARAM, description="labels on this node or below it"),
             OpenApiParameter("include_rejected", bool),
         ]
     )
@@ -294,7 +298,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._decide(request, "reset")
 
     @extend_schema(
-        parameters=[INDEX, OpenApiParameter("node", int, required=True, description="matches its whole subtree")],
+        parameters=[INDEX, OpenApiParameter("node", ID_PARAM, required=True, description="matches its whole subtree")],
         responses=VideoSerializer(many=True),
     )
     @action(detail=False)
@@ -307,7 +311,8 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
-        parameters=[INDEX, OpenApiParameter("taxonomy", int, required=True)], responses=LabelCountSerializer(many=True)
+        parameters=[INDEX, OpenApiParameter("taxonomy", ID_PARAM, required=True)],
+        responses=LabelCountSerializer(many=True),
     )
     @action(detail=False)
     def counts(self, request: Request) -> Response:

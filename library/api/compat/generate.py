@@ -62,7 +62,7 @@ class GenerationView(CompatView):
 
 
 class GistView(GenerationView):
-    @extend_schema(request=schema.GistBody, responses=schema.OBJECT)
+    @extend_schema(request=schema.json_body(schema.GistBody), responses=schema.OBJECT)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"video_id", "types", "regenerate"})
@@ -75,7 +75,7 @@ class GistView(GenerationView):
 
 
 class SummarizeView(GenerationView):
-    @extend_schema(request=schema.SummarizeBody, responses=schema.OBJECT)
+    @extend_schema(request=schema.json_body(schema.SummarizeBody), responses=schema.OBJECT)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"video_id", "type", "prompt", "temperature", "regenerate"})
@@ -114,7 +114,7 @@ def _events(stream: TextStream) -> Iterator[bytes]:
 
 class GenerateView(GenerationView):
     @extend_schema(
-        request=schema.GenerateBody,
+        request=schema.json_body(schema.GenerateBody),
         responses={(200, "application/json"): schema.OBJECT, (200, "application/x-ndjson"): OpenApiTypes.STR},
     )
     def post(self, request: Request) -> Response | StreamingHttpResponse:

@@ -56,7 +56,7 @@ class IndexListView(CompatView):
         )
         return Response({"data": [index_json(index) for index in rows], "page_info": page_info})
 
-    @extend_schema(request=schema.IndexCreateBody, responses={201: schema.ID_ANSWER})
+    @extend_schema(request=schema.json_body(schema.IndexCreateBody), responses={201: schema.ID_ANSWER})
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, {"index_name", "engines", "addons", "engine_id", "index_options"})
@@ -81,7 +81,7 @@ class IndexDetailView(CompatView):
     def get(self, request: Request, index_id: str) -> Response:
         return Response(index_json(self.get_index(index_id)))
 
-    @extend_schema(request=schema.IndexRenameBody, responses={204: None})
+    @extend_schema(request=schema.json_body(schema.IndexRenameBody), responses={204: None})
     def put(self, request: Request, index_id: str) -> Response:
         index = self.get_index(index_id)
         data = body(request)

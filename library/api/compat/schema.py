@@ -17,10 +17,11 @@ from rest_framework import serializers
 from engines.base import ENGINE_OPTIONS
 from engines.generation.base import GIST_TYPES, SUMMARY_TYPES
 from library.api import openapi  # noqa: F401  (registers the x-api-key security scheme)
+from library.api.compat.common import MAX_PAGE
 from library.generation.services import MAX_PROMPT_CHARS
 from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
 from library.models import TaskStatus
-from library.models.indexes import ADDONS, ENGINE_NAMES
+from library.models.indexes import ADDONS, EMBEDDING_ENGINES, GENERATIVE_ENGINES
 from library.search.calibration import THRESHOLDS
 from library.search.params import MAX_PAGE_LIMIT, MAX_QUERY_CHARS
 from library.search.spec import CONVERSATION_OPTIONS, GROUP_BY, SORT_OPTIONS
@@ -30,13 +31,15 @@ from library.services import MAX_URL_CHARS
 NOT_BLANK = r"\S"
 HTTP_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
 
+# Filter bounds beyond a 64-bit column are refused (library/search/filters.py).
+_BOUNDED = {"type": "number", "minimum": -9.2e18, "maximum": 9.2e18}
 _RANGE = {
     "type": "object",
-    "properties": {op: {"type": "number"} for op in ("gte", "lte", "gt", "lt")},
+    "properties": {op: _BOUNDED for op in ("gte", "lte", "gt", "lt")},
     "additionalProperties": False,
     "minProperties": 1,
 }
-_NUMBER_OR_RANGE = {"oneOf": [{"type": "number"}, _RANGE]}
+_NUMBER_OR_RANGE = {"oneOf": [_BOUNDED, _RANGE]}
 SEARCH_FILTER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Which videos may appear: by id, by technical fields, or by the user metadata set on videos.",
@@ -48,7 +51,7 @@ SEARCH_FILTER_SCHEMA: dict[str, Any] = {
     # Any other key is user metadata; a key is a plain name (no `__`), see library/metadata.py.
     "propertyNames": {"pattern": METADATA_KEY_PATTERN, "minLength": 1, "maxLength": 64},
     "additionalProperties": {
-        "oneOf": [{"type": "string", "maxLength": MAX_VALUE_CHARS}, {"type": "number"}, {"type": "boolean"}, _RANGE]
+        "oneOf": [{"type": "string", "maxLength": MAX_VALUE_CHARS}, _BOUNDED, {"type": "boolean"}, _RANGE]
     },
 }
 METADATA_SCHEMA: dict[str, Any] = {
@@ -92,18 +95,49 @@ class ClassifyThresholdField(serializers.JSONField):
     pass
 
 
+def json_body(serializer: type[serializers.Serializer[Any]]) -> dict[str, type[serializers.Serializer[Any]]]:
+    """A body documented as JSON only: nested lists and objects have no form encoding."""
+    return {"application/json": serializer}
+
+
 def _options(choices: tuple[str, ...], **kwargs: Any) -> serializers.ListField:
     return serializers.ListField(child=serializers.ChoiceField(choices), min_length=1, **kwargs)
 
 
-class EngineSerializer(serializers.Serializer[Any]):
-    engine_name = serializers.ChoiceField(ENGINE_NAMES)
-    engine_options = _options(ENGINE_OPTIONS, help_text="pegasus engines take only visual and conversation")
+def _engine(names: tuple[str, ...], options: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "engine_name": {"type": "string", "enum": list(names)},
+            "engine_options": {"type": "array", "items": {"type": "string", "enum": list(options)}, "minItems": 1},
+        },
+        "required": ["engine_name", "engine_options"],
+        "additionalProperties": False,
+    }
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "Each engine at most once: a marengo engine (search, classification) and/or a pegasus "
+        "engine (generation, visual and conversation only).",
+        "minItems": 1,
+        "maxItems": 2,
+        "items": {
+            "oneOf": [
+                _engine(EMBEDDING_ENGINES, ENGINE_OPTIONS),
+                _engine(GENERATIVE_ENGINES, ("visual", "conversation")),
+            ]
+        },
+    }
+)
+class EnginesField(serializers.JSONField):
+    """The `engines` list; the service checks it (library/services.py `_clean_engines`)."""
 
 
 class IndexCreateBody(serializers.Serializer[Any]):
     index_name = serializers.RegexField(NOT_BLANK, max_length=200)
-    engines = EngineSerializer(many=True, help_text="Each engine at most once.")
+    engines = EnginesField()
     addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
 
 
@@ -152,7 +186,7 @@ class SearchBody(SearchOptionsBody):
     query = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
 
 
-class QueryLeaf(serializers.Serializer[Any]):
+class QueryLeafBody(serializers.Serializer[Any]):
     text = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
     search_options = _options(ENGINE_OPTIONS, required=False)
 
@@ -161,7 +195,7 @@ class CombinedSearchBody(SearchOptionsBody):
     index_id = serializers.CharField()
     query = inline_serializer(
         "CombinedQueryObject",
-        {"$or": QueryLeaf(many=True, min_length=1, max_length=10)},  # type: ignore[call-arg]  # as for classes
+        {"$or": serializers.ListField(child=QueryLeafBody(), min_length=1, max_length=10)},
         help_text='Sub-queries joined by "$or" (also "$and", "$not" {origin, sub} and "$then"); up to 10 in all.',
     )
 
@@ -195,15 +229,14 @@ class GenerateBody(serializers.Serializer[Any]):
     regenerate = serializers.BooleanField(required=False)
 
 
-class ClassifyClassInput(serializers.Serializer[Any]):
+class ClassifyClassBody(serializers.Serializer[Any]):
     name = serializers.RegexField(NOT_BLANK, max_length=300, help_text="Unique within the request.")
     prompts = serializers.ListField(child=serializers.RegexField(NOT_BLANK, max_length=500), min_length=1)
 
 
 class ClassifyOptionsBody(serializers.Serializer[Any]):
-    # many=True hands min_length/max_length to the ListSerializer; the stubs type only the child's kwargs.
-    classes = ClassifyClassInput(  # type: ignore[call-arg]
-        many=True, min_length=1, max_length=20, help_text="At most 100 prompts in all."
+    classes = serializers.ListField(
+        child=ClassifyClassBody(), min_length=1, max_length=20, help_text="At most 100 prompts in all."
     )
     options = _options(("visual", "conversation", "text_in_video"))
     conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
@@ -226,8 +259,8 @@ class ClassifyIndexBody(ClassifyOptionsBody):
 
 def paging(*sort_fields: str) -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("page", int, description="from 1"),
-        OpenApiParameter("page_limit", int, description=f"1 to {MAX_PAGE_LIMIT}"),
+        OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+        OpenApiParameter("page_limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT}),
         OpenApiParameter("sort_by", str, enum=list(sort_fields)),
         OpenApiParameter("sort_option", str, enum=["asc", "desc"]),
     ]

@@ -124,7 +124,7 @@ class _SearchView(CompatView):
 class SearchView(_SearchView):
     """POST /search: `query` is a text, or (the SDK's older path) a combined-query object."""
 
-    @extend_schema(request=schema.SearchBody, responses=SEARCH_PAGE)
+    @extend_schema(request=schema.json_body(schema.SearchBody), responses=SEARCH_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON | {"query"})
@@ -136,7 +136,7 @@ class SearchView(_SearchView):
 class CombinedSearchView(_SearchView):
     """POST /search/combined: sub-queries joined by $and, $or, $not and $then."""
 
-    @extend_schema(request=schema.CombinedSearchBody, responses=SEARCH_PAGE)
+    @extend_schema(request=schema.json_body(schema.CombinedSearchBody), responses=SEARCH_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON | {"query"})

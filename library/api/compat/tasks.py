@@ -90,7 +90,7 @@ class TaskListView(CompatView):
 
 
 class ExternalProviderView(CompatView):
-    @extend_schema(request=schema.ExternalProviderBody, responses={201: schema.ID_ANSWER})
+    @extend_schema(request=schema.json_body(schema.ExternalProviderBody), responses={201: schema.ID_ANSWER})
     def post(self, request: Request) -> Response:
         data = body(request)
         index = self.get_index(required(data, "index_id"))

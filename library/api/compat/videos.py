@@ -58,7 +58,7 @@ class VideoDetailView(CompatView):
     def get(self, request: Request, index_id: str, video_id: str) -> Response:
         return Response(video_json(self.get_video(index_id, video_id), request))
 
-    @extend_schema(request=schema.VideoUpdateBody, responses={204: None})
+    @extend_schema(request=schema.json_body(schema.VideoUpdateBody), responses={204: None})
     def put(self, request: Request, index_id: str, video_id: str) -> Response:
         video = self.get_video(index_id, video_id)
         data = body(request)

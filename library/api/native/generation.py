@@ -86,7 +86,7 @@ class VideoGenerationsView(generics.ListAPIView):
             return GeneratedText.objects.none()  # the schema generator has no video
         return GeneratedText.objects.filter(video=self.video()).order_by("-created_at", "-id")
 
-    @extend_schema(request=GenerationCreateSerializer, responses={200: GeneratedTextSerializer})
+    @extend_schema(request={"application/json": GenerationCreateSerializer}, responses={200: GeneratedTextSerializer})
     def post(self, request: Request, video_id: str) -> Response:
         payload = GenerationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -96,7 +96,7 @@ def _page(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Request) -
 
 class NativeSearchView(APIView):
     @extend_schema(
-        request=NativeSearchBody,
+        request={"application/json": NativeSearchBody},
         responses=_RESPONSE,
         examples=[OpenApiExample("text", value={"query": "cooking pasta", "search_options": ["conversation"]})],
     )

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from library.api.compat.schema import HTTP_URL, EngineSerializer
+from library.api.compat.schema import HTTP_URL, EnginesField
 from library.media import media_url
 from library.models import Index, Task, Video
 from library.models.indexes import ADDONS
@@ -39,7 +39,7 @@ class IndexSerializer(serializers.ModelSerializer[Index]):
 class IndexCreateSerializer(serializers.Serializer[Any]):
     team = serializers.CharField(required=False, help_text="Team name; needed only for users in several teams.")
     name = serializers.CharField(max_length=200)
-    engines = EngineSerializer(many=True, help_text="Each engine at most once.")
+    engines = EnginesField()
     addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
 
 

@@ -50,7 +50,7 @@ class IndexViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def get_queryset(self) -> QuerySet[Any]:
         return indexes_for_teams(request_teams(self.request)).order_by("-created_at")
 
-    @extend_schema(request=IndexCreateSerializer, responses={201: IndexSerializer})
+    @extend_schema(request={"application/json": IndexCreateSerializer}, responses={201: IndexSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = IndexCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
