@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page
@@ -23,7 +24,9 @@ class PagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any] | None:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
         page_size = self.get_page_size(request)
         if not page_size:
             return None
@@ -42,6 +45,8 @@ class PagePagination(PageNumberPagination):
         return list(self.page)
 
     def get_previous_link(self) -> str | None:
+        if self.page is None or self.request is None:
+            return None
         last = self.page.paginator.num_pages
         if self.page.number <= last:
             return super().get_previous_link()
