@@ -12,6 +12,7 @@ from django.utils import timezone
 from engines.base import Segment as EngineSegment
 from engines.base import TextSpan, TranscriptLine, VideoAnalysis
 from library import storage
+from library.webhooks import events as webhook_events
 from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.search.codec import vector_to_bytes
@@ -99,6 +100,7 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
             video.indexed_at = now
             video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
             lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="")
+            webhook_events.task_finished(lease.row.pk)
             Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
             transaction.on_commit(lambda: [storage.delete_quietly(name) for name in old_files])
     except BaseException:

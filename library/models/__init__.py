@@ -4,6 +4,14 @@ from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.jobs import JobRow
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
+from library.models.webhooks import (
+    DeliveryStatus,
+    EventType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "ApiKey",
@@ -21,5 +29,11 @@ __all__ = [
     "Thumbnail",
     "Video",
     "WorkerHeartbeat",
+    "DeliveryStatus",
+    "EventType",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "new_object_id",
 ]
