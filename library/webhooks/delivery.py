@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from library import jobs, outbound
-from library.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from library.models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from library.webhooks import signing
 
 
@@ -93,7 +93,7 @@ def delivery_send(delivery_id: int, worker: str | None = None) -> None:
         return
     with lease:
         delivery = lease.row
-        if not delivery.endpoint.active:
+        if not delivery.endpoint.active and delivery.event.type != EventType.TEST:
             lease.fail("endpoint_disabled", f"The endpoint is disabled: {delivery.endpoint.disabled_reason or 'by an owner'}.")
             return
         if _earlier_unfinished(delivery):  # events of one subject arrive in order
