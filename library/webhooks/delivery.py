@@ -36,7 +36,8 @@ def _delays(total: float = 24 * 3600.0, first: float = 30.0, cap: float = 6 * 36
     return tuple(delays)
 
 
-# 30 s, 1, 2, 4, 8, 16, 32 min, 1.07, 2.1, 4.3 h, then 6 h three times: 14 tries over ~26.5 h.
+# 30 s, 1, 2, 4, 8, 16, 32 min, 1.07, 2.1, 4.3 h, then 6 h three times: 14 tries over ~26.5 h
+# (the waits between them; the first try is immediate).
 RETRY_DELAYS = _delays()
 SEND_DEADLINE = 10.0  # seconds for the whole request
 ORDER_WAIT = timedelta(seconds=5)
