@@ -30,7 +30,16 @@ class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
     model = WebhookDelivery
-    fields = ["event", "status", "tries", "next_attempt_at", "error_code", "error_message", "finished_at", "last_attempt"]
+    fields = [
+        "event",
+        "status",
+        "tries",
+        "next_attempt_at",
+        "error_code",
+        "error_message",
+        "finished_at",
+        "last_attempt",
+    ]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -72,7 +81,9 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
                 actor=actor, endpoint=obj, url=data["url"], events=data["events"], active=data["active"]
             )
             return
-        created = services.webhook_endpoint_create(actor=actor, team=data["team"], url=data["url"], events=data["events"])
+        created = services.webhook_endpoint_create(
+            actor=actor, team=data["team"], url=data["url"], events=data["events"]
+        )
         obj.pk = created.pk
         messages.warning(request, f"Signing secret (copy it now, it is not shown again): {created.secret}")
 

@@ -95,7 +95,9 @@ def delivery_send(delivery_id: int, worker: str | None = None) -> None:
     with lease:
         delivery = lease.row
         if not delivery.endpoint.active and delivery.event.type != EventType.TEST:
-            lease.fail("endpoint_disabled", f"The endpoint is disabled: {delivery.endpoint.disabled_reason or 'by an owner'}.")
+            lease.fail(
+                "endpoint_disabled", f"The endpoint is disabled: {delivery.endpoint.disabled_reason or 'by an owner'}."
+            )
             return
         if _earlier_unfinished(delivery):  # events of one subject arrive in order
             lease.hand_over(DeliveryStatus.SCHEDULED, next_attempt_at=timezone.now() + ORDER_WAIT, attempts=0)
@@ -191,8 +193,6 @@ def _count_failure(endpoint_id: int, error: str) -> None:
         active=False,
         disabled_reason=f"Disabled after {limit} consecutive failed deliveries; the last: {error}",
     )
-
-
 
 
 def _wake_next(delivery: WebhookDelivery) -> None:

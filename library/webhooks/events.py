@@ -31,9 +31,7 @@ def event_emit(*, team: Team | int, type: EventType, subject: str, data: dict[st
 
     team_id = team if isinstance(team, int) else team.pk
     endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True)
-        if type in endpoint.events
+        endpoint for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True) if type in endpoint.events
     ]
     if not endpoints:
         return None

@@ -74,7 +74,9 @@ def receiver(settings: Any) -> Iterator[Receiver]:
 
 def _upload(index: Any, path: Path) -> Any:
     with open(path, "rb") as handle:
-        return services.task_create_from_file(actor=SYSTEM, index=index, content=File(handle, name=path.name), filename=path.name)
+        return services.task_create_from_file(
+            actor=SYSTEM, index=index, content=File(handle, name=path.name), filename=path.name
+        )
 
 
 def _endpoint(index: Any, receiver: Receiver) -> WebhookEndpoint:
@@ -136,7 +138,12 @@ def test_a_500_is_retried_with_backoff_and_each_attempt_is_recorded(
 
 
 def test_killed_before_the_send_still_delivers_the_event_after_recovery(
-    index: Any, receiver: Receiver, worker: Any, short_clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch, settings: Any
+    index: Any,
+    receiver: Receiver,
+    worker: Any,
+    short_clips: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
 ) -> None:
     _endpoint(index, receiver)
     lost: list[Any] = []
@@ -199,9 +206,7 @@ def test_permission_matrix_owners_manage_others_403_other_teams_404(
     index: Any, other_api: APIClient, receiver: Receiver
 ) -> None:
     owner, editor, viewer = (_client(index.team, role) for role in (Role.OWNER, Role.EDITOR, Role.VIEWER))
-    created = owner.post(
-        "/api/v1/webhooks/", {"url": receiver.url, "events": ["index.task.ready"]}, format="json"
-    )
+    created = owner.post("/api/v1/webhooks/", {"url": receiver.url, "events": ["index.task.ready"]}, format="json")
     assert created.status_code == 201, created.content
     assert created.json()["secret"].startswith("whsec_")
     pk = created.json()["id"]
@@ -218,12 +223,18 @@ def test_permission_matrix_owners_manage_others_403_other_teams_404(
             assert getattr(other_api, method)(url, body, format="json").status_code == 404, (method, url)
     assert "secret" not in owner.get(base).json()
     assert owner.get("/api/v1/webhooks/").json()["results"][0]["id"] == pk
-    assert other_api.post(
-        "/api/v1/webhooks/", {"url": "http://127.0.0.1/x", "events": ["index.task.ready"]}, format="json"
-    ).status_code == 403  # its key is an editor's
-    assert owner.post("/api/v1/webhooks/", {"url": "http://10.0.0.1/x", "events": ["index.task.ready"]}, format="json").json()[
-        "code"
-    ] == "url_not_allowed"
+    assert (
+        other_api.post(
+            "/api/v1/webhooks/", {"url": "http://127.0.0.1/x", "events": ["index.task.ready"]}, format="json"
+        ).status_code
+        == 403
+    )  # its key is an editor's
+    assert (
+        owner.post(
+            "/api/v1/webhooks/", {"url": "http://10.0.0.1/x", "events": ["index.task.ready"]}, format="json"
+        ).json()["code"]
+        == "url_not_allowed"
+    )
     assert owner.delete(base).status_code == 204
     assert not WebhookEndpoint.objects.exists()
 

@@ -94,7 +94,9 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
             events=payload.validated_data["events"],
         )
         # The only time the secret is shown.
-        return Response({**EndpointSerializer(endpoint).data, "secret": endpoint.secret}, status=status.HTTP_201_CREATED)
+        return Response(
+            {**EndpointSerializer(endpoint).data, "secret": endpoint.secret}, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=EndpointWriteSerializer, responses={200: EndpointSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
