@@ -40,7 +40,7 @@ class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
         "finished_at",
         "last_attempt",
     ]
-    readonly_fields = fields
+    readonly_fields = tuple(fields)
     extra = 0
     max_num = 0
     can_delete = False

@@ -25,7 +25,7 @@ from library.webhooks import services
 from library.webhooks.services import SUBSCRIBABLE
 
 
-class EndpointSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EndpointSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name", read_only=True)
 
     class Meta:
@@ -34,20 +34,20 @@ class EndpointSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class EndpointWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EndpointWriteSerializer(serializers.Serializer):
     team = serializers.CharField(required=False)
     url = serializers.CharField(max_length=2000)
     events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE), min_length=1)
     active = serializers.BooleanField(required=False)
 
 
-class AttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = ["started_at", "latency_ms", "status_code", "response_snippet", "error"]
 
 
-class DeliverySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DeliverySerializer(serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.id")
     type = serializers.CharField(source="event.type")
     attempts = AttemptSerializer(source="attempt_rows", many=True)
@@ -60,7 +60,7 @@ class DeliverySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]  # fmt: skip
 
 
-class WebhookEndpointViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class WebhookEndpointViewSet(viewsets.GenericViewSet):
     serializer_class = EndpointSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
