@@ -18,7 +18,7 @@ from library.rules import Command, may_somewhere
 from library.webhooks import services
 
 
-class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
+class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=[(event, event) for event in services.SUBSCRIBABLE], widget=forms.CheckboxSelectMultiple
     )
@@ -28,7 +28,7 @@ class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["team", "url", "events", "active"]
 
 
-class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
+class DeliveryInline(admin.TabularInline):
     model = WebhookDelivery
     fields = [
         "event",
