@@ -30,7 +30,7 @@ class EndpointForm(forms.ModelForm):
 
 class DeliveryInline(admin.TabularInline):
     model = WebhookDelivery
-    fields = [
+    columns = (
         "event",
         "status",
         "tries",
@@ -39,8 +39,8 @@ class DeliveryInline(admin.TabularInline):
         "error_message",
         "finished_at",
         "last_attempt",
-    ]
-    readonly_fields = tuple(fields)
+    )
+    fields = readonly_fields = columns
     extra = 0
     max_num = 0
     can_delete = False
