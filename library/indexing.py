@@ -15,6 +15,7 @@ from library import storage
 from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.search.codec import vector_to_bytes
+from library.webhooks import events as webhook_events
 
 
 def _transcript_json(lines: tuple[TranscriptLine, ...]) -> list[dict[str, object]]:
@@ -113,6 +114,7 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
             video.indexed_at = now
             video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
             lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="")
+            webhook_events.task_finished(lease.row.pk)
             Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
             transaction.on_commit(lambda: _delete_files(old_files))
     except BaseException:

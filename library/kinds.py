@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from library import jobs
 from library.models import GeneratedText, GenerationStatus, Task, TaskStatus, Video
+from library.webhooks import events as webhook_events
+from library.webhooks.delivery import DELIVERY
 
 
 def _remove_own_unready_video(task: Task) -> None:
@@ -17,6 +19,12 @@ def _remove_own_unready_video(task: Task) -> None:
     if current is None or current[0] is None or not current[1]:
         return
     Video.objects.filter(id=current[0], indexed_at__isnull=True, file=current[1]).delete()
+
+
+def _task_failed(task: Task) -> None:
+    """Inside the failing transaction: the event is written with the status (library/webhooks)."""
+    webhook_events.task_finished(task.pk)
+    _remove_own_unready_video(task)
 
 
 # Work restarts from the beginning on a resume, so the progress of the dead attempt goes.
@@ -33,7 +41,7 @@ VALIDATION: jobs.JobKind[Task] = jobs.JobKind(
     crash_code="validation_failed",
     related=("index", "video"),
     reset=_RESET_PROGRESS,
-    on_fail=_remove_own_unready_video,
+    on_fail=_task_failed,
 )
 
 INDEXING: jobs.JobKind[Task] = jobs.JobKind(
@@ -47,7 +55,7 @@ INDEXING: jobs.JobKind[Task] = jobs.JobKind(
     crash_code="indexing_failed",
     related=("index", "video"),
     reset=_RESET_PROGRESS,
-    on_fail=_remove_own_unready_video,
+    on_fail=_task_failed,
 )
 
 GENERATION: jobs.JobKind[GeneratedText] = jobs.JobKind(
@@ -60,9 +68,10 @@ GENERATION: jobs.JobKind[GeneratedText] = jobs.JobKind(
     failed=GenerationStatus.FAILED,
     crash_code="generation_failed",
     related=("video__index",),
+    on_fail=lambda row: webhook_events.generation_finished(row.pk),
 )
 
 
 def register_all() -> None:
-    for kind in (VALIDATION, INDEXING, GENERATION):
+    for kind in (VALIDATION, INDEXING, GENERATION, DELIVERY):
         jobs.register(kind)

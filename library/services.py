@@ -25,6 +25,7 @@ from library.models import Index, Task, TaskStatus, Team, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
 from library.rules import Actor, Command, check, check_each
+from library.webhooks import events as webhook_events
 
 # --- Indexes ----------------------------------------------------------------------------
 
@@ -277,6 +278,7 @@ def video_delete(*, actor: Actor, video: Video) -> None:
         # A worker indexing it loses its claim and stops without writing (library/jobs.py).
         for kind in (VALIDATION, INDEXING):
             jobs.cancel(kind, video.tasks.all(), code="video_deleted", message="The video was deleted.")
+        webhook_events.video_deleted(video)
         video.delete()
         Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
         transaction.on_commit(lambda: _delete_files(names))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from library import jobs, pipeline
+from library.webhooks.delivery import deliveries_due
 
 
 def validate_task(task_id: str) -> None:
@@ -20,4 +21,6 @@ def maintenance() -> dict[str, int]:
     taxonomy's classification runs, registered from its AppConfig).
     """
     pipeline.worker_heartbeat()
-    return jobs.recover_stale()
+    counts = jobs.recover_stale()
+    counts["webhooks_due"] = deliveries_due()
+    return counts

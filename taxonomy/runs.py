@@ -23,7 +23,7 @@ from django.utils import timezone
 from library import jobs
 from library.search.matrix import index_matrices
 from taxonomy.classify import ClassOnVideo, classify_videos
-from taxonomy.kinds import CLASSIFICATION
+from taxonomy.kinds import CLASSIFICATION, emit_run_event
 from taxonomy.models import ClassificationRun, LabelOrigin, RunStatus, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec
 from taxonomy.scoring import Thresholds
@@ -160,4 +160,6 @@ def run_execute(*, run_id: str, worker: str | None = None) -> None:
                 last_report = time.monotonic()
                 progress = SCORED_AT + (100.0 - SCORED_AT) * done / max(len(scope), 1)
                 lease.renew(videos_done=done, labels_written=labels, progress=min(progress, 99.0))
-        lease.complete(RunStatus.SUCCEEDED, progress=100.0, error_code="", error_message="")
+        with transaction.atomic():  # the webhook event commits with the status
+            lease.complete(RunStatus.SUCCEEDED, progress=100.0, error_code="", error_message="")
+            emit_run_event(run, RunStatus.SUCCEEDED)

@@ -29,6 +29,7 @@ from library.kinds import GENERATION
 from library.models import GeneratedText, GenerationStatus, Video
 from library.models.generation import request_key
 from library.rules import Actor, Command, check_each
+from library.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +101,14 @@ def generation_run(*, generated_text_id: int, worker: str | None = None) -> None
             return
         text, data = produce(generator, video_context(row.video), GenerationRequest(row.kind, row.prompt, row.params))
         # Conditional on the claim: a row deleted (with its video) or cancelled meanwhile stays so.
-        lease.complete(
-            GenerationStatus.READY,
-            text=text,
-            data=data,
-            generation_id=uuid.uuid4(),
-            generated_at=timezone.now(),
-            error_code="",
-            error_message="",
-        )
+        with transaction.atomic():  # the webhook event commits with the status
+            lease.complete(
+                GenerationStatus.READY,
+                text=text,
+                data=data,
+                generation_id=uuid.uuid4(),
+                generated_at=timezone.now(),
+                error_code="",
+                error_message="",
+            )
+            webhook_events.generation_finished(row.pk)

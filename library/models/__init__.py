@@ -5,6 +5,14 @@ from library.models.jobs import JobRow
 from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
 from library.models.teams import ApiKey, Membership, Role, Team
+from library.models.webhooks import (
+    DeliveryStatus,
+    EventType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "ApiKey",
@@ -23,5 +31,11 @@ __all__ = [
     "Thumbnail",
     "Video",
     "WorkerHeartbeat",
+    "DeliveryStatus",
+    "EventType",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "new_object_id",
 ]

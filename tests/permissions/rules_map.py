@@ -116,6 +116,23 @@ API_RULES: dict[tuple[str, str], Rule] = {
         Command.GENERATE, OBJECT, _json(none, lambda c: {"video_id": c.video.id, "prompt": "What is cooked?"})
     ),
     # /api/v1/
+    ("native-webhook-list", "POST"): Rule(
+        Command.WEBHOOK_MANAGE,
+        OWN,
+        _json(none, lambda c: {"url": "http://127.0.0.1:9/new", "events": ["index.task.ready"]}),
+    ),
+    ("native-webhook-detail", "PATCH"): Rule(
+        Command.WEBHOOK_MANAGE, OBJECT, _json(lambda c: {"pk": c.webhook.pk}, lambda c: {"active": False})
+    ),
+    ("native-webhook-detail", "DELETE"): Rule(
+        Command.WEBHOOK_MANAGE, OBJECT, _json(lambda c: {"pk": c.webhook.pk}, none)
+    ),
+    ("native-webhook-rotate-secret", "POST"): Rule(
+        Command.WEBHOOK_MANAGE, OBJECT, _json(lambda c: {"pk": c.webhook.pk}, none)
+    ),
+    ("native-webhook-send-test", "POST"): Rule(
+        Command.WEBHOOK_MANAGE, OBJECT, _json(lambda c: {"pk": c.webhook.pk}, none)
+    ),
     ("native-index-list", "POST"): Rule(
         Command.INDEX_CREATE, OWN, _json(none, lambda c: {"name": "New", "engines": ENGINES})
     ),
@@ -170,6 +187,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
 OPERATOR_MODELS = {
     "auth.user", "auth.group", "library.team",
     "django_q.schedule", "django_q.success", "django_q.failure", "django_q.ormq",
+    # django-axes' login records: the operator's.
+    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
 }  # fmt: skip
 
 
@@ -238,6 +257,28 @@ ADMIN_RULES: dict[tuple[str, str], AdminRule] = {
     ("library.apikey", "delete"): AdminRule(NOBODY, OBJECT, lambda w, c: CONFIRM, lambda w, c: w.spare_key),
     ("library.apikey", "delete_selected"): _delete_selected(NOBODY, lambda w, c: w.spare_key),
     ("library.apikey", "revoke"): _action(Command.API_KEY_REVOKE, lambda w, c: w.spare_key),
+    ("library.webhookendpoint", "add"): AdminRule(
+        Command.WEBHOOK_MANAGE,
+        OWN,
+        lambda w, c: {
+            "team": c.team.pk,
+            "url": "http://127.0.0.1:9/new",
+            "events": ["index.task.ready"],
+            "active": "on",
+        },
+    ),
+    ("library.webhookendpoint", "change"): AdminRule(
+        Command.WEBHOOK_MANAGE,
+        OBJECT,
+        lambda w, c: {"team": c.team.pk, "url": "http://127.0.0.1:9/changed", "events": ["index.task.failed"]},
+        lambda w, c: c.webhook,
+    ),
+    ("library.webhookendpoint", "delete"): AdminRule(
+        Command.WEBHOOK_MANAGE, OBJECT, lambda w, c: CONFIRM, lambda w, c: c.webhook
+    ),
+    ("library.webhookendpoint", "delete_selected"): _delete_selected(Command.WEBHOOK_MANAGE, lambda w, c: c.webhook),
+    ("library.webhookendpoint", "send_test_event"): _action(Command.WEBHOOK_MANAGE, lambda w, c: c.webhook),
+    ("library.webhookendpoint", "rotate_secret"): _action(Command.WEBHOOK_MANAGE, lambda w, c: c.webhook),
     ("library.membership", "add"): AdminRule(
         Command.MEMBERSHIP_ADD, OWN, lambda w, c: {"team": c.team.pk, "username": w.outsider.username, "role": "viewer"}
     ),

@@ -83,6 +83,10 @@ def _write_methods(pattern: URLPattern, path: str) -> list[str]:
     cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
     if cls is not None and hasattr(cls, "http_method_names") and getattr(view, "cls", None) is not None:
         return [method for method in WRITE_METHODS if hasattr(cls, method.lower())]
+    if cls is not None and hasattr(cls, "http_method_names"):
+        # A Django class-based view says what it answers; asking it anonymously could run a
+        # handler (logging out touches the database, which collection may not use).
+        return [m for m in WRITE_METHODS if m.lower() in cls.http_method_names and hasattr(cls, m.lower())]
     # A Django view: ask it, anonymously. 405 is the only answer that means "no such write".
     client = Client()
     return [method for method in WRITE_METHODS if client.generic(method, path).status_code != 405]

@@ -1,0 +1,106 @@
+"""Webhook endpoints in the admin: owners only (Command.WEBHOOK_MANAGE), with their deliveries.
+
+The secret is shown once, as a message after creating or rotating; the form never has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from library.admin.base import TeamScopedAdmin, rule_action
+from library.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from library.rules import Command, may_somewhere
+from library.webhooks import services
+
+
+class EndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in services.SUBSCRIBABLE], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["team", "url", "events", "active"]
+
+
+class DeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    columns = (
+        "event",
+        "status",
+        "tries",
+        "next_attempt_at",
+        "error_code",
+        "error_message",
+        "finished_at",
+        "last_attempt",
+    )
+    fields = readonly_fields = columns
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-id"]
+
+    @admin.display(description="last attempt")
+    def last_attempt(self, delivery: WebhookDelivery) -> str:
+        attempt: WebhookAttempt | None = delivery.attempt_rows.order_by("-started_at").first()
+        if attempt is None:
+            return "-"
+        latency = f"{attempt.latency_ms:.0f} ms" if attempt.latency_ms is not None else ""
+        return f"{attempt.status_code or attempt.error} {latency} {attempt.response_snippet[:80]}".strip()
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(TeamScopedAdmin):
+    form = EndpointForm
+    list_display = ["url", "team", "active", "disabled_reason", "consecutive_failures", "created_at"]
+    list_filter = ["active", "team"]
+    readonly_fields = ["disabled_reason", "consecutive_failures"]
+    inlines = [DeliveryInline]
+    actions = ["send_test_event", "rotate_secret"]
+    add_command = Command.WEBHOOK_MANAGE
+    change_command = Command.WEBHOOK_MANAGE
+    delete_command = Command.WEBHOOK_MANAGE
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        actor = self.actor(request)
+        return super().get_queryset(request).filter(team__in=actor.teams_allowing(Command.WEBHOOK_MANAGE))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_somewhere(self.actor(request), Command.WEBHOOK_MANAGE)
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
+        actor, data = self.actor(request), form.cleaned_data
+        if change:
+            services.webhook_endpoint_update(
+                actor=actor, endpoint=obj, url=data["url"], events=data["events"], active=data["active"]
+            )
+            return
+        created = services.webhook_endpoint_create(
+            actor=actor, team=data["team"], url=data["url"], events=data["events"]
+        )
+        obj.pk = created.pk
+        messages.warning(request, f"Signing secret (copy it now, it is not shown again): {created.secret}")
+
+    def delete_with_service(self, actor: Any, obj: WebhookEndpoint) -> None:
+        services.webhook_endpoint_delete(actor=actor, endpoint=obj)
+
+    @rule_action(Command.WEBHOOK_MANAGE, description="Send a test event")
+    def send_test_event(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        actor = self.actor(request)
+        endpoints = list(queryset)
+        for endpoint in endpoints:
+            services.webhook_test_send(actor=actor, endpoint=endpoint)
+        self.message_user(request, f"Test event queued for {len(endpoints)} endpoint(s); see its deliveries.")
+
+    @rule_action(Command.WEBHOOK_MANAGE, description="Rotate the signing secret (old one valid 24 h)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        actor = self.actor(request)
+        for endpoint in queryset:
+            secret = services.webhook_secret_rotate(actor=actor, endpoint=endpoint)
+            messages.warning(request, f"New secret for {endpoint.url} (not shown again): {secret}")

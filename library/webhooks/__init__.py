@@ -1,0 +1,1 @@
+"""Signed webhooks (Twelve Labs compatible): signing, events and deliveries, the delivery worker."""

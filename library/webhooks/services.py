@@ -1,0 +1,111 @@
+"""Commands on webhook endpoints (owners only: Command.WEBHOOK_MANAGE) and the owners' reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from config.errors import ApplicationError
+from library import jobs, outbound
+from library.models import EventType, Team, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from library.models.webhooks import new_secret
+from library.rules import Actor, Command, check, may
+from library.webhooks.delivery import DELIVERY
+
+SUBSCRIBABLE = [choice for choice in EventType.values if choice != EventType.TEST]
+ROTATION_GRACE = timedelta(hours=24)
+
+
+def _clean_url(url: str) -> str:
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundError as exc:
+        raise ApplicationError(f"The webhook URL is refused: {exc.message}", code="url_not_allowed") from None
+    return url
+
+
+def _clean_events(events: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events))
+    unknown = [event for event in chosen if event not in SUBSCRIBABLE]
+    if unknown or not chosen:
+        raise ApplicationError(
+            f"Subscribe to at least one of {', '.join(SUBSCRIBABLE)} (unknown: {', '.join(unknown) or 'none'}).",
+            code="parameter_invalid",
+        )
+    return chosen
+
+
+def webhook_endpoint_create(*, actor: Actor, team: Team, url: str, events: Iterable[str]) -> WebhookEndpoint:
+    """The answer carries the secret; it is never shown again."""
+    check(actor, Command.WEBHOOK_MANAGE, team, what="webhook endpoint")
+    return WebhookEndpoint.objects.create(team=team, url=_clean_url(url), events=_clean_events(events))
+
+
+def webhook_endpoint_update(
+    *,
+    actor: Actor,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
+    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    if url is not None:
+        endpoint.url = _clean_url(url)
+    if events is not None:
+        endpoint.events = _clean_events(events)
+    if active is not None:
+        endpoint.active = active
+        if active:  # an owner re-enables it: the failure streak starts over
+            endpoint.disabled_reason, endpoint.consecutive_failures = "", 0
+        elif not endpoint.disabled_reason:
+            endpoint.disabled_reason = "Disabled by an owner."
+    endpoint.save()
+    return endpoint
+
+
+def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
+    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    endpoint.delete()
+
+
+def webhook_secret_rotate(*, actor: Actor, endpoint: WebhookEndpoint, grace: timedelta = ROTATION_GRACE) -> str:
+    """A new secret (returned once); the old one keeps verifying for `grace` (both are signed)."""
+    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = timezone.now() + grace
+    endpoint.secret = new_secret()
+    endpoint.save()
+    return endpoint.secret
+
+
+def webhook_test_send(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """Send a `webhook.test` event to this endpoint only (also when it is disabled: owners check the fix)."""
+    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(
+            team_id=endpoint.team_id,
+            type=EventType.TEST,
+            subject=f"test:{endpoint.pk}",
+            data={"endpoint_id": endpoint.pk, "message": "A test event from Framewise."},
+        )
+        delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint)
+        jobs.enqueue(DELIVERY, delivery.pk)
+    return delivery
+
+
+# --- reads (owners only) -----------------------------------------------------------------------
+
+
+def endpoints_for_owner(actor: Actor, teams: Iterable[Team]) -> QuerySet[WebhookEndpoint]:
+    """The endpoints of the teams the actor owns (operators: all of `teams`)."""
+    owned = [team.pk for team in teams if owns(actor, team)]
+    return WebhookEndpoint.objects.filter(team_id__in=owned)
+
+
+def owns(actor: Actor, team: Team) -> bool:
+    return may(actor, Command.WEBHOOK_MANAGE, team)
