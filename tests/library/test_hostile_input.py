@@ -268,7 +268,9 @@ def test_an_image_search_on_a_visual_index_without_ready_videos_is_an_empty_answ
     assert response.json()["search_pool"]["total_count"] == 0
 
 
-def test_an_image_search_without_a_visual_model_is_a_json_400(quiet_client: APIClient, api: APIClient):
+def test_an_image_search_without_a_visual_model_is_a_json_400(
+    no_visual_model: None, quiet_client: APIClient, api: APIClient
+):
     index = IndexFactory(team=api.team, engines=[{"engine_name": "marengo2.6", "engine_options": ["visual"]}])  # type: ignore[attr-defined]
     fields = {"index_id": index.id, "query_media_type": "image", "search_options": ["visual"],
               "query_media_file": SimpleUploadedFile("q.png", png())}  # fmt: skip

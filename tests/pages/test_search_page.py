@@ -61,7 +61,7 @@ def test_one_search_covers_every_index_of_the_team_and_links_each_moment(
     assert theirs and not {link["href"].split("?")[0] for link in theirs} & own
 
 
-def test_a_search_explains_what_it_cannot_do(editor, library_index, indexed, cooking_video):
+def test_a_search_explains_what_it_cannot_do(no_visual_model, editor, library_index, indexed, cooking_video):
     indexed(library_index, cooking_video)
     client = logged_in(editor)
     visual_only = client.get("/search/", {"q": "a red screen", "options": ["visual"]}).content.decode()
