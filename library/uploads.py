@@ -17,10 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, error_body, is_api_path
 
 # Room for the multipart boundaries and the small form fields that travel with the file.
 FORM_OVERHEAD = 1024 * 1024
@@ -92,4 +93,20 @@ class UploadLimitMiddleware:
                 request.FILES  # noqa: B018
             except UploadTooLarge as error:
                 return _response(request, error)
+            except RequestDataTooBig:
+                if not is_api_path(request.path):
+                    raise
+                return JsonResponse(
+                    error_body("request_too_large", "The request's form fields are too large."), status=413
+                )
+            # Parsed here, the form never reaches the API's strict parsers (config/parsers.py):
+            # refuse NUL characters the way they would.
+            if is_api_path(request.path):
+                for key, values in request.POST.lists():
+                    if "\x00" in key or any("\x00" in value for value in values):
+                        name = key.replace("\x00", "")
+                        return JsonResponse(
+                            error_body("parameter_invalid", f"The {name} parameter contains a NUL character (%00)."),
+                            status=400,
+                        )
         return self.get_response(request)
