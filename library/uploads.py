@@ -99,14 +99,21 @@ class UploadLimitMiddleware:
                 return JsonResponse(
                     error_body("request_too_large", "The request's form fields are too large."), status=413
                 )
-            # Parsed here, the form never reaches the API's strict parsers (config/parsers.py):
-            # refuse NUL characters the way they would.
-            if is_api_path(request.path):
-                for key, values in request.POST.lists():
-                    if "\x00" in key or any("\x00" in value for value in values):
-                        name = key.replace("\x00", "")
-                        return JsonResponse(
-                            error_body("parameter_invalid", f"The {name} parameter contains a NUL character (%00)."),
-                            status=400,
-                        )
+        forms = ("multipart/form-data", "application/x-www-form-urlencoded")
+        if request.method == "POST" and request.content_type in forms and is_api_path(request.path):
+            # A form parsed by Django (here, or by CSRF) never reaches the API's strict parsers
+            # (config/parsers.py): refuse NUL characters the way they would.
+            try:
+                request.POST  # noqa: B018
+            except RequestDataTooBig:
+                return JsonResponse(
+                    error_body("request_too_large", "The request's form fields are too large."), status=413
+                )
+            for key, values in request.POST.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    name = key.replace("\x00", "")
+                    return JsonResponse(
+                        error_body("parameter_invalid", f"The {name} parameter contains a NUL character (%00)."),
+                        status=400,
+                    )
         return self.get_response(request)

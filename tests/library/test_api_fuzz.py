@@ -30,13 +30,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.views import APIView
 from schemathesis import GenerationMode
 
-from library.models import Task, TaskStatus, Thumbnail, Video
+from library.models import Membership, Role, Task, TaskStatus, Thumbnail, Video
+from library.models.webhooks import WebhookEndpoint
 from library.search import tokens
 from library.search.params import parse_query, parse_spec
 from taxonomy import selectors as taxonomy_selectors
 from taxonomy import services as taxonomy_services
 from taxonomy.models import ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec, Thresholds
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +73,9 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
     """A ready video with thumbnails, its task, a taxonomy with a label and a run, and page tokens."""
     team = api.team
     index = video.index
+    # The key's user owns the team, so owner-only operations (webhooks) are reachable too.
+    Membership.objects.filter(team=team, user=team_key[0].user).update(role=Role.OWNER)
+    endpoint = WebhookEndpoint.objects.create(team=team, url="http://127.0.0.1:9/hook", events=["index.task.ready"])
     Thumbnail.objects.create(video=video, time=1.0, image=f"thumbnails/{video.id}/1.jpg")
     task = Task.objects.filter(video=video).first()
     assert task is not None
@@ -80,16 +85,21 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
         error_code="video_file_broken", error_message="The file is not a video.",
     )  # fmt: skip
     taxonomy = taxonomy_services.taxonomy_save_classes(
-        team=team, name="Fuzz", classes=[ClassSpec(name="Cooking", prompts=("cooking pasta",), options=())]
+        actor=SYSTEM,
+        team=team,
+        name="Fuzz",
+        classes=[ClassSpec(name="Cooking", prompts=("cooking pasta",), options=())],
     )
     node = taxonomy.nodes.get()
-    label = taxonomy_services.label_add(video=video, node=node)
+    label = taxonomy_services.label_add(actor=SYSTEM, video=video, node=node)
     run = taxonomy_services.run_create(
-        taxonomy=taxonomy, index=index, options=["conversation"], thresholds=Thresholds(),
-        conversation_option="semantic", videos=None, user=None,
+        actor=SYSTEM, taxonomy=taxonomy, index=index, options=["conversation"], thresholds=Thresholds(),
+        conversation_option="semantic", videos=None,
     )  # fmt: skip
     spec = parse_spec({"search_options": ["conversation"]}, query=parse_query("pasta"), index_ids=[index.id])
-    result_set = taxonomy_services.classify_results_store(team=team, results=[], skipped={}, page_limit=10)
+    result_set = taxonomy_services.classify_results_store(
+        actor=SYSTEM, team=team, results=[], skipped={}, page_limit=10
+    )
     seeded = Seed(
         key=team_key[1], team=team.name, index=index.id, video=video.id, task=task.id, failed_task=failed.id,
         taxonomy=taxonomy.id,
@@ -101,6 +111,7 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
     seeded.ids_by_collection = {
         "indexes": seeded.index, "videos": seeded.video, "tasks": seeded.task, "taxonomies": seeded.taxonomy,
         "taxonomy-nodes": seeded.node, "labels": seeded.label, "classification-runs": seeded.run,
+        "webhooks": endpoint.pk,
     }  # fmt: skip
     return seeded
 

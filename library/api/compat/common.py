@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -127,8 +127,11 @@ def _parse_value(field: str, raw: str, kind: str) -> Any:
             parsed = parse_datetime(raw.replace("Z", "+00:00")) or parse_date(raw)
             if parsed is None:
                 raise ValueError(raw)
+            if isinstance(parsed, datetime) and parsed.tzinfo is not None:
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+                parsed = parsed.astimezone(UTC)
             return parsed
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ApplicationError(f"The {field} filter has an invalid value {raw!r}.") from None
     return raw
 
