@@ -8,13 +8,16 @@ page by page: page tokens name the set and the page, so paging never re-scores.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
+
 from config.errors import ApplicationError
-from library.models import Index
-from library.rules import Actor
+from library.models import Index, Team
+from library.rules import Actor, Command, check
 from library.search.matrix import index_matrices
-from taxonomy import services
 from taxonomy.classify import VideoClasses, classify_videos
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import ClassSpec
@@ -92,10 +95,26 @@ def classify_adhoc_run(
             for item in result.videos
         ]
     rows.sort(key=lambda row: (-row[0], row[1]))
-    return services.classify_results_store(
+    return classify_results_store(
         actor=actor,
         team=next(iter(selection)).team,
         results=[row[2] for row in rows],
         skipped=skipped,
         page_limit=request.page_limit,
+    )
+
+
+def classify_results_store(
+    *, actor: Actor, team: Team, results: list[dict[str, Any]], skipped: dict[str, str], page_limit: int
+) -> ClassifyResultSet:
+    """Keep a /classify answer for its page tokens; expired answers are dropped on the way."""
+    check(actor, Command.CLASSIFY, team, what="index")
+    now = timezone.now()
+    ClassifyResultSet.objects.filter(expires_at__lt=now).delete()
+    return ClassifyResultSet.objects.create(
+        team=team,
+        results=results,
+        skipped_options=skipped,
+        page_limit=page_limit,
+        expires_at=now + timedelta(seconds=settings.FRAMEWISE_PAGE_TOKEN_TTL),
     )

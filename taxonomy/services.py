@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,7 +24,6 @@ from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import (
     CLASSIFY_OPTIONS,
     ClassificationRun,
-    ClassifyResultSet,
     Decision,
     LabelOrigin,
     Taxonomy,
@@ -391,19 +388,3 @@ def label_add(*, actor: Actor, video: Video, node: TaxonomyNode) -> VideoLabel:
 
 
 # --- /classify result sets ---------------------------------------------------------------------
-
-
-def classify_results_store(
-    *, actor: Actor, team: Team, results: list[dict[str, Any]], skipped: dict[str, str], page_limit: int
-) -> ClassifyResultSet:
-    """Keep a /classify answer for its page tokens; expired answers are dropped on the way."""
-    check(actor, Command.CLASSIFY, team, what="index")
-    now = timezone.now()
-    ClassifyResultSet.objects.filter(expires_at__lt=now).delete()
-    return ClassifyResultSet.objects.create(
-        team=team,
-        results=results,
-        skipped_options=skipped,
-        page_limit=page_limit,
-        expires_at=now + timedelta(seconds=settings.FRAMEWISE_PAGE_TOKEN_TTL),
-    )

@@ -27,7 +27,7 @@ class JsonWhateverTheFormat(DefaultContentNegotiation):
         return first, first.media_type
 
 
-def _time_window(request: Request) -> tuple[float, float]:
+def time_window(request: Request) -> tuple[float, float]:
     try:
         start = float(request.query_params.get("start") or 0.0)
         end = float(request.query_params.get("end") or float("inf"))
@@ -51,7 +51,7 @@ def transcription_response(video: Video, request: Request) -> HttpResponse:
         text = subtitles.transcription(video, request.query_params.get("language") or "")
     except ValueError as exc:
         raise ApplicationError(str(exc), code="parameter_invalid") from None
-    start, end = _time_window(request)
+    start, end = time_window(request)
     lines = [line for line in text.lines if line["end"] >= start and line["start"] <= end]
     if fmt == "json":
         return Response({"data": _values(lines), "language": text.language or None,

@@ -36,6 +36,7 @@ from library.search import tokens
 from library.search.params import parse_query, parse_spec
 from taxonomy import selectors as taxonomy_selectors
 from taxonomy import services as taxonomy_services
+from taxonomy.adhoc import classify_results_store
 from taxonomy.models import ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec, Thresholds
 from tests.factories import SYSTEM
@@ -97,9 +98,7 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
         conversation_option="semantic", videos=None,
     )  # fmt: skip
     spec = parse_spec({"search_options": ["conversation"]}, query=parse_query("pasta"), index_ids=[index.id])
-    result_set = taxonomy_services.classify_results_store(
-        actor=SYSTEM, team=team, results=[], skipped={}, page_limit=10
-    )
+    result_set = classify_results_store(actor=SYSTEM, team=team, results=[], skipped={}, page_limit=10)
     seeded = Seed(
         key=team_key[1], team=team.name, index=index.id, video=video.id, task=task.id, failed_task=failed.id,
         taxonomy=taxonomy.id,

@@ -21,7 +21,7 @@ from library.api.compat.common import (
     sort_and_page,
 )
 from library.api.compat.representations import video_json
-from library.api.transcription import JsonWhateverTheFormat, transcription_response
+from library.api.transcription import JsonWhateverTheFormat, time_window, transcription_response
 from library.media import media_url
 from library.selectors import ready_videos
 
@@ -74,17 +74,6 @@ class VideoDetailView(CompatView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _time_window(request: Request) -> tuple[float, float]:
-    try:
-        start = float(request.query_params.get("start") or 0.0)
-        end = float(request.query_params.get("end") or float("inf"))
-    except ValueError:
-        raise ApplicationError("The start and end parameters must be numbers of seconds.") from None
-    if start < 0 or end < start:
-        raise ApplicationError("The start parameter must be >= 0 and not after end.")
-    return start, end
-
-
 def _values_in_window(
     items: list[dict[str, Any]], start: float, end: float, *, extra: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
@@ -107,7 +96,7 @@ class _ExtractionView(CompatView):
             raise ApplicationError(
                 f"The index was created without the {self.option} option.", code="index_option_not_enabled"
             )
-        start, end = _time_window(request)
+        start, end = time_window(request)
         return Response({"data": _values_in_window(getattr(video, self.field), start, end, extra=self.extra)})
 
 
