@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, default=LocalEngineConfig.torch_threads)
     parser.add_argument("--visual", choices=("concepts", "clip"), default="concepts")
     parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--language", default="", help="the upload's language ('' detects it)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="framewise-bench-") as tmp:

@@ -8,13 +8,16 @@ Definitions (docs/classification.md explains them for users):
   count too.
 * A clip is a run of consecutive segments where one prompt under one option scores at
   least `min_clip_score`; its score is the best segment score in the run (clips.py).
-* duration_ratio = length of the segments with evidence, plus the pauses between them,
-  / video duration. A pause (segments without evidence) of at most `bridge_seconds`
+* duration_ratio = length of the segments with evidence, plus the pauses between them
+  and a short lead-in and tail, / video duration. A pause (segments without evidence) of at most `bridge_seconds`
   between two segments with evidence for the class counts as covered, provided no other
   class of the request has evidence there (that time is about something else, not a
   pause): a video whose three sentences are all about pasta is about pasta from the first
   to the last, not only for the seconds the words
-  are said.
+  are said. For a class the video comes back to after such a pause, the time before the
+  first and after the last evidence counts too when it is at most half of
+  `bridge_seconds` and shorter than the first-to-last stretch (an intro and an outro; a
+  lone mention is never stretched over the video).
 * The class score is the duration-weighted mean, over that union, of the segment evidence:
   "how strongly the class shows where it shows". A class is returned for a video when its
   score >= `min_video_score` and its duration_ratio >= `min_duration_ratio`.
@@ -296,7 +299,19 @@ def _bridged(grid: Grid, seen: np.ndarray, first_video: int, last_video: int, br
     has_previous, has_following = previous >= -EPSILON, following <= durations + EPSILON
     inside = has_previous & has_following & (following - previous <= bridge + EPSILON)
     quiet = ~seen.any(axis=0)  # no class of the request has evidence: a pause, not another topic
-    return ~seen & quiet & inside
+    pauses = ~seen & quiet & inside
+    # The lead-in before the first mention and the tail after the last are about the class
+    # too, for a class the video comes back to after a pause (so never a lone mention),
+    # when each is at most half a bridge and shorter than the stretch the mentions span.
+    bounds = grid.offsets[first_video:last_video] - row_first
+    of_row = videos - first_video
+    returns = (np.add.reduceat(pauses, bounds, axis=1) > 0)[:, of_row]
+    first = np.minimum.reduceat(np.where(seen, starts, np.inf), bounds, axis=1)[:, of_row]
+    last = np.maximum.reduceat(np.where(seen, ends, -np.inf), bounds, axis=1)[:, of_row]
+    edge = np.minimum(bridge / 2.0, last - first) + EPSILON
+    lead_in = ~has_previous & has_following & (first <= edge)
+    tail = has_previous & ~has_following & (durations - last <= edge)
+    return pauses | (~seen & quiet & returns & (lead_in | tail))
 
 
 def _passing(

@@ -148,7 +148,7 @@ class LocalEngine:
                     if self.config.clip_model or not self.config.visual_concepts:
                         self._visual = get_encoder(self.config.clip_model, self.config.clip_int8)
                     else:
-                        self._visual = get_concept_classifier()
+                        self._visual = get_concept_classifier(self.config.model_cache)
                 except VisualModelUnavailable as exc:
                     self._visual_error = str(exc)
         if self._visual is not None and vision:

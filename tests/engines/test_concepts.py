@@ -95,3 +95,47 @@ def test_a_configured_clip_takes_precedence(tiny_clip: Path, photo_clip: VideoTr
     analysis = analyze(LocalEngine(LocalEngineConfig(clip_model=str(tiny_clip))), photo_clip, frozenset({VISUAL}))
     assert analysis.versions["visual"].startswith(str(tiny_clip)) and analysis.concepts == ()
     assert analysis.segments[0].visual_vector is not None and analysis.segments[0].visual_vector.shape == (16,)
+
+
+def test_the_network_runs_in_onnx_runtime_with_torchs_numbers(tmp_path: Path, photo_clip: VideoTruth) -> None:
+    import av
+    import torch
+
+    from engines.local.concepts import ConceptClassifier
+
+    classifier = ConceptClassifier(str(tmp_path))
+    network = classifier.load_vision()
+    assert classifier.runtime == "onnxruntime"
+    assert [p.name for p in tmp_path.glob("*.onnx")] == ["efficientnet-lite0-0.1.0.onnx"]
+    with av.open(str(photo_clip.path)) as container:
+        frames = [f for i, f in enumerate(container.decode(video=0)) if i % 125 == 60][:3]
+    pixels = [classifier.frame_pixels(frame) for frame in frames]
+    fast = classifier.classify(pixels)
+    batch = (np.stack(pixels).transpose(0, 3, 1, 2).astype(np.float32) - 127.0) / 128.0
+    with torch.inference_mode():
+        slow = torch.softmax(network(torch.from_numpy(batch)), dim=1).numpy()
+    assert np.abs(fast - slow).max() < 1e-4
+    assert fast.argmax(axis=1).tolist() == slow.argmax(axis=1).tolist()
+    # A second classifier (another worker) loads the file instead of exporting again.
+    before = (tmp_path / "efficientnet-lite0-0.1.0.onnx").stat().st_mtime_ns
+    again = ConceptClassifier(str(tmp_path))
+    again.load_vision()
+    assert again.runtime == "onnxruntime"
+    assert (tmp_path / "efficientnet-lite0-0.1.0.onnx").stat().st_mtime_ns == before
+
+
+def test_a_failed_export_leaves_the_network_on_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from engines.local.concepts import ConceptClassifier
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(torch.onnx, "export", broken)
+    classifier = ConceptClassifier(str(tmp_path))
+    classifier.load_vision()
+    assert classifier.runtime == "torch"
+    assert not list(tmp_path.glob("*.onnx")) and not list(tmp_path.glob(".*.onnx"))
+    flat = np.full((224, 224, 3), 128, dtype=np.uint8)
+    assert classifier.classify([flat]).sum() == pytest.approx(1.0, abs=1e-4)

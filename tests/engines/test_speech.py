@@ -97,3 +97,35 @@ def test_a_missing_model_is_a_permanent_error(tmp_path: os.PathLike[str]) -> Non
     assert caught.value.permanent is True
     assert caught.value.code == "asr_model_unavailable"
     recognizer.close()
+
+
+def test_speech_is_transcribed_window_by_window_with_the_times_of_one_pass(
+    main_video: VideoTruth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whisper runs on at most WINDOW_SECONDS of speech at a time (its features for a whole
+    long track cost hundreds of MB); cut between VAD stretches, nothing else changes."""
+    from engines.local import asr_server
+    from engines.local.audio import decode_audio
+    from engines.local.speech_models import TINY_EN, model_path
+
+    model = asr_server.Models(threads=1, compute_type="int8").get(str(model_path(TINY_EN)))
+    samples = decode_audio(str(main_video.path)).samples
+
+    def words(window: float) -> tuple[int, list[tuple[str, float, float]]]:
+        monkeypatch.setattr(asr_server, "WINDOW_SECONDS", window)
+        speech = asr_server.Speech.find(samples)
+        segments, _ = asr_server._run(model, speech, on_fraction=lambda f: None, words=True, language="en")
+        found = [(re.sub(r"\W", "", w.word.lower()), w.start, w.end) for s in segments for w in s.words or ()]
+        return len(speech.windows()), found
+
+    windows, whole = words(600.0)
+    assert windows == 1
+    # A window just longer than the longest sentence: no sentence is split, each has its own.
+    windows, cut = words(max(truth.end - truth.start for truth in main_video.speech) + 1.0)
+    assert windows == len(main_video.speech) == 2
+    assert [text for text, _, _ in cut] == [text for text, _, _ in whole]
+    # Word times move a little with the window (whisper aligns words within what it hears).
+    assert max(abs(a[1] - b[1]) for a, b in zip(cut, whole, strict=True)) < 1.0
+    for truth in main_video.speech:  # and in the original audio's time
+        said = [start for text, start, _ in cut if truth.start - TOLERANCE <= start <= truth.end + TOLERANCE]
+        assert said, (truth, cut)

@@ -256,3 +256,32 @@ def test_malformed_bodies_get_a_4xx_with_a_code(api: Any, index: Any, path: str,
     response = api.post(path, body, format="json")
     assert response.status_code == status, response.content
     assert set(response.json()) == {"code", "message"}
+
+
+def test_a_video_whose_sentences_are_all_about_pasta_is_about_pasta_for_its_whole_length(
+    api: Any, index: Any, classify_worker: Any, videos: Any
+) -> None:
+    from library.models import Task
+    from tests.library.test_ingest import upload
+    from tests.videos import Scene
+
+    sentences = [
+        "Today we are cooking spaghetti with tomato sauce.",
+        "Boil the pasta in salted water for ten minutes.",
+        "Serve the noodles with basil and parmesan cheese.",
+    ]
+    path = videos("pasta-sentences.mp4", [Scene(5.0, "color=c=beige", speech=s, speech_at=1.0) for s in sentences])
+    task_id = upload(api, index.id, path)
+    classify_worker.wait_idle(timeout=300)
+    video_id = Task.objects.get(id=task_id).video_id
+    classes = [{"name": "Pasta", "prompts": ["cooking pasta", "an Italian pasta recipe"]}]
+    body = classify(api, index.id, options=["conversation"], classes=classes, include_clips=True,
+                    threshold={"min_video_score": 50, "min_clip_score": 50, "min_duration_ratio": 0.1})  # fmt: skip
+    [row] = body["data"]
+    [pasta] = row["classes"]
+    assert row["video_id"] == video_id
+    clips = union_length([(clip["start"], clip["end"]) for clip in pasta["clips"]])
+    # The sentences leave pauses and a lead-in and tail without words: the clips cover less
+    # than the video, the class covers all of it.
+    assert clips < 14.0
+    assert pasta["duration_ratio"] == pytest.approx(1.0)

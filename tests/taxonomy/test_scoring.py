@@ -239,3 +239,32 @@ def test_time_about_another_class_is_not_a_pause() -> None:
     classes = [ScoringClass("Cooking", {"conversation": (0,)}), ScoringClass("Cars", {"conversation": (1,)})]
     bridged = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=10.0)
     assert [r.duration_ratio for r in results_of(g, [ch], classes, bridged, identity)] == [0.5, 0.5]
+
+
+def test_a_short_lead_in_and_tail_around_mentions_are_about_the_class() -> None:
+    # 15 s, three sentences about pasta at 1-4, 5.5-9 and 10.5-14 s: about pasta for all 15 s.
+    g = grid([(0, 1), (1, 4), (4, 5.5), (5.5, 9), (9, 10.5), (10.5, 14), (14, 15)])
+    ch = channel([E[7], E[0], E[7], E[0], E[7], E[0], E[7]], 1)
+    cls = [ScoringClass("Pasta", {"conversation": (0,)})]
+    bridged = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=10.0)
+    [result] = results_of(g, [ch], cls, bridged, identity)
+    assert result.duration_ratio == pytest.approx(1.0)
+    assert result.score == pytest.approx(100, abs=1e-3)
+
+
+def test_a_lone_mention_is_not_stretched_over_the_video() -> None:
+    # One 4 s mention at 5-9 s of 15, and one at 9-13 s (a 2 s tail, but nothing to come back to).
+    g = grid([(0, 5), (5, 9), (9, 15)])
+    ch = channel([E[7], E[0], E[7]], 1)
+    cls = [ScoringClass("Pasta", {"conversation": (0,)})]
+    bridged = Thresholds(min_video_score=0, min_clip_score=50, min_duration_ratio=0.01, bridge_seconds=10.0)
+    [result] = results_of(g, [ch], cls, bridged, identity)
+    assert result.duration_ratio == pytest.approx(4 / 15)
+    ch = channel([E[7], E[7], E[0], E[7]], 1)
+    [result] = results_of(grid([(0, 5), (5, 9), (9, 13), (13, 15)]), [ch], cls, bridged, identity)
+    assert result.duration_ratio == pytest.approx(4 / 15)
+    # A lead-in about another class is not an intro to this one.
+    ch = channel([E[1], E[0], E[0]], 2)
+    classes = [ScoringClass("Pasta", {"conversation": (0,)}), ScoringClass("Cars", {"conversation": (1,)})]
+    ratios = {r.cls: r.duration_ratio for r in results_of(g, [ch], classes, bridged, identity)}
+    assert ratios == pytest.approx({0: 10 / 15, 1: 5 / 15})
