@@ -15,7 +15,6 @@ file. Any failure leaves the caller on torch (slower, same numbers).
 from __future__ import annotations
 
 import fcntl
-import io
 import logging
 import os
 import tempfile
@@ -72,19 +71,17 @@ def _export(network: Any, target: Path, input_shape: tuple[int, ...]) -> None:
         if target.is_file():
             return
         example = torch.from_numpy(np.random.default_rng(0).standard_normal(input_shape).astype(np.float32))
-        buffer = io.BytesIO()
         with torch.inference_mode():
             expected = network(example).numpy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the exporter's notes on tracing and deprecations
-            torch.onnx.export(
-                network, (example,), buffer, input_names=["pixels"], output_names=["logits"],
-                dynamic_axes={"pixels": {0: "batch"}}, dynamo=False, opset_version=17,
-            )  # fmt: skip
         descriptor, staging = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".onnx", dir=target.parent)
+        os.close(descriptor)
         try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(buffer.getvalue())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the exporter's notes on tracing and deprecations
+                torch.onnx.export(
+                    network, (example,), staging, input_names=["pixels"], output_names=["logits"],
+                    dynamic_axes={"pixels": {0: "batch"}}, dynamo=False, opset_version=17,
+                )  # fmt: skip
             difference = float(np.abs(OnnxNetwork(Path(staging)).run(example.numpy()) - expected).max())
             if difference > MAX_DIFFERENCE:
                 raise RuntimeError(f"the export differs from torch by {difference:.2g}")
