@@ -19,6 +19,8 @@ from library.webhooks import services
 
 
 class EndpointForm(forms.ModelForm):
+    # A receiver typed without a scheme is an https one (Django 6's default, said now).
+    url = forms.URLField(max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=[(event, event) for event in services.SUBSCRIBABLE], widget=forms.CheckboxSelectMultiple
     )
