@@ -39,6 +39,10 @@ LOW, MEDIUM, HIGH = 50.0, 65.0, 80.0
 THRESHOLDS: dict[str, float] = {"high": HIGH, "medium": MEDIUM, "low": LOW, "none": 0.0}
 # Verbatim evidence starts here: above HIGH, so an exact match is always `high`.
 VERBATIM_BASE = 90.0
+# A phrase the recogniser heard one word off ("tomato sause") is probably the phrase that was
+# said, but the one word may also be a different word spelled alike ("rain" for "train":
+# bench/near_verbatim.py), so it is `medium`, below every verbatim hit (near_verbatim_scores).
+NEAR_VERBATIM_BASE = MEDIUM
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,15 @@ def verbatim_score(coverage: float) -> float:
 def verbatim_scores(coverage: np.ndarray) -> np.ndarray:
     """`verbatim_score` of many matches at once (float32): a common phrase matches thousands of times."""
     return (VERBATIM_BASE + (100.0 - VERBATIM_BASE) * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
+
+
+def near_verbatim_scores(coverage: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """A phrase heard one word off (speech.near_phrase_words): from NEAR_VERBATIM_BASE up to just
+    under HIGH, by coverage and by how alike the word heard is (similarity 0-100), so every
+    near hit is `medium` and ranks below every verbatim hit."""
+    alike = np.clip(np.asarray(similarity, dtype=np.float64) / 100.0, 0.0, 1.0)
+    room = HIGH - NEAR_VERBATIM_BASE - 0.1
+    return (NEAR_VERBATIM_BASE + room * np.clip(coverage, 0.0, 1.0) * alike).astype(np.float32)
 
 
 def cut_shift(adjust_confidence_level: float) -> float:

@@ -8,6 +8,8 @@ kind with `str.find` (text.py). Both return `Hits` (hits.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from config.errors import ApplicationError
@@ -94,13 +96,29 @@ def _span_bounds(m: IndexMatrices, table: SpanTable, rows: np.ndarray) -> tuple[
     return start, end
 
 
-def exact_speech_hits(m: IndexMatrices, leaf: Leaf) -> Hits:
-    """The phrase spoken verbatim (case and punctuation aside): tight to its words' timestamps.
+def exact_speech_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float) -> Hits:
+    """The phrase spoken verbatim (case and punctuation aside): tight to its words' timestamps;
+    then, where it was not said verbatim, the phrase heard one word off (speech.near_phrase_words),
+    scored below every verbatim hit and kept only above `floor_score` (threshold=high: none).
 
     Vectorised: a common phrase can occur thousands of times in a big index.
     """
+    first, last = m.speech.phrase_words(leaf.text)
+    verbatim = _phrase_hits(m, first, last, calibration.verbatim_scores)
+    near_first, near_last, similarity = m.speech.near_phrase_words(leaf.text)
+    near = _phrase_hits(m, near_first, near_last, lambda cover: calibration.near_verbatim_scores(cover, similarity))
+    if not len(near):
+        return verbatim
+    # A row with the words said verbatim keeps their clip; a near match would only widen it.
+    return union([verbatim, near.select((near.score >= floor_score) & ~np.isin(near.rows, verbatim.rows))])
+
+
+def _phrase_hits(
+    m: IndexMatrices, first: np.ndarray, last: np.ndarray, scores: Callable[[np.ndarray], np.ndarray]
+) -> Hits:
+    """Hits of phrases said from word `first` to word `last`, scored by `scores(coverage)`, where
+    coverage is the phrase's share of the speech in the cells it touches."""
     corpus = m.speech
-    first, last = corpus.phrase_words(leaf.text)
     if not len(first) or not len(m.segment_start):
         return Hits.empty()
     video = corpus.word_video[first].astype(np.int64)
@@ -112,7 +130,7 @@ def exact_speech_hits(m: IndexMatrices, leaf: Leaf) -> Hits:
     head = np.searchsorted(keys, video * span + begin, side="right") - 1
     tail = np.maximum(head, np.searchsorted(keys, video * span + np.maximum(begin, finish - 1e-6), side="right") - 1)
     spoken = np.fmax.reduce([m.speech_end[tail] - m.speech_start[head], finish - begin], axis=0)
-    score = calibration.verbatim_scores((finish - begin) / np.maximum(spoken, 1e-6))
+    score = scores((finish - begin) / np.maximum(spoken, 1e-6))
     # One hit per (match, row it touches); a match rarely crosses more than one cell boundary.
     count = tail - head + 1
     match = np.repeat(np.arange(len(first)), count)
@@ -189,7 +207,7 @@ def logo_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float) -> Hits:
 def option_hits(m: IndexMatrices, leaf: Leaf, option: str, *, conversation_option: str, floor_score: float) -> Hits:
     if option == CONVERSATION:
         if conversation_option == "exact_match":
-            return exact_speech_hits(m, leaf)
+            return exact_speech_hits(m, leaf, floor_score=floor_score)
         return semantic_hits(m, leaf, CONVERSATION, floor_score=floor_score)
     if option == TEXT_IN_VIDEO:
         return text_hits(m, leaf, floor_score=floor_score)

@@ -9,10 +9,21 @@ often that token was said, not to the size of the library.
 
 A word is normalised (text.normalise) and may become several tokens ("don't" -> "don t"),
 so matches start and end on token boundaries, as the string scan's word-boundary rule did.
+
+`near_phrase_words` also finds a phrase the recogniser heard one word off ("cooking
+pasta with tomato sause"): every other word said exactly, in order, and the one word
+spelled alike (RapidFuzz's normalised Indel ratio >= NEAR_RATIO) with the same first
+letter. Precision rules, from measuring false hits (bench/near_verbatim.py, docs/search.md
+"Near-verbatim speech"): the phrase has at least NEAR_MIN_TOKENS words; the word heard
+differently has at least NEAR_MIN_CHARS letters on both sides (short words have too many
+look-alikes: "a"/"the"); and it starts like the word said, because whisper rarely mishears
+a word's onset while different words spelled alike often differ there ("train"/"rain",
+"books"/"looks"): the rule halves the false hits and keeps all but one of the words found.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +31,9 @@ import numpy as np
 from library.search.text import normalise
 
 NO_WORDS = np.zeros(0, dtype=np.int64)
+NEAR_MIN_TOKENS = 3
+NEAR_MIN_CHARS = 4
+NEAR_RATIO = 75.0  # 0-100: "sauce"/"sause" 80, "pasta"/"pastor" 73, "tomato"/"potato" 67, "sauce"/"sorce" 60
 
 
 @dataclass(frozen=True)
@@ -48,19 +62,72 @@ class SpeechCorpus:
         ids = [self.vocabulary.get(token) for token in normalise(text).split()]
         if not ids or any(token is None for token in ids):
             return NO_WORDS, NO_WORDS
-        # Start from the rarest token of the phrase: the fewest candidates to check.
-        counts = [int(self.posting_offsets[i + 1] - self.posting_offsets[i]) for i in ids]  # type: ignore[operator]
-        anchor = int(np.argmin(counts))
-        anchor_id: int = ids[anchor]  # type: ignore[assignment]
-        found = self.postings[self.posting_offsets[anchor_id] : self.posting_offsets[anchor_id + 1]]
+        first, last = self._words(self._starts(dict(enumerate(ids)), len(ids)), len(ids))  # type: ignore[arg-type]
+        return first, last
+
+    def near_phrase_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first word, last word, similarity 0-100 of the word heard differently) of every place
+        `text` was said with exactly one word spelled alike instead (module docstring)."""
+        tokens = normalise(text).split()
+        ids = [self.vocabulary.get(token) for token in tokens]
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for off, token in enumerate(tokens if len(tokens) >= NEAR_MIN_TOKENS else ()):
+            exact = {position: i for position, i in enumerate(ids) if position != off}
+            if len(token) < NEAR_MIN_CHARS or None in exact.values():
+                continue
+            near = self._alike(token)
+            if not len(near[0]):
+                continue
+            starts = self._starts(exact, len(tokens))  # type: ignore[arg-type]
+            heard = self.tokens[starts + off]
+            at = np.searchsorted(near[0], heard).clip(max=len(near[0]) - 1)
+            keep = near[0][at] == heard
+            first, last, same_video = self._words(starts[keep], len(tokens), with_mask=True)
+            found.append((first, last, near[1][at[keep]][same_video]))
+        if not found:
+            return NO_WORDS, NO_WORDS, np.zeros(0, dtype=np.float32)
+        return tuple(np.concatenate(column) for column in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def _starts(self, ids: dict[int, int], length: int) -> np.ndarray:
+        """Token positions where a phrase of `length` tokens starts, given the token id at some
+        of its positions; the others are free. Starts from the rarest token: the fewest candidates."""
+        counts = {p: int(self.posting_offsets[i + 1] - self.posting_offsets[i]) for p, i in ids.items()}
+        anchor = min(counts, key=counts.__getitem__)
+        found = self.postings[self.posting_offsets[ids[anchor]] : self.posting_offsets[ids[anchor] + 1]]
         starts = found.astype(np.int64) - anchor
-        starts = starts[(starts >= 0) & (starts + len(ids) <= len(self.tokens))]
-        for position, token in enumerate(ids):
+        starts = starts[(starts >= 0) & (starts + length <= len(self.tokens))]
+        for position, token in ids.items():
             if position != anchor:
                 starts = starts[self.tokens[starts + position] == token]
-        first, last = self.token_word[starts].astype(np.int64), self.token_word[starts + len(ids) - 1].astype(np.int64)
+        return starts
+
+    def _words(self, starts: np.ndarray, length: int, *, with_mask: bool = False) -> tuple[np.ndarray, ...]:
+        """(first word, last word) of the phrases starting at `starts`, those that span two
+        videos dropped (and, `with_mask`, which of `starts` were kept)."""
+        first = self.token_word[starts].astype(np.int64)
+        last = self.token_word[starts + length - 1].astype(np.int64)
         same_video = self.word_video[first] == self.word_video[last]  # a phrase never spans two videos
-        return first[same_video], last[same_video]
+        kept = (first[same_video], last[same_video])
+        return (*kept, same_video) if with_mask else kept
+
+    @functools.cached_property
+    def _spellings(self) -> list[str]:
+        """The vocabulary in id order (RapidFuzz scans it)."""
+        return list(self.vocabulary)
+
+    def _alike(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """(token ids ascending, their similarity) of the words spelled like `token` and starting
+        with its letter, itself excluded."""
+        from rapidfuzz import fuzz, process
+
+        matches = process.extract(token, self._spellings, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO, limit=None)
+        pairs = sorted(
+            (index, score)
+            for word, score, index in matches
+            if word != token and word[0] == token[0] and len(word) >= NEAR_MIN_CHARS
+        )
+        ids = np.array([index for index, _ in pairs], dtype=np.int32)
+        return ids, np.array([score for _, score in pairs], dtype=np.float32)
 
 
 def speech_corpus(words: list[tuple[int, float, float, str]]) -> SpeechCorpus:

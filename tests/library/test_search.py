@@ -67,6 +67,26 @@ def test_exact_words_find_their_sentence_with_word_timestamps(
     assert moment.quoted.split()[0].lower() in hit["metadata"][0]["text"].lower()
 
 
+def test_exact_match_finds_the_phrase_one_word_off_below_every_verbatim_hit(
+    api: Any, index: Any, corpus: dict[str, str]
+) -> None:
+    moment = MOMENTS[0]  # "cooking pasta with tomato sauce", as whisper wrote it
+    misheard = moment.quoted.replace("sauce", "sause")
+    body = search(api, index.id, misheard, ["conversation"], conversation_option="exact_match")
+    assert [is_hit_of(hit, moment, corpus) for hit in body["data"]] == [True], body["data"]
+    hit = body["data"][0]
+    assert calibration.NEAR_VERBATIM_BASE <= hit["score"] < calibration.HIGH <= calibration.VERBATIM_BASE
+    assert hit["confidence"] == "medium"
+    # Less sure than the words said: a client asking for `high` evidence gets verbatim hits only.
+    assert (
+        search(api, index.id, misheard, ["conversation"], conversation_option="exact_match", threshold="high")["data"]
+        == []
+    )
+    # Two words off, or a short word off, is not the phrase.
+    for other in ("cooking pasta with potato sause", "won a championship"):
+        assert search(api, index.id, other, ["conversation"], conversation_option="exact_match")["data"] == []
+
+
 def test_exact_match_accepts_the_older_spelling_and_misses_paraphrases(
     api: Any, index: Any, corpus: dict[str, str]
 ) -> None:

@@ -58,3 +58,29 @@ def test_postings_find_what_a_word_by_word_reading_finds() -> None:
         first, last = corpus.phrase_words(phrase)
         assert list(zip(first.tolist(), last.tolist(), strict=True)) == expected
         assert expected, phrase  # the corpus is big enough that every phrase occurs
+
+
+def test_a_phrase_heard_one_word_off_is_found_near_verbatim() -> None:
+    words, corpus = corpus_of(
+        [
+            "today we are cooking pasta with tomato sause and basil",  # "sauce" misheard
+            "cooking pasta with tomato sauce",  # verbatim: not a near match
+            "cooking pizza with tomato sauce",  # "pizza" is not spelled like "pasta"
+            "cooking pasta with potato salad",  # two words off
+        ]
+    )
+    first, last, similarity = corpus.near_phrase_words("cooking pasta with tomato sauce")
+    assert [(words[f][0], words[f][3], words[e][3]) for f, e in zip(first, last, strict=True)] == [
+        (0, "cooking", "sause")
+    ]
+    assert 75 <= float(similarity[0]) < 100
+    # Verbatim stays verbatim; a near match never repeats it.
+    assert corpus.phrase_words("cooking pasta with tomato sauce")[0].tolist() == [words.index((1, 0.0, 0.5, "cooking"))]
+    # Too short a phrase, or a short word heard differently: too many look-alikes to be evidence.
+    assert len(corpus.near_phrase_words("tomato sause")[0]) == 0
+    _, short = corpus_of(["we are cooking the pasta with tomato"])
+    assert len(short.near_phrase_words("we are cooking a pasta")[0]) == 0
+    # A word that starts differently is another word, however alike ("rain"/"train": 89).
+    _, rain = corpus_of(["the rain to london leaves at nine"])
+    assert len(rain.near_phrase_words("the train to london leaves")[0]) == 0
+    assert len(rain.near_phrase_words("the rain to london leave")[0]) == 1
