@@ -111,23 +111,26 @@ class SpeechCorpus:
         return (*kept, same_video) if with_mask else kept
 
     @functools.cached_property
-    def _spellings(self) -> list[str]:
-        """The vocabulary in id order (RapidFuzz scans it)."""
-        return list(self.vocabulary)
+    def _spellings(self) -> dict[str, tuple[list[str], list[int]]]:
+        """The vocabulary's words of NEAR_MIN_CHARS or more, by first letter, with their ids: a
+        lookup scans one letter's words (about 20 ms for 100k words, a tenth of that per letter)."""
+        by_letter: dict[str, tuple[list[str], list[int]]] = {}
+        for word, index in self.vocabulary.items():
+            if len(word) >= NEAR_MIN_CHARS:
+                words, ids = by_letter.setdefault(word[0], ([], []))
+                words.append(word)
+                ids.append(index)
+        return by_letter
 
     def _alike(self, token: str) -> tuple[np.ndarray, np.ndarray]:
         """(token ids ascending, their similarity) of the words spelled like `token` and starting
         with its letter, itself excluded."""
         from rapidfuzz import fuzz, process
 
-        matches = process.extract(token, self._spellings, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO, limit=None)
-        pairs = sorted(
-            (index, score)
-            for word, score, index in matches
-            if word != token and word[0] == token[0] and len(word) >= NEAR_MIN_CHARS
-        )
-        ids = np.array([index for index, _ in pairs], dtype=np.int32)
-        return ids, np.array([score for _, score in pairs], dtype=np.float32)
+        words, ids = self._spellings.get(token[0], ([], []))
+        matches = process.extract(token, words, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO, limit=None)
+        pairs = sorted((ids[at], score) for word, score, at in matches if word != token)
+        return np.array([i for i, _ in pairs], dtype=np.int32), np.array([s for _, s in pairs], dtype=np.float32)
 
 
 def speech_corpus(words: list[tuple[int, float, float, str]]) -> SpeechCorpus:
