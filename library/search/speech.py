@@ -62,7 +62,7 @@ class SpeechCorpus:
         ids = [self.vocabulary.get(token) for token in normalise(text).split()]
         if not ids or any(token is None for token in ids):
             return NO_WORDS, NO_WORDS
-        first, last = self._words(self._starts(dict(enumerate(ids)), len(ids)), len(ids))  # type: ignore[arg-type]
+        first, last, _ = self._words(self._starts(dict(enumerate(ids)), len(ids)), len(ids))  # type: ignore[arg-type]
         return first, last
 
     def near_phrase_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,15 +75,15 @@ class SpeechCorpus:
             exact = {position: i for position, i in enumerate(ids) if position != off}
             if len(token) < NEAR_MIN_CHARS or None in exact.values():
                 continue
-            near = self._alike(token)
-            if not len(near[0]):
+            alike, similarity = self._alike(token)
+            if not len(alike):
                 continue
             starts = self._starts(exact, len(tokens))  # type: ignore[arg-type]
             heard = self.tokens[starts + off]
-            at = np.searchsorted(near[0], heard).clip(max=len(near[0]) - 1)
-            keep = near[0][at] == heard
-            first, last, same_video = self._words(starts[keep], len(tokens), with_mask=True)
-            found.append((first, last, near[1][at[keep]][same_video]))
+            at = np.searchsorted(alike, heard).clip(max=len(alike) - 1)
+            keep = alike[at] == heard
+            first, last, same_video = self._words(starts[keep], len(tokens))
+            found.append((first, last, similarity[at[keep]][same_video]))
         if not found:
             return NO_WORDS, NO_WORDS, np.zeros(0, dtype=np.float32)
         return tuple(np.concatenate(column) for column in zip(*found, strict=True))  # type: ignore[return-value]
@@ -101,14 +101,13 @@ class SpeechCorpus:
                 starts = starts[self.tokens[starts + position] == token]
         return starts
 
-    def _words(self, starts: np.ndarray, length: int, *, with_mask: bool = False) -> tuple[np.ndarray, ...]:
+    def _words(self, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(first word, last word) of the phrases starting at `starts`, those that span two
-        videos dropped (and, `with_mask`, which of `starts` were kept)."""
+        videos dropped, and which of `starts` were kept."""
         first = self.token_word[starts].astype(np.int64)
         last = self.token_word[starts + length - 1].astype(np.int64)
         same_video = self.word_video[first] == self.word_video[last]  # a phrase never spans two videos
-        kept = (first[same_video], last[same_video])
-        return (*kept, same_video) if with_mask else kept
+        return first[same_video], last[same_video], same_video
 
     @functools.cached_property
     def _spellings(self) -> dict[str, tuple[list[str], list[int]]]:
