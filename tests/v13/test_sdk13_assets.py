@@ -280,7 +280,9 @@ def test_multipart_upload_reassembles_the_exact_bytes(
             etags[index] = answer.headers["ETag"].strip('"')
         unauthorised = httpx.put(urls[1][:-4] + "0000", content=data[:size]).status_code
         half = order[: len(order) // 2]
-        done = lambda ids: [CompletedChunk(chunk_index=i, proof=etags[i], proof_type="etag", chunk_size=size) for i in ids]
+        def done(indexes):
+            return [CompletedChunk(chunk_index=i, proof=etags[i], proof_type="etag", chunk_size=size) for i in indexes]
+
         partial = client.multipart_upload.report_chunk_batch(session.upload_id, completed_chunks=done(half))
         status_pages = client.multipart_upload.get_status(session.upload_id, page_limit=8)
         chunk_states = [dump(chunk) for chunk in status_pages]  # the pager walks every page
