@@ -36,27 +36,27 @@ def _check_limits(probe: MediaProbe) -> None:
     if probe.duration < settings.FRAMEWISE_MIN_DURATION:
         raise EngineError(
             f"The video is {probe.duration:.1f}s long; videos must be at least {settings.FRAMEWISE_MIN_DURATION:g}s.",
-            permanent=True,
+            transient=False,
             code="video_duration_too_short",
         )
     if probe.duration > settings.FRAMEWISE_MAX_DURATION:
         raise EngineError(
             f"The video is {probe.duration:.0f}s long; the limit is {settings.FRAMEWISE_MAX_DURATION:g}s.",
-            permanent=True,
+            transient=False,
             code="video_duration_too_long",
         )
     if min(probe.width, probe.height) < settings.FRAMEWISE_MIN_SIDE:
         raise EngineError(
             f"The video is {probe.width}x{probe.height}; its shorter side must be at least "
             f"{settings.FRAMEWISE_MIN_SIDE} pixels.",
-            permanent=True,
+            transient=False,
             code="video_resolution_too_low",
         )
     if max(probe.width, probe.height) > settings.FRAMEWISE_MAX_SIDE:
         raise EngineError(
             f"The video is {probe.width}x{probe.height}; its longer side must be at most "
             f"{settings.FRAMEWISE_MAX_SIDE} pixels.",
-            permanent=True,
+            transient=False,
             code="video_resolution_too_high",
         )
 
