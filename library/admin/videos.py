@@ -45,7 +45,6 @@ class ThumbnailInline(admin.TabularInline):
 
 @admin.register(Video)
 class VideoAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "language", "indexed_at"]
     list_display_links = ["filename"]
     list_filter = ["index", "has_audio", "language"]  # + taxonomy's label filter (config/admin_extras.py)
@@ -223,7 +222,6 @@ class UploadForm(forms.Form):
 
 @admin.register(Task)
 class TaskAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["filename", "index", "status", "percentage", "stage", "error", "attempts", "created_at"]
     list_filter = ["status", "source", "index"]
     search_fields = ["filename", "id", "error_message"]
@@ -251,7 +249,7 @@ class TaskAdmin(TeamScopedAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         actor = self.actor(request)
-        editable = Index.objects.filter(team__in=actor.teams_allowing(LibraryCommand.TASK_CREATE))
+        editable = Index.objects.visible_to(actor.teams_allowing(LibraryCommand.TASK_CREATE))
         form.fields["index"].queryset = editable  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

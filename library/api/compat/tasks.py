@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -49,7 +50,7 @@ def _video_url(request: Request) -> str:
 class TaskListView(CompatView):
     @extend_schema(operation_id="v1.2_tasks_list", parameters=schema.TASK_LIST, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
-        queryset = Task.objects.select_related("index", "video").filter(index__team__in=self.teams())
+        queryset: QuerySet[Task] = Task.objects.visible_to(self.teams()).select_related("index", "video")
         status_filter = request.query_params.getlist("status")
         if any(value not in TaskStatus.values for value in status_filter):
             raise ApplicationError(f"The status parameter must be one of: {', '.join(TaskStatus.values)}.")
