@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files import File
 
 from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import mediatypes, storage
+from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
@@ -37,7 +37,7 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
             result = outbound.fetch(
                 task.source_url,
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
             )
         except outbound.OutboundError as exc:
@@ -57,9 +57,9 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
         task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
     disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
+        task.filename = intake_policy.filename(unquote(disposition.split("filename=")[-1].strip('"; ')))
     if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
+        task.filename = intake_policy.filename_from_url(task.source_url)
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from core.admin.base import TeamScopedAdmin, rule_action
 from core.errors import ApplicationError
 from core.rules import Actor
-from library import services
+from library import intake_policy, services
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.commands import LibraryCommand
 from library.media import media_url
@@ -206,12 +206,10 @@ class UploadForm(forms.Form):
     )
 
     def clean_language(self) -> str:
-        from engines.languages import normalize_language
-
         try:
-            return normalize_language(self.cleaned_data.get("language") or "")
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            return intake_policy.language(self.cleaned_data.get("language") or "")
+        except intake_policy.UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -73,15 +73,11 @@ class TaskListView(CompatView):
         data = body(request)
         index = self.get_index(required(data, "index_id"))
         language = data.get("language") or ""
-        if not isinstance(language, str) or len(language) > 10:
-            raise ApplicationError("The language parameter must be a language code such as en.")
         upload = request.FILES.get("video_file")
         url = _video_url(request)
         if upload is None and not url:
             raise ApplicationError("Provide the video as video_file or video_url.", code="parameter_not_provided")
         if upload is not None:
-            if upload.size == 0:
-                raise ApplicationError("The uploaded video_file is empty.", code="video_file_broken")
             task = services.task_create_from_file(
                 actor=self.actor(), index=index, content=upload, filename=upload.name or "video", language=language
             )
