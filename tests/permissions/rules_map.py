@@ -16,6 +16,7 @@ from core.rules import Command
 from library.commands import LibraryCommand
 from search.commands import SearchCommand
 from taxonomy.commands import TaxonomyCommand
+from tests.permissions import rules_v13
 from tests.permissions.world import Content, World
 from tests.taxonomy.conftest import mini_iab_tsv
 
@@ -194,6 +195,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("studio:login", "PUT"): Rule(PUBLIC, OWN, lambda w, c: ({}, {}, "form"), changes=False),
     ("studio:logout", "POST"): Rule(PUBLIC, OWN, lambda w, c: ({}, {}, "form"), changes=False),
 }
+API_RULES.update(rules_v13.rules(Rule, OBJECT, OWN))
 
 
 # --- the admin ---------------------------------------------------------------------------------
