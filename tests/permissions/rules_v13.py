@@ -145,6 +145,14 @@ def rules(rule: Callable[..., Any], object_target: str, own_target: str) -> dict
             object_target,
             _json(lambda c: ({**index_kw(c), "indexed_asset_id": c.video.id}, {})),
         ),
+        ("v13-video", "PATCH"): rule(
+            LibraryCommand.VIDEO_UPDATE,
+            object_target,
+            _json(lambda c: ({**index_kw(c), "video_id": c.video.id}, {"user_metadata": {"season": 2}})),
+        ),
+        ("v13-video", "DELETE"): rule(
+            LibraryCommand.VIDEO_DELETE, object_target, _json(lambda c: ({**index_kw(c), "video_id": c.video.id}, {}))
+        ),
         ("v13-multipart-uploads", "POST"): rule(
             LibraryCommand.ASSET_CREATE,
             own_target,

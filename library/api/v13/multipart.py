@@ -186,11 +186,8 @@ class ChunkView(V13View):
     authentication_classes: list[type] = []
     parser_classes = [RawBytes]
 
-    @extend_schema(
-        operation_id="v1.3_multipart_chunk_put",
-        request={"application/octet-stream": {"type": "string", "format": "binary"}},
-        responses={200: None},
-    )
+    # Not in the schema: like an S3 presigned URL, a chunk URL is handed out by the API, not composed.
+    @extend_schema(exclude=True)
     def put(self, request: Request, upload_id: str, chunk_index: str, token: str) -> Response:
         if not chunk_index.isdigit() or len(chunk_index) > 6:
             raise ApplicationError("The chunk index must be a positive integer.")
