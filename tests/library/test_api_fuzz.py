@@ -13,6 +13,7 @@ that refuse most of what their schema calls valid (the schema tells the truth).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -33,7 +34,17 @@ from rest_framework.views import APIView
 from schemathesis import GenerationMode
 
 from core.models import Membership, Role
-from library.models import Asset, AssetMethod, AssetStatus, MultipartUpload, Task, TaskStatus, Thumbnail, Video
+from library.models import (
+    Asset,
+    AssetMethod,
+    AssetStatus,
+    MultipartUpload,
+    Task,
+    TaskStatus,
+    Thumbnail,
+    UploadChunk,
+    Video,
+)
 from library.models.webhooks import WebhookEndpoint
 from search import tokens
 from search.params import parse_query, parse_spec
@@ -136,7 +147,21 @@ def _seed_assets(team: Any) -> tuple[str, str]:
         asset=parts, total_size=10_000 * 1024, chunk_size=1024, total_chunks=10_000,
         expires_at=timezone.now() + timedelta(days=1),
     )  # fmt: skip
+    UploadChunk.objects.create(
+        upload=upload, chunk_index=1, size=1024, etag=FUZZ_ETAG,
+        file=default_storage.save("uploads/multipart/fuzz", ContentFile(b"x" * 1024)),
+    )  # fmt: skip
     return asset.id, upload.id
+
+
+# The ETag the seeded chunk's PUT answered: a client reports the ETags it was given.
+FUZZ_ETAG = hashlib.md5(b"x" * 1024, usedforsecurity=False).hexdigest()
+
+
+def _real_chunk_reports(body: Any) -> None:
+    for item in body.get("completed_chunks") or []:
+        if isinstance(item, dict):
+            item.update(chunk_index=1, proof=FUZZ_ETAG, proof_type="etag")
 
 
 @pytest.fixture
@@ -188,6 +213,8 @@ def _real_ids(case: Any, seed: Seed) -> None:
         "taxonomy": seed.taxonomy, "node": seed.node, "team": seed.team,
         "video_ids": [seed.video], "index_ids": [seed.index], "asset_id": seed.asset,
     }  # fmt: skip
+    if isinstance(case.body, dict) and path.endswith("/multipart-uploads/{upload_id}/"):
+        _real_chunk_reports(case.body)
     for container in (case.query, case.body):
         if isinstance(container, dict):
             for name in container.keys() & by_name.keys():

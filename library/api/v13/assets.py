@@ -58,7 +58,7 @@ class AssetListView(V13View):
 
     @extend_schema(
         operation_id="v1.3_assets_create",
-        request={"multipart/form-data": schema.AssetCreateBody},
+        request={"multipart/form-data": schema.AssetDirectBody, "application/json": schema.AssetUrlBody},
         responses={201: schema.OBJECT},
     )
     def post(self, request: Request) -> Response:
@@ -111,9 +111,10 @@ class AssetMetadataView(V13View):
         data = body(request)
         reject_unknown(data, {"user_metadata"})
         value: Any = data.get("user_metadata")
-        if value is None:
+        if value is None and replace:
             raise ApplicationError("The user_metadata parameter is required.", code="parameter_not_provided")
-        services.asset_update_metadata(actor=self.actor(), asset=asset, user_metadata=value, replace=replace)
+        if value is not None:  # a PATCH without it changes nothing
+            services.asset_update_metadata(actor=self.actor(), asset=asset, user_metadata=value, replace=replace)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

@@ -134,9 +134,8 @@ class IndexedAssetDetailView(V13View):
         data = body(request)
         reject_unknown(data, {"user_metadata"})
         metadata = data.get("user_metadata")
-        if metadata is None:
-            raise ApplicationError("The user_metadata parameter is required.", code="parameter_not_provided")
-        services.video_update(actor=self.actor(), video=video, metadata=metadata)
+        if metadata is not None:  # a PATCH without it changes nothing
+            services.video_update(actor=self.actor(), video=video, metadata=metadata)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(operation_id="v1.3_indexed_assets_delete", responses={204: None})

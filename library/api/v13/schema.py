@@ -61,12 +61,24 @@ class V13IndexCreateBody(serializers.Serializer[Any]):
     addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
 
 
-class AssetCreateBody(serializers.Serializer[Any]):
-    method = serializers.ChoiceField(["direct", "url"])
-    file = serializers.FileField(required=False)
-    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+class AssetDirectBody(serializers.Serializer[Any]):
+    """`POST /assets` with the file (multipart, as the SDK sends it)."""
+
+    method = serializers.ChoiceField(["direct"])
+    file = serializers.FileField()
     filename = serializers.CharField(max_length=500, required=False)
-    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
+    enable_hls = serializers.BooleanField(required=False)
+    enable_thumbnail = serializers.BooleanField(required=False)
+
+
+class AssetUrlBody(serializers.Serializer[Any]):
+    """`POST /assets` naming a URL (a form as the SDK sends it, or JSON)."""
+
+    method = serializers.ChoiceField(["url"])
+    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+    filename = serializers.CharField(max_length=500, required=False)
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
     enable_hls = serializers.BooleanField(required=False)
     enable_thumbnail = serializers.BooleanField(required=False)
 
@@ -97,7 +109,7 @@ class CompletedChunkBody(serializers.Serializer[Any]):
 
 
 class ReportChunksBody(serializers.Serializer[Any]):
-    completed_chunks = CompletedChunkBody(many=True)
+    completed_chunks = serializers.ListField(child=CompletedChunkBody(), min_length=1, max_length=10_000)
 
 
 class IndexedAssetCreateBody(serializers.Serializer[Any]):
@@ -106,12 +118,18 @@ class IndexedAssetCreateBody(serializers.Serializer[Any]):
     user_metadata = MetadataField(required=False)
 
 
-class TaskCreateBody(serializers.Serializer[Any]):
+class V13TaskFileBody(serializers.Serializer[Any]):
     index_id = serializers.CharField(max_length=24)
-    video_file = serializers.FileField(required=False)
-    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+    video_file = serializers.FileField()
     enable_video_stream = serializers.BooleanField(required=False)
-    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
+
+
+class V13TaskUrlBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField(max_length=24)
+    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+    enable_video_stream = serializers.BooleanField(required=False)
+    user_metadata = MetadataField(required=False)
 
 
 INDEX_LIST = [
