@@ -27,11 +27,11 @@ class AssetAdmin(TeamScopedAdmin):
     list_filter = ["status", "method"]
     search_fields = ["filename", "id"]
     list_select_related = ["team"]
-    fields = [
+    fields = (
         "id", "team", "filename", "status", "error_message", "method", "source_url", "player", "file_type",
         "size", "duration", "width", "height", "fps", "has_audio", "sha256", "user_metadata", "indexed_in",
         "created_at", "updated_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     # Assets are uploaded through /v1.3 only; their metadata is edited there too.
     delete_command = LibraryCommand.ASSET_DELETE

@@ -181,15 +181,15 @@ class VideoDetailView(IndexedAssetDetailView):
     """`/indexes/{id}/videos/{video_id}`: an indexed asset by its deprecated name."""
 
     @extend_schema(operation_id="v1.3_videos_retrieve", parameters=schema.INDEXED_ASSET_DETAIL, responses=schema.OBJECT)
-    def get(self, request: Request, index_id: str, video_id: str) -> Response:  # type: ignore[override]
+    def get(self, request: Request, index_id: str, video_id: str) -> Response:
         return super().get(request, index_id, video_id)
 
     @extend_schema(
         operation_id="v1.3_videos_update", request=schema.json_body(schema.MetadataBody), responses={204: None}
     )
-    def patch(self, request: Request, index_id: str, video_id: str) -> Response:  # type: ignore[override]
+    def patch(self, request: Request, index_id: str, video_id: str) -> Response:
         return super().patch(request, index_id, video_id)
 
     @extend_schema(operation_id="v1.3_videos_delete", responses={204: None})
-    def delete(self, request: Request, index_id: str, video_id: str) -> Response:  # type: ignore[override]
+    def delete(self, request: Request, index_id: str, video_id: str) -> Response:
         return super().delete(request, index_id, video_id)

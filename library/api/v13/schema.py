@@ -11,6 +11,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
+from library import intake_policy
 from library.api.compat.schema import (
     HTTP_URL,
     ID_ANSWER,
@@ -90,7 +91,7 @@ class MetadataBody(serializers.Serializer[Any]):
 class MultipartCreateBody(serializers.Serializer[Any]):
     filename = serializers.RegexField(NOT_BLANK, max_length=500)
     type = serializers.ChoiceField(["video"], required=False)
-    total_size = serializers.IntegerField(min_value=1, max_value=2**62)
+    total_size = serializers.IntegerField(min_value=1, max_value=intake_policy.max_upload_bytes())
     enable_hls = serializers.BooleanField(required=False)
     enable_thumbnail = serializers.BooleanField(required=False)
     user_metadata = MetadataField(required=False)
