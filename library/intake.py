@@ -20,6 +20,7 @@ from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
+
 @dataclass(frozen=True)
 class Downloaded:
     name: str  # the storage name it was saved under
