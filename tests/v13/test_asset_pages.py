@@ -1,4 +1,4 @@
-"""Editors see v1.3 assets: the admin lists them with the indexes they became videos in; a video's page names its asset."""
+"""Editors see v1.3 assets: the admin lists them and the indexes they became videos in; a video page names its asset."""
 
 from __future__ import annotations
 
