@@ -23,6 +23,7 @@ from config.env import (
     env_secret,
     env_str,
 )
+from config.media_storage import media_delivery, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FRAMEWISE_VAR_DIR", str(BASE_DIR / "var")))
@@ -163,55 +164,13 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # store no process needs a disk shared with another: each worker copies what it decodes to a
 # temporary file of its own.
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
-S3_BACKENDS = {"storages.backends.s3.S3Storage", "storages.backends.s3boto3.S3Boto3Storage"}
-_media_storage: dict[str, object] = {"BACKEND": STORAGE_BACKEND}
-if STORAGE_BACKEND in S3_BACKENDS:
-    from boto3.s3.transfer import TransferConfig
-
-    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
-    if not AWS_STORAGE_BUCKET_NAME:
-        raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND} needs AWS_STORAGE_BUCKET_NAME.")
-    _media_storage["OPTIONS"] = {
-        "bucket_name": AWS_STORAGE_BUCKET_NAME,
-        # Unset: AWS itself. MinIO, Ceph, R2, moto...: their URL, e.g. http://minio:9000.
-        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
-        "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
-        # Unset: boto3's own chain (instance role, ~/.aws, web identity).
-        "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
-        "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
-        "addressing_style": env_choice("AWS_S3_ADDRESSING_STYLE", "auto", {"auto", "path", "virtual"}),
-        "signature_version": "s3v4",
-        "location": env_str("AWS_LOCATION", ""),
-        # Objects are private; clients get short-lived presigned URLs (at most 7 days: SigV4's limit).
-        "default_acl": None,
-        "querystring_auth": True,
-        "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600, minimum=60, maximum=7 * 24 * 3600),
-        # As on a local disk, a name in use gets a free variant instead of replacing another's object.
-        "file_overwrite": False,
-        # Reads that go through django-storages' own file object spill to disk past 8 MiB instead
-        # of holding a whole video in memory (library/storage.py streams the usual ones itself).
-        "max_memory_size": 8 * 1024 * 1024,
-        # Multi-part transfers of 8 MiB parts, at most 4 at a time: memory per transfer stays ~32 MiB
-        # whatever the video's size.
-        "transfer_config": TransferConfig(
-            multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4
-        ),
-    }
 STORAGES = {
-    "default": _media_storage,
+    "default": media_storage(STORAGE_BACKEND),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
 }
-# How clients fetch media. `presigned`: the store's own short-lived signed URLs (the bytes never
-# pass through a web process; the store must be reachable by clients). `stream`: our signed
-# /media/ URLs, streamed by the web process from the store with Range support (a store on a
-# private network, e.g. MinIO in docker-compose.yml). The file system can only stream.
-FRAMEWISE_MEDIA_DELIVERY = env_choice(
-    "FRAMEWISE_MEDIA_DELIVERY", "presigned" if STORAGE_BACKEND in S3_BACKENDS else "stream", {"presigned", "stream"}
-)
-if FRAMEWISE_MEDIA_DELIVERY == "presigned" and STORAGE_BACKEND not in S3_BACKENDS:
-    raise ImproperlyConfigured("FRAMEWISE_MEDIA_DELIVERY=presigned needs an S3 STORAGE_BACKEND.")
+FRAMEWISE_MEDIA_DELIVERY = media_delivery(STORAGE_BACKEND)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "library.uploads.LimitedUploadHandler",  # FRAMEWISE_MAX_UPLOAD_BYTES, counted as bytes arrive
