@@ -245,7 +245,8 @@ else:
 # long before django-q2 re-delivers the unacknowledged message (after `retry`); that late
 # copy then finds the row done or held and does nothing, since every claim is conditional.
 Q_CLUSTER = {
-    "name": "framewise",
+    # Deployments (or test runs) that share one Redis keep their queues apart by name.
+    "name": env_str("WORKER_QUEUE_NAME", "framewise"),
     "workers": env_int("WORKER_PROCESSES", 2, minimum=1),
     "recycle": 50,
     "timeout": env_int("WORKER_TIMEOUT", 3600, minimum=60),
