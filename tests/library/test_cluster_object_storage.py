@@ -46,7 +46,8 @@ def _postgres_server_url() -> str:
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         db = settings.DATABASES["default"]
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        return f"postgres://{db.get('USER') or ''}{password}@{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/postgres"
+        host = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
+        return f"postgres://{db.get('USER') or ''}{password}@{host}/postgres"
     return os.environ.get("FRAMEWISE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 

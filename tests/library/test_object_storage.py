@@ -83,7 +83,7 @@ def test_a_large_file_goes_to_the_store_and_back_without_ever_being_whole_in_mem
     finally:
         tracemalloc.stop()
     assert peak_copy < 40 * MiB, f"downloading held {peak_copy / MiB:.1f} MiB"
-    print(f"96 MiB through the store: save peaked at {peak_save / MiB:.1f} MiB, local copy at {peak_copy / MiB:.1f} MiB")
+    print(f"96 MiB through the store: save peaked at {peak_save / MiB:.1f} MiB, copy at {peak_copy / MiB:.1f} MiB")
     assert not os.path.exists(copied), "the worker's temporary copy is removed"
     with storage.local_copy(name) as path:
         assert Path(path).read_bytes() == source.read_bytes()
