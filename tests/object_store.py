@@ -22,6 +22,8 @@ import boto3
 import pytest
 import requests
 
+from tests.processes import stop
+
 S3_BACKEND = "storages.backends.s3.S3Storage"
 
 
@@ -63,12 +65,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
                 time.sleep(0.1)
         yield MotoServer(url=url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         log.close()
 
 

@@ -15,7 +15,6 @@ PostgreSQL or Redis server can be reached.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from django.conf import settings
 
 from tests.library.test_cluster import ROOT
 from tests.object_store import MotoServer, S3Media, files_under, free_port
+from tests.processes import stop
 
 DEADLINE = 300.0  # seconds for the upload to be ready: model loading + indexing on 2 busy cores
 TEXT_OPTIONS = ["conversation", "text_in_video"]
@@ -192,15 +192,7 @@ def cluster(
                 _wait_until(lambda url=url: _answers(url), timeout=120, cluster=running, what=f"{url} answering")
             yield running, media
         finally:
-            for process in processes:
-                if process.popen.poll() is None:
-                    process.popen.send_signal(signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.popen.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.popen.kill()
-                    process.popen.wait()
+            stop(*(process.popen for process in processes))
 
 
 def _search(cluster: Cluster, web: str, index_id: str, query: str) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ streamed with Range support and our security headers.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from library.media import media_url
 from library.models import Task, TaskStatus, Video
 from tests.library.test_cluster import ROOT, _cluster_env
 from tests.object_store import MotoServer, S3Media, files_under, use_s3_media
+from tests.processes import stop
 
 MiB = 1024 * 1024
 
@@ -202,12 +202,7 @@ def test_a_worker_with_an_empty_media_root_of_its_own_indexes_an_upload_of_the_w
             assert cluster.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
             time.sleep(0.25)
     finally:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.wait()
+        stop(cluster)
         log.close()
     task = Task.objects.get(id=task_id)
     assert task.status == TaskStatus.READY, (task.error_code, task.error_message)
