@@ -19,7 +19,7 @@ from config.errors import ApplicationError, Conflict
 from library import jobs
 from library.models import Index, Team, Video
 from library.rules import Actor, Command, check, check_each
-from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
+from taxonomy.iab import MAX_DEPTH, MAX_NAME_PATH, TaxonomyFileError, parse_iab_tsv
 from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import (
     CLASSIFY_OPTIONS,
@@ -207,6 +207,13 @@ def node_create(
         raise ApplicationError("A class needs a name.", code="parameter_not_provided")
     if parent is not None and parent.taxonomy_id != taxonomy.id:
         raise ApplicationError("The parent belongs to another taxonomy.")
+    # The import's caps hold for hand-made classes too: the path columns have fixed lengths.
+    if parent is not None and parent.depth >= MAX_DEPTH:
+        raise ApplicationError(f"A taxonomy has at most {MAX_DEPTH} levels.", code="taxonomy_too_deep")
+    if parent is not None and len(parent.name_path) + 3 + len(name) > MAX_NAME_PATH:
+        raise ApplicationError(
+            f"The names from the top level down to this class are longer than {MAX_NAME_PATH} characters together."
+        )
     with transaction.atomic():
         codes = set(taxonomy.nodes.values_list("code", flat=True))
         node = TaxonomyNode(taxonomy=taxonomy, name=name, code=_class_code(name, codes), depth=1)
