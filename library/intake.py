@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.files import File
 
 from engines.base import EngineError, MediaProbe
-from library import jobs, mediatypes, outbound, storage
+from library import filenames, jobs, mediatypes, outbound, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
@@ -54,11 +53,11 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
         task.sha256 = storage.sha256_of(content)
         task.size = result.size
         task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
-    disposition = result.headers.get("content-disposition", "")
-    if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
-    if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
+    task.filename = (
+        filenames.name_from_disposition(result.headers.get("content-disposition", ""))
+        or task.filename
+        or filenames.name_from_url(task.source_url)
+    )
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 

@@ -7,7 +7,6 @@ committed yet and a rolled-back request enqueues nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.db.models import F
 from config.errors import ApplicationError, Conflict
 from engines.base import ENGINE_OPTIONS
 from engines.languages import normalize_language
-from library import jobs, outbound, storage, uploads
+from library import filenames, jobs, outbound, storage, uploads
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
 from library.models import Index, Task, TaskStatus, Team, Video
@@ -126,17 +125,6 @@ def enqueue_indexing(task: Task) -> None:
 
 
 MAX_URL_CHARS = 2000  # Task.source_url
-MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
-
-
-def _short_filename(name: str) -> str:
-    """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
-    if len(name) <= MAX_FILENAME_CHARS:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and 0 < len(extension) <= 16:
-        return stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
-    return name[:MAX_FILENAME_CHARS]
 
 
 def _language(value: str) -> str:
@@ -160,7 +148,7 @@ def task_create_from_file(
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
     uploads.ensure_upload_size(content.size)
     user = actor.recorded_user
-    filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
+    filename = filenames.clean_filename(filename or getattr(content, "name", "") or "video")
     task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
@@ -192,7 +180,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import urlsplit
 
     language = _language(language)
     if isinstance(url, str) and len(url) > MAX_URL_CHARS:
@@ -205,7 +193,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     if parts.scheme not in ("http", "https") or not host:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
     _refuse_internal_url(url)
-    filename = _short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
+    filename = filenames.name_from_url(url)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,
