@@ -51,7 +51,7 @@ class _Serving(BaseHTTPRequestHandler):
 @pytest.fixture
 def server(two_shot_video: Path, settings: Any, monkeypatch: Any) -> Iterator[str]:
     """A local source serving the two-shot video; validation runs inline, indexing is not started."""
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)
     settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     _Serving.body, _Serving.disposition = two_shot_video.read_bytes(), ""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Serving)
