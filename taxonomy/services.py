@@ -33,7 +33,15 @@ from taxonomy.models import (
     TaxonomySource,
     VideoLabel,
 )
-from taxonomy.params import ClassSpec, parse_options
+from taxonomy.params import (
+    MAX_PROMPTS,
+    MAX_RUN_PROMPTS,
+    MAX_RUN_VIDEOS,
+    MAX_TAXONOMY_CLASSES,
+    MAX_TAXONOMY_PROMPTS,
+    ClassSpec,
+    parse_options,
+)
 from taxonomy.scoring import Thresholds
 
 # --- Taxonomies -------------------------------------------------------------------------
@@ -137,6 +145,19 @@ def taxonomy_save_classes(*, actor: Actor, team: Team, name: str, classes: Seque
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
+    if len(classes) > MAX_TAXONOMY_CLASSES:
+        raise ApplicationError(
+            f"A taxonomy holds at most {MAX_TAXONOMY_CLASSES} classes; this one has {len(classes)}.",
+            code="too_many_classes",
+        )
+    if any(len(spec.prompts) > MAX_PROMPTS for spec in classes):
+        raise ApplicationError(f"A class has at most {MAX_PROMPTS} prompts.", code="too_many_prompts")
+    prompts = sum(len(spec.prompts) for spec in classes)
+    if prompts > MAX_TAXONOMY_PROMPTS:
+        raise ApplicationError(
+            f"A taxonomy holds at most {MAX_TAXONOMY_PROMPTS} prompts over all classes; this one has {prompts}.",
+            code="too_many_prompts",
+        )
     with transaction.atomic():
         taxonomy, _ = Taxonomy.objects.get_or_create(team=team, name=name)
         if taxonomy.source != TaxonomySource.CUSTOM or taxonomy.nodes.filter(depth__gt=1).exists():
@@ -244,6 +265,8 @@ def node_update(
         )
     if prompts is not None:
         cleaned = [prompt.strip() for prompt in prompts if prompt.strip()]
+        if len(cleaned) > MAX_PROMPTS:
+            raise ApplicationError(f"A class has at most {MAX_PROMPTS} prompts.", code="too_many_prompts")
         ambiguous = node.taxonomy.nodes.filter(name=node.name).exclude(pk=node.pk).exists()
         defaults = node.default_prompts(ambiguous=ambiguous)
         node.prompts = cleaned or defaults
@@ -287,9 +310,19 @@ def run_create(
         )
     if not taxonomy.nodes.filter(active=True).exists():
         raise ApplicationError(f"The taxonomy {taxonomy.name!r} has no active nodes.", code="taxonomy_empty")
+    # Every prompt is scored against every segment: the run's work grows with their number.
+    prompts = sum(max(1, len(p)) for p in taxonomy.nodes.filter(active=True).values_list("prompts", flat=True))
+    if prompts > MAX_RUN_PROMPTS:
+        raise ApplicationError(
+            f"A run scores at most {MAX_RUN_PROMPTS} prompts; the active classes of {taxonomy.name!r} have "
+            f"{prompts}. Deactivate classes or split the taxonomy.",
+            code="too_many_prompts",
+        )
     video_ids: list[str] = []
     if videos is not None:
         chosen = list(videos)
+        if len(chosen) > MAX_RUN_VIDEOS:
+            raise ApplicationError(f"A run names at most {MAX_RUN_VIDEOS} videos.", code="too_many_videos")
         strangers = [video.id for video in chosen if video.index_id != index.id]
         if strangers:
             raise ApplicationError(f"Video(s) {', '.join(strangers)} are not in the index {index.name!r}.")
