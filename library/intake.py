@@ -14,7 +14,7 @@ from django.core.files import File
 
 from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import filenames, mediatypes, storage
+from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
@@ -36,7 +36,7 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
             result = outbound.fetch(
                 task.source_url,
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
             )
         except outbound.OutboundError as exc:
@@ -55,9 +55,9 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
         task.size = result.size
         task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
     task.filename = (
-        filenames.name_from_disposition(result.headers.get("content-disposition", ""))
+        intake_policy.filename_from_disposition(result.headers.get("content-disposition", ""))
         or task.filename
-        or filenames.name_from_url(task.source_url)
+        or intake_policy.filename_from_url(task.source_url)
     )
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 

@@ -19,7 +19,7 @@ from typing import Any
 import srt
 import webvtt
 
-from library.filenames import clean_filename
+from library.intake_policy import filename as clean_filename
 
 MAX_CHARS = 84  # two lines of 42, the usual broadcast limit
 LINE_CHARS = 42
@@ -130,6 +130,6 @@ def transcription(video: Any, requested: str = "") -> Transcription:
 
 def filename(video: Any, text: Transcription, fmt: str) -> str:
     # Cleaned again here: rows stored before names were cleaned may hold a newline (a 500).
-    stem = clean_filename(video.filename or video.id, fallback=video.id).rsplit(".", 1)[0]
+    stem = clean_filename(video.filename or video.id).rsplit(".", 1)[0]
     stem = stem.replace('"', "").replace("\\", "") or video.id
     return f"{stem}.{text.language or 'und'}.{fmt}"

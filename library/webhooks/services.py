@@ -107,7 +107,7 @@ def webhook_test_send(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDeli
 def endpoints_for_owner(actor: Actor, teams: Iterable[Team]) -> QuerySet[WebhookEndpoint]:
     """The endpoints of the teams the actor owns (operators: all of `teams`)."""
     owned = [team.pk for team in teams if owns(actor, team)]
-    return WebhookEndpoint.objects.filter(team_id__in=owned)
+    return WebhookEndpoint.objects.visible_to(owned)
 
 
 def owns(actor: Actor, team: Team) -> bool:
