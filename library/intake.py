@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files import File
@@ -56,11 +55,11 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
         content = File(buffer, name=filename)
         sha256 = storage.sha256_of(content)
         stored = storage.save(name, content)
-    disposition = result.headers.get("content-disposition", "")
-    if "filename=" in disposition:
-        filename = intake_policy.filename(unquote(disposition.split("filename=")[-1].strip('"; ')))
-    if not filename:
-        filename = intake_policy.filename_from_url(url)
+    filename = (
+        intake_policy.filename_from_disposition(result.headers.get("content-disposition", ""))
+        or filename
+        or intake_policy.filename_from_url(url)
+    )
     return Downloaded(name=stored, sha256=sha256, size=result.size, filename=filename)
 
 

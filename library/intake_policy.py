@@ -15,6 +15,7 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 
 from core import outbound
 from core.errors import ApplicationError
@@ -85,6 +86,26 @@ def filename(name: str) -> str:
 def filename_from_url(url: str) -> str:
     parts = urlsplit(url)
     return filename(unquote(os.path.basename(parts.path)) or parts.netloc)
+
+
+# A header value longer than this is not a file name; it is not parsed at all.
+MAX_DISPOSITION_CHARS = 8192
+
+
+def filename_from_disposition(header: str) -> str:
+    """The name a download's `Content-Disposition` gives (RFC 6266: `filename*` preferred), made
+    fit by `filename`; "" when it gives none (the caller falls back to the URL's name)."""
+    if not header or len(header) > MAX_DISPOSITION_CHARS:
+        return ""
+    try:
+        _, params = parse_header_parameters(header)
+    except ValueError:  # an unknown RFC 2231 charset
+        return ""
+    value = params.get("filename*")  # already decoded by the parser
+    if not value:
+        # Servers percent-encode plain `filename` values too; they were always decoded here.
+        value = unquote(params.get("filename") or "")
+    return filename(value) if isinstance(value, str) and value.strip() else ""
 
 
 def source_url(url: object) -> str:
