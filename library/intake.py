@@ -13,8 +13,9 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.files import File
 
+from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import jobs, mediatypes, outbound, storage
+from library import mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
@@ -41,12 +42,12 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
             )
         except outbound.OutboundError as exc:
             raise EngineError(
-                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+                exc.message, transient=exc.transient, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
             ) from None
         if result.status >= 300:
             raise EngineError(
                 f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
-                permanent=result.status < 500,
+                transient=result.status >= 500,
                 code="video_url_unreachable",
             )
         buffer.seek(0)

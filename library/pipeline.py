@@ -1,6 +1,6 @@
 """The worker side of a task: validate, then index. Entry points take a task id only.
 
-Both phases are job kinds of library/jobs.py (library/kinds.py): the claim is a
+Both phases are job kinds of core/jobs.py (library/kinds.py): the claim is a
 conditional UPDATE, so of two deliveries of the same id exactly one proceeds; a
 heartbeat keeps the lease alive through long engine calls; transient errors are
 retried, others fail the task with a reason; the maintenance job resumes a task whose
@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import jobs
 from engines.base import EngineError, MediaProbe
-from library import intake, jobs, storage
+from library import intake, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
 from library.kinds import INDEXING, VALIDATION
@@ -35,27 +36,27 @@ def _check_limits(probe: MediaProbe) -> None:
     if probe.duration < settings.FRAMEWISE_MIN_DURATION:
         raise EngineError(
             f"The video is {probe.duration:.1f}s long; videos must be at least {settings.FRAMEWISE_MIN_DURATION:g}s.",
-            permanent=True,
+            transient=False,
             code="video_duration_too_short",
         )
     if probe.duration > settings.FRAMEWISE_MAX_DURATION:
         raise EngineError(
             f"The video is {probe.duration:.0f}s long; the limit is {settings.FRAMEWISE_MAX_DURATION:g}s.",
-            permanent=True,
+            transient=False,
             code="video_duration_too_long",
         )
     if min(probe.width, probe.height) < settings.FRAMEWISE_MIN_SIDE:
         raise EngineError(
             f"The video is {probe.width}x{probe.height}; its shorter side must be at least "
             f"{settings.FRAMEWISE_MIN_SIDE} pixels.",
-            permanent=True,
+            transient=False,
             code="video_resolution_too_low",
         )
     if max(probe.width, probe.height) > settings.FRAMEWISE_MAX_SIDE:
         raise EngineError(
             f"The video is {probe.width}x{probe.height}; its longer side must be at most "
             f"{settings.FRAMEWISE_MAX_SIDE} pixels.",
-            permanent=True,
+            transient=False,
             code="video_resolution_too_high",
         )
 
