@@ -28,7 +28,7 @@ INTERNALS = (SECRET_PATH, "/srv/", "RuntimeError", "OperationalError", "Errno", 
 
 @pytest.fixture
 def no_enqueue(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

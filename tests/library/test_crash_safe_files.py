@@ -21,7 +21,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils import timezone
 
-from library import jobs, pipeline, services, storage
+from core import jobs
+from library import pipeline, services, storage
 from library.models import Task, TaskStatus, Video
 from library.tasks import maintenance
 from tests.factories import SYSTEM
@@ -35,7 +36,7 @@ class _Killed(BaseException):
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, *args, **kwargs: found.append((func, args)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, *args, **kwargs: found.append((func, args)))
     return found
 
 

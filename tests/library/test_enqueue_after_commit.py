@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.utils import timezone
 
-from library import jobs
+from core import jobs
 from library.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit callbacks run for real
@@ -38,7 +38,7 @@ def broken_broker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         tried.append(func)
         raise request.param
 
-    monkeypatch.setattr("library.jobs.async_task", fail)
+    monkeypatch.setattr("core.jobs.async_task", fail)
     return tried
 
 
@@ -59,7 +59,7 @@ def test_an_upload_whose_enqueue_fails_is_kept_and_answered_success(
 
     # The broker is back: the maintenance job finds the waiting row nobody claimed and hands it over.
     handed: list[tuple[str, tuple[Any, ...]]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, *args, **kwargs: handed.append((func, args)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, *args, **kwargs: handed.append((func, args)))
     later = timezone.now() + timedelta(seconds=3600)
     assert jobs.recover_stale(now=later)["resumed"] == 1
     assert handed == [("library.tasks.validate_task", (task.id,))]

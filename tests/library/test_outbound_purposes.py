@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from library.models import Role, WebhookDelivery, WebhookEndpoint
+from core.models import Role
+from library.models import WebhookDelivery, WebhookEndpoint
 from library.webhooks import services as webhooks
 from library.webhooks.delivery import delivery_send
 from tests.factories import SYSTEM, ApiKeyFactory, IndexFactory

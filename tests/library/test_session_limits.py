@@ -20,8 +20,8 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from rest_framework.test import APIClient
 
-from library import accounts
-from library.models import Membership, Role
+from core import accounts
+from core.models import Membership, Role
 from tests.api_checks import make_library
 from tests.factories import SYSTEM, MembershipFactory, UserFactory
 

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from library import accounts
-from library.models import Membership, Role, WebhookDelivery, WebhookEndpoint
+from core import accounts
+from core.models import Membership, Role
+from library.models import WebhookDelivery, WebhookEndpoint
 from library.webhooks import services as webhooks
 from tests.factories import SYSTEM, TeamFactory, UserFactory
 
