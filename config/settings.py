@@ -92,12 +92,15 @@ MIDDLEWARE = [
     "core.middleware.ApiBoundaryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before anything reads the body (CSRF does): an upload over the limit is a 413, unread.
-    "library.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing above reads a body (CSRF reads it in process_view, after every __call__ below).
+    # First who, then how big: an unauthenticated write is a 401 with its body unread ...
+    "core.middleware.AuthenticateBeforeBodyMiddleware",
+    # ... and an upload over the limit a 413, unread.
+    "library.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,6 +121,7 @@ def test_the_pages_refuse_an_anonymous_multipart_body_unread(counts: _Counts, pa
 @pytest.mark.django_db
 def test_the_login_form_is_still_read(counts: _Counts) -> None:
     UserFactory(username="alice", password="a-long-password-1")
-    response = Client().post("/login/", {"username": "alice", "password": "a-long-password-1"})
+    form = urlencode({"username": "alice", "password": "a-long-password-1"})  # as a browser posts it
+    response = Client().post("/login/", form, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 302
     assert counts.read > 0

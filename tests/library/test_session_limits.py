@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
@@ -26,6 +26,12 @@ from tests.api_checks import make_library
 from tests.factories import SYSTEM, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _login(client: Client, username: str, password: str) -> Any:
+    """As a browser posts the login form (url-encoded)."""
+    form = urlencode({"username": username, "password": password})
+    return client.post("/login/", form, content_type="application/x-www-form-urlencoded")
 
 
 @pytest.fixture
@@ -79,12 +85,12 @@ def test_failed_logins_are_limited_per_address_whatever_the_user_name(settings: 
     UserFactory(username="alice", password="right-password-123")
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for number in range(10):  # ten names, one guess each: under the per-name limit every time
-        response = attacker.post("/login/", {"username": f"name{number}", "password": "guess"})
+        response = _login(attacker, f"name{number}", "guess")
         assert response.status_code == 200, number
-    locked = attacker.post("/login/", {"username": "alice", "password": "right-password-123"})
+    locked = _login(attacker, "alice", "right-password-123")
     assert locked.status_code == 429  # the address is locked out, even with a right password
     elsewhere = Client(REMOTE_ADDR="198.51.100.7")
-    assert elsewhere.post("/login/", {"username": "alice", "password": "right-password-123"}).status_code == 302
+    assert _login(elsewhere, "alice", "right-password-123").status_code == 302
 
 
 # --- media URLs --------------------------------------------------------------------------------------
