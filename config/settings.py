@@ -317,6 +317,11 @@ FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
 FRAMEWISE_DOWNLOAD_DEADLINE = env_float("FRAMEWISE_DOWNLOAD_DEADLINE", 1800.0, minimum=1.0)
 # CIDRs or host names that user URLs may reach although they are not public (on-premise media).
 FRAMEWISE_OUTBOUND_ALLOW = env_list("FRAMEWISE_OUTBOUND_ALLOW", [])
+# Each kind of outbound URL has its own list (core/outbound.py): the one above is for video
+# sources only. Webhook receivers' answers are shown to owners, and any viewer can send a search
+# image URL, so neither reaches the private network unless listed here for that purpose.
+FRAMEWISE_WEBHOOK_ALLOW = env_list("FRAMEWISE_WEBHOOK_ALLOW", [])
+FRAMEWISE_SEARCH_MEDIA_ALLOW = env_list("FRAMEWISE_SEARCH_MEDIA_ALLOW", [])
 # A job whose worker stopped renewing its lease for this long is resumed by the maintenance
 # job; workers renew it every quarter lease, also inside long engine calls. django-q2 checks
 # schedules every 30 s and runs ours at most once a minute, so a killed worker's job

@@ -39,6 +39,7 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
                 max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
                 sink=buffer,
+                allow=outbound.allowed_for("video"),
             )
         except outbound.OutboundError as exc:
             raise EngineError(

@@ -185,7 +185,7 @@ def _refuse_internal_url(url: str) -> None:
     A name that does not resolve yet is accepted: the worker reports it if it still fails.
     """
     try:
-        outbound.check_url(url)
+        outbound.check_url(url, allow=outbound.allowed_for("video"))
     except outbound.OutboundError as exc:
         if exc.code != "url_unresolvable":
             raise ApplicationError(exc.message, code=exc.code) from None

@@ -211,7 +211,12 @@ def _read_upload(upload: UploadedFile) -> bytes:
 def _fetch(url: str) -> bytes:
     """Fetch the query image in this (web) process, through the guarded fetcher."""
     try:
-        result = outbound.fetch(url, deadline=settings.FRAMEWISE_URL_TIMEOUT, max_bytes=MAX_IMAGE_BYTES)
+        result = outbound.fetch(
+            url,
+            deadline=settings.FRAMEWISE_URL_TIMEOUT,
+            max_bytes=MAX_IMAGE_BYTES,
+            allow=outbound.allowed_for("search_media"),
+        )
     except outbound.OutboundError as exc:
         if exc.code in ("url_not_allowed", "url_invalid"):
             raise ApplicationError(f"The query_media_url is not allowed: {exc.message}", code=exc.code) from None

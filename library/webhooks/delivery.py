@@ -136,6 +136,7 @@ def _attempt(delivery: WebhookDelivery) -> _Outcome:
             deadline=SEND_DEADLINE,
             max_bytes=64 * 1024,
             max_redirects=0,
+            allow=outbound.allowed_for("webhook"),
         )
         status = result.status
         snippet = (result.content or b"")[:500].decode("utf-8", "replace")

@@ -24,7 +24,7 @@ ROTATION_GRACE = timedelta(hours=24)
 
 def _clean_url(url: str) -> str:
     try:
-        outbound.check_url(url)
+        outbound.check_url(url, allow=outbound.allowed_for("webhook"))
     except outbound.OutboundError as exc:
         raise ApplicationError(f"The webhook URL is refused: {exc.message}", code="url_not_allowed") from None
     return url
