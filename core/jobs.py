@@ -124,7 +124,27 @@ def heartbeat_interval() -> float:
 
 def enqueue(kind: JobKind[Any], row_id: Any) -> None:
     """Hand the row to the workers once the current transaction commits (never an uncommitted id)."""
-    transaction.on_commit(lambda: async_task(kind.function, row_id, task_name=f"{kind.name}:{row_id}"))
+    transaction.on_commit(lambda: hand_over(kind, row_id))
+
+
+def hand_over(kind: JobKind[Any], row_id: Any) -> None:
+    """Give a committed row's id to the broker; a broker that fails now changes nothing committed.
+
+    This runs after the commit, so the row and its files are already the truth: a failure here
+    (Redis down, the SQLite broker table locked) must neither escape into the request (a 500 for
+    work that was accepted) nor undo anything. The row waits unclaimed, and `recover_stale`
+    hands it over again once it has waited FRAMEWISE_TASK_REQUEUE_SECONDS, as for a lost message.
+    """
+    try:
+        async_task(kind.function, row_id, task_name=f"{kind.name}:{row_id}")
+    except Exception:
+        logger.warning(
+            "%s %s could not be enqueued (the broker failed after the commit); the maintenance job "
+            "hands it over again after FRAMEWISE_TASK_REQUEUE_SECONDS",
+            kind.name,
+            row_id,
+            exc_info=True,
+        )
 
 
 def describe(exc: BaseException) -> tuple[str, str, bool] | None:
