@@ -315,6 +315,7 @@ def fetch(
     sink: BinaryIO | None = None,
     max_redirects: int = MAX_REDIRECTS,
     allow: AllowList | None = None,
+    snippet: tuple[int, float] | None = None,
 ) -> FetchResult:
     """Send one request to a user-supplied URL and stream the answer into `sink` (or memory).
 
@@ -322,10 +323,14 @@ def fetch(
     Raises OutboundError: url_invalid, url_not_allowed, url_unresolvable, url_unreachable,
     url_timeout (the `deadline` in seconds covers everything), url_too_large (`max_bytes`),
     url_redirect_limit.
+
+    `snippet=(bytes, seconds)`: the status is the answer and the body only a sample of it (a
+    webhook receiver's reply): at most that many bytes are read, within that many seconds of
+    their own, and whatever the body does then (too long, too slow, cut off) is no error.
     """
     clock = _Deadline(deadline)
     try:
-        return _fetch(url, method, body, dict(headers or {}), clock, max_bytes, sink, max_redirects, allow)
+        return _fetch(url, method, body, dict(headers or {}), clock, max_bytes, sink, max_redirects, allow, snippet)
     except _Expired:
         raise OutboundError(
             f"Fetching the URL took longer than {deadline:g} seconds.", code="url_timeout", transient=True
@@ -344,6 +349,7 @@ def _fetch(
     sink: BinaryIO | None,
     max_redirects: int,
     allow: AllowList | None,
+    snippet: tuple[int, float] | None = None,
 ) -> FetchResult:
     for _hop in range(max_redirects + 1):
         target = check_url(url, allow=allow)
@@ -363,6 +369,9 @@ def _fetch(
             found = {name.lower(): value for name, value in response.headers.items()}
             if not 200 <= response.status < 300:
                 return FetchResult(status=response.status, url=url, headers=found, size=0)
+            if snippet is not None:
+                sample = _sample(response, *snippet)
+                return FetchResult(status=response.status, url=url, headers=found, size=len(sample), content=sample)
             size, content = _read(response, clock, max_bytes, sink, target)
             return FetchResult(status=response.status, url=url, headers=found, size=size, content=content)
         finally:
@@ -371,6 +380,30 @@ def _fetch(
     raise OutboundError(
         f"The URL redirected more than {max_redirects} times.", code="url_redirect_limit", transient=False
     )
+
+
+def _sample(response: urllib3.BaseHTTPResponse, limit: int, seconds: float) -> bytes:
+    """Up to `limit` bytes of the body, read within `seconds`; never an error (the status decided)."""
+    stop = threading.Timer(seconds, lambda: _shut(response))  # wakes a read blocked on a slow body
+    stop.daemon = True
+    stop.start()
+    buffer = bytearray()
+    try:
+        while len(buffer) < limit:
+            chunk = response.read1(limit - len(buffer))  # what has arrived, without waiting for more
+            if not chunk:
+                break
+            buffer.extend(chunk)
+    except (urllib3.exceptions.HTTPError, OSError, ValueError):
+        pass  # cut off, or shut by the timer: the sample is what arrived
+    finally:
+        stop.cancel()
+    return bytes(buffer[:limit])
+
+
+def _shut(response: urllib3.BaseHTTPResponse) -> None:
+    with contextlib.suppress(Exception):  # the socket may already be gone
+        response.shutdown()
 
 
 def _read(
