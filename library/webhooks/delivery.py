@@ -3,9 +3,10 @@
 A worker claims the delivery, waits (re-schedules itself) while an earlier delivery of the
 same endpoint and subject is unfinished, signs and POSTs the body through the guarded
 fetcher with a short deadline and no redirects, and records the attempt. A 2xx status
-delivers it, whatever its body does (only a snippet is read, briefly, and never failed on); a timeout, a connection error or a 5xx schedules the next try after the
-backoff (`RETRY_DELAYS`, about a day in all), then the delivery fails. A 4xx or a refused URL
-fails at once. After FRAMEWISE_WEBHOOK_DISABLE_AFTER consecutive failed deliveries the
+delivers it, whatever its body does (only a snippet is read, briefly, and never failed on);
+a timeout, a connection error or a 5xx schedules the next try after the backoff
+(`RETRY_DELAYS`, about a day in all), then the delivery fails. A 4xx or a refused URL fails
+at once. After FRAMEWISE_WEBHOOK_DISABLE_AFTER consecutive failed deliveries the
 endpoint is disabled with a reason.
 
 Backoff and recovery do not fight: a delivery waiting for its next try is `scheduled`, a
