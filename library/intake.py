@@ -2,6 +2,12 @@
 
 Worker-side steps of validation (library/pipeline.py calls them); they raise EngineError,
 which the pipeline turns into a retry or a failure.
+
+A worker can be killed between any two steps, and the task is then run again from the start.
+So every file a task stores has a name the next attempt can predict (`task_upload_path`, then
+that name with the container's extension), a download overwrites what a dead attempt left
+there, and a rename records the new name before moving the file; `settle_upload` finishes a
+move that a kill interrupted.
 """
 
 from __future__ import annotations
@@ -55,7 +61,9 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
         content = File(buffer, name=task.filename)
         task.sha256 = storage.sha256_of(content)
         task.size = result.size
-        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
+        name = task_upload_path(task, task.filename or "video.mp4")
+        storage.delete_quietly(name)  # a killed attempt's download: replaced, never kept beside this one
+        task.upload.name = storage.save(name, content)
     disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
         task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
@@ -71,8 +79,34 @@ def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) ->
     kind = mediatypes.video_type(
         probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
     )
-    stem, extension = os.path.splitext(task.upload.name or "")
+    current = task.upload.name or ""
+    stem, extension = os.path.splitext(current)
     if extension == kind.extension:
         return
-    task.upload.name = storage.rename(task.upload.name or "", stem + kind.extension)
-    lease.renew(upload=task.upload.name)
+    # The new name first: killed after this, the next attempt finds the file under the old name
+    # and finishes the move (settle_upload); the other order lost the file for good.
+    lease.renew(upload=stem + kind.extension)
+    storage.move(current, stem + kind.extension)
+    task.upload.name = stem + kind.extension
+
+
+def settle_upload(task: Task) -> None:
+    """Before a resumed validation reads the upload: finish a move a killed attempt began.
+
+    The row names the upload; if no file has that name, the file is under one of the other names
+    this task's upload can have (the bare upload path, or it with an extension), and is moved to
+    the recorded one. A leftover under the bare path (an object store's copy-then-delete cut
+    short) is removed.
+    """
+    recorded = task.upload.name or ""
+    base = task_upload_path(task, "")
+    if not recorded:
+        return
+    if storage.exists(recorded):
+        if recorded != base:
+            storage.delete_quietly(base)
+        return
+    for candidate in (base, *(base + extension for extension in mediatypes.VIDEO_EXTENSIONS)):
+        if candidate != recorded and storage.exists(candidate):
+            storage.move(candidate, recorded)
+            return
