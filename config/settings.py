@@ -146,10 +146,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write concurrently: WAL lets readers proceed,
     # IMMEDIATE transactions and a busy timeout make writers queue instead of failing.
+    # The timeout is set with the job lease below (FRAMEWISE_SQLITE_BUSY_TIMEOUT).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, for the test database: the cluster test runs a real worker
@@ -327,6 +327,23 @@ FRAMEWISE_SEARCH_MEDIA_ALLOW = env_list("FRAMEWISE_SEARCH_MEDIA_ALLOW", [])
 # schedules every 30 s and runs ours at most once a minute, so a killed worker's job
 # resumes at most lease + 90 s = 2 minutes after the kill (75 s on average).
 FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 30, minimum=2)
+# On SQLite a heartbeat is a write that may queue behind another connection's write transaction
+# for up to the busy timeout. A lease no longer than that wait expires while a live job's
+# heartbeat queues, and the maintenance job resumes a job that is still running. So the lease
+# must be at least LEASE_PER_BUSY_TIMEOUT busy timeouts (beats every quarter lease then always
+# land in time); the default timeout is derived from the lease, and a chosen one is checked.
+LEASE_PER_BUSY_TIMEOUT = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    FRAMEWISE_SQLITE_BUSY_TIMEOUT = env_float(
+        "FRAMEWISE_SQLITE_BUSY_TIMEOUT", min(30.0, FRAMEWISE_TASK_LEASE_SECONDS / LEASE_PER_BUSY_TIMEOUT), minimum=0.5
+    )
+    if FRAMEWISE_TASK_LEASE_SECONDS < LEASE_PER_BUSY_TIMEOUT * FRAMEWISE_SQLITE_BUSY_TIMEOUT:
+        raise ImproperlyConfigured(
+            f"FRAMEWISE_TASK_LEASE_SECONDS ({FRAMEWISE_TASK_LEASE_SECONDS}) must be at least "
+            f"{LEASE_PER_BUSY_TIMEOUT} x FRAMEWISE_SQLITE_BUSY_TIMEOUT ({FRAMEWISE_SQLITE_BUSY_TIMEOUT:g}) on SQLite: "
+            "a heartbeat waiting for the database could otherwise outlive the lease of a job that is still running."
+        )
+    DATABASES["default"]["OPTIONS"]["timeout"] = FRAMEWISE_SQLITE_BUSY_TIMEOUT
 # A waiting job nobody claimed for this long lost its broker message: it is enqueued again.
 FRAMEWISE_TASK_REQUEUE_SECONDS = env_int("FRAMEWISE_TASK_REQUEUE_SECONDS", 600, minimum=60)
 FRAMEWISE_WEBHOOK_DISABLE_AFTER = env_int("FRAMEWISE_WEBHOOK_DISABLE_AFTER", 5, minimum=1)
