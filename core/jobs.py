@@ -152,7 +152,8 @@ def describe(exc: BaseException) -> tuple[str, str, bool] | None:
     if isinstance(exc, FramewiseError):  # engines, generators, the fetcher, refusals: one shape
         return exc.code, exc.message, exc.transient
     if isinstance(exc, OperationalError | InterfaceError):
-        return "database_unavailable", f"The database could not be reached ({exc}).", True
+        # The driver's text can name the database file or host: it goes to the log, not the row.
+        return "database_unavailable", "The database could not be reached; the job will be retried.", True
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "disk_full", "The disk is full; the job will be retried.", True
     return None
@@ -305,11 +306,15 @@ class Lease(Generic[Row]):
             return
         described = describe(exc)
         if described is None:
+            # The exception's text (paths, internals) is for the operator's log only: the stored
+            # message reaches the API and webhook payloads.
             logger.error("%s %s crashed", self.kind.name, self.row.pk, exc_info=exc)
-            message = f"{self.kind.title} failed unexpectedly ({exc.__class__.__name__}: {exc})."
+            message = f"{self.kind.title} failed unexpectedly (error {self.kind.crash_code}); the details were logged."
             self.fail(self.kind.crash_code, message)
             return
         code, message, transient = described
+        if not isinstance(exc, FramewiseError):  # a database or disk error: its text is logged only
+            logger.warning("%s %s: %s", self.kind.name, self.row.pk, code, exc_info=exc)
         if transient:
             self.release(code, message)
         else:

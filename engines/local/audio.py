@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engines.errors import decoder_reason
+
 if TYPE_CHECKING:
     import av
 
@@ -57,7 +59,7 @@ def decode_audio(path: str) -> DecodedAudio:
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise AudioUndecodable(f"the file could not be opened ({exc})") from exc
+        raise AudioUndecodable(f"the file could not be opened ({decoder_reason(exc)})") from exc
     with container:
         if not container.streams.audio:
             return DecodedAudio(np.zeros(0, np.float32), 0, 0, "")
@@ -71,7 +73,7 @@ def decode_audio(path: str) -> DecodedAudio:
             except StopIteration:
                 break
             except av.error.FFmpegError as exc:  # the container itself is damaged past here
-                first_error = first_error or str(exc)
+                first_error = first_error or decoder_reason(exc)
                 break
             if packet.size == 0 and packet.dts is None:
                 frames = _decode(packet)  # the flush packet at the end
@@ -81,7 +83,7 @@ def decode_audio(path: str) -> DecodedAudio:
                     frames = _decode(packet)
                 except av.error.FFmpegError as exc:
                     damaged += 1
-                    first_error = first_error or str(exc)
+                    first_error = first_error or decoder_reason(exc)
                     continue
             for frame in frames:
                 start = _start_sample(frame)
