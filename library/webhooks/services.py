@@ -67,7 +67,9 @@ def webhook_endpoint_update(
             endpoint.disabled_reason, endpoint.consecutive_failures = "", 0
         elif not endpoint.disabled_reason:
             endpoint.disabled_reason = "Disabled by an owner."
-    endpoint.save()
+    # Never the team: an endpoint and its delivery history stay with the team they were made for,
+    # whatever a form did to the object in memory.
+    endpoint.save(update_fields=["url", "events", "active", "disabled_reason", "consecutive_failures", "updated_at"])
     return endpoint
 
 
