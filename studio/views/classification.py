@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.ratelimit import rate_limited
 from library.media import media_url
 from library.models import Index, Video
 from search.public import ThumbnailFinder
@@ -102,6 +103,7 @@ def _export_lines(indexes: list[Index], taxonomy: Taxonomy | None, node: Taxonom
 
 @require_GET
 @page_login_required
+@rate_limited  # the export reads the whole library
 def classification_export(request: HttpRequest) -> StreamingHttpResponse:
     """The labels behind the page's current filters, one CSV row per label (the API export's columns)."""
     scope = _scope(request)
