@@ -117,6 +117,9 @@ AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+# Also per address over all user names (one password tried on many names): core/logins.py.
+AXES_HANDLER = "core.logins.AddressLimitedAxesHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
