@@ -353,6 +353,8 @@ FRAMEWISE_WEBHOOK_DISABLE_AFTER = env_int("FRAMEWISE_WEBHOOK_DISABLE_AFTER", 5, 
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
+# Seconds a signed media URL lives (library/media.py); it also stops when its user leaves the team.
+FRAMEWISE_MEDIA_URL_TTL = env_int("FRAMEWISE_MEDIA_URL_TTL", 3600, minimum=60)
 
 # --- Generation: gist, summaries, chapters, highlights, open prompts ------------------------
 # `local` is offline and deterministic; `openai` is any OpenAI-compatible chat-completions

@@ -131,7 +131,7 @@ def test_an_admin_delete_removes_the_files_and_the_signed_urls_stop_working(
 
     video = world.a.video
     stored = Path(settings.MEDIA_ROOT) / video.file.name
-    signed = media_url(video.file.name)
+    signed = media_url(video.file.name, user=world.users["viewer"])  # as a member received it
     assert stored.exists() and client.get(signed).status_code == 200
     version = video.index.content_version
     client.force_login(world.users["editor"])
