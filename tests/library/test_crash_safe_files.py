@@ -113,11 +113,8 @@ def test_a_kill_right_before_the_rename_resumes_and_finishes(
     assert _stored_files(index) == [os.path.basename(task.upload.name)]
 
 
-def test_a_download_killed_after_it_was_stored_leaves_one_file(
-    index: Any, short_clips: dict[str, Path], sent: list, settings: Any, static_host: StaticHost,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    url = static_host.publish(short_clips["forest.mp4"], "forest.mp4")
+def _killed_after_the_download_was_stored(index: Any, url: str) -> Task:
+    """A URL task whose worker dies right after its download reached storage, before recording it."""
     task = services.task_create_from_url(actor=SYSTEM, index=index, url=url)
     real_save = FileSystemStorage._save
 
@@ -125,11 +122,18 @@ def test_a_download_killed_after_it_was_stored_leaves_one_file(
         real_save(self, name, content)
         raise _Killed
 
-    with monkeypatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(FileSystemStorage, "_save", save_then_die)
         with pytest.raises(_Killed):
             pipeline.task_validate(task_id=task.id)
     assert len(_stored_files(index)) == 1  # the dead attempt's download
+    return task
+
+
+def test_a_download_killed_after_it_was_stored_leaves_one_file(
+    index: Any, short_clips: dict[str, Path], sent: list, settings: Any, static_host: StaticHost
+) -> None:
+    task = _killed_after_the_download_was_stored(index, static_host.publish(short_clips["forest.mp4"], "f.mp4"))
 
     _resume(task, settings)
 
@@ -139,20 +143,9 @@ def test_a_download_killed_after_it_was_stored_leaves_one_file(
 
 
 def test_a_task_that_fails_for_good_after_a_killed_download_leaves_no_file(
-    index: Any, short_clips: dict[str, Path], sent: list, settings: Any, static_host: StaticHost,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    url = static_host.publish(short_clips["forest.mp4"], "forest.mp4")
-    task = services.task_create_from_url(actor=SYSTEM, index=index, url=url)
-    real_save = FileSystemStorage._save
-
-    def save_then_die(self: FileSystemStorage, name: str, content: Any) -> str:
-        real_save(self, name, content)
-        raise _Killed
-
-    monkeypatch.setattr(FileSystemStorage, "_save", save_then_die)
-    with pytest.raises(_Killed):
-        pipeline.task_validate(task_id=task.id)
+    index: Any, short_clips: dict[str, Path], sent: list, settings: Any, static_host: StaticHost
+) -> None:
+    task = _killed_after_the_download_was_stored(index, static_host.publish(short_clips["forest.mp4"], "f.mp4"))
     # No attempt is left: the maintenance job gives up on it (worker_lost).
     long_ago = timezone.now() - timedelta(seconds=settings.FRAMEWISE_TASK_LEASE_SECONDS + 5)
     Task.objects.filter(id=task.id).update(

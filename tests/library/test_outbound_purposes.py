@@ -13,9 +13,6 @@ checks that must not connect run with every connection path patched to fail the 
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -25,33 +22,11 @@ from library.models import WebhookDelivery, WebhookEndpoint
 from library.webhooks import services as webhooks
 from library.webhooks.delivery import delivery_send
 from tests.factories import SYSTEM, ApiKeyFactory, IndexFactory
+from tests.library import test_outbound_surfaces as surfaces
 
-
-class _Counting(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-    def _answer(self) -> None:
-        type(self).hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    do_GET = do_POST = _answer  # noqa: N815 - the base class's names
-
-
-@pytest.fixture
-def port() -> Iterator[int]:
-    _Counting.hits = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+# The loopback server that counts what reaches it (GET and POST), and its fixture.
+_Counting = surfaces._Counting
+port = surfaces.port
 
 
 @pytest.fixture
@@ -150,12 +125,12 @@ def no_connections(monkeypatch: pytest.MonkeyPatch) -> None:
 def _names(monkeypatch: pytest.MonkeyPatch, table: dict[str, str]) -> None:
     real = socket.getaddrinfo
 
-    def fake(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    def fake(host: Any, service: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(host, str) and host in table:
             address = table[host]
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            return [(family, socket.SOCK_STREAM, 6, "", (address, port or 80))]
-        return real(host, port, *args, **kwargs)
+            return [(family, socket.SOCK_STREAM, 6, "", (address, service or 80))]
+        return real(host, service, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
 
