@@ -1,16 +1,19 @@
 """Signed media URLs and a media view that honours HTTP Range requests.
 
 Thumbnail and video URLs in API responses must be fetchable by clients that hold no
-session (the Twelve Labs API hands out pre-signed S3 URLs). For storages that sign
-their own URLs (S3) we use `storage.url()`; for the local file system we sign
-`/media/<name>?e=<expiry>&u=<user id>&s=<signature>` ourselves. Range support matters for video:
-browsers seek with Range requests, and Django's static serving ignores them.
+session (the Twelve Labs API hands out pre-signed S3 URLs). With FRAMEWISE_MEDIA_DELIVERY=presigned
+(the default with S3) a URL is the store's own presigned URL, living FRAMEWISE_MEDIA_URL_TTL, which
+makes the store answer with the Content-Type and Content-Disposition we decided; otherwise we sign
+`/media/<name>?e=<expiry>&u=<user id>&s=<signature>` ourselves and stream the file from the storage
+(local or S3) with Range support: browsers seek with Range requests, and Django's static serving
+ignores them.
 
-A signed URL is short-lived (FRAMEWISE_MEDIA_URL_TTL, 1 h by default) and names the user it was
+A URL we sign is short-lived (FRAMEWISE_MEDIA_URL_TTL, 1 h by default) and names the user it was
 made for (the request's key or session user): it is served only while that user is still an
 active member of the team that owns the file, so a member removed from the team loses the URLs
 they were given at once. A URL made outside any request (the admin's previews, `u=0`) is served
-only to a logged-in member's session.
+only to a logged-in member's session. (A store's presigned URL cannot be checked this way: it
+only expires.)
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
@@ -37,7 +40,7 @@ from django.http.response import HttpResponseBase
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
-from library import mediatypes
+from library import mediatypes, storage
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$", re.IGNORECASE)
 _SALT = "framewise.media"
@@ -56,9 +59,13 @@ def media_url(name: str | None, *, request: HttpRequest | None = None, user: Any
     """A signed URL of a stored file for `user` (default: the request's key or session user)."""
     if not name:
         return ""
-    if not isinstance(default_storage, FileSystemStorage):
-        return default_storage.url(name)
     ttl = int(settings.FRAMEWISE_MEDIA_URL_TTL) if ttl is None else ttl
+    if settings.FRAMEWISE_MEDIA_DELIVERY == "presigned":
+        # No database read per URL (pages list many thumbnails): the stored name's own basename.
+        content_type = mediatypes.content_type_of(name)
+        return storage.signed_url(
+            name, content_type=content_type, disposition=_disposition(content_type, os.path.basename(name)), ttl=ttl
+        )
     user = user if user is not None else _user_of(request)
     user_id = int(user.pk) if user is not None else 0
     # The expiry is rounded up to a quarter of the lifetime, so URLs stay the same between calls
@@ -83,12 +90,15 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
     signature = _signature(name, expires, user_id)
     if not (expires > time.time() and constant_time_compare(request.GET.get("s", ""), signature)):
         raise Http404
-    if ".." in name.split("/") or not default_storage.exists(name):
+    if ".." in name.split("/"):
         raise Http404
     viewer = _user_of(request) if user_id == 0 else get_user_model().objects.filter(pk=user_id).first()
     if viewer is None or not _may_see(viewer, name):
         raise Http404  # removed from the team (or never in it): as if the file did not exist
-    return ranged_file_response(request, name, download_name=_download_name(name))
+    try:
+        return ranged_file_response(request, name, download_name=_download_name(name))
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 def _may_see(user: Any, name: str) -> bool:
@@ -133,20 +143,27 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:  # Fal
     return start, min(end, size - 1)
 
 
+def _disposition(content_type: str, download_name: str) -> str:
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
+    disposition = "inline" if content_type.startswith(("video/", "image/")) else "attachment"
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+
+
 def _harden(response: HttpResponseBase, download_name: str) -> HttpResponseBase:
     # Served from our own origin: never let a browser sniff or run it as a document.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
-    disposition = "inline" if response.get("Content-Type", "").startswith(("video/", "image/")) else "attachment"
-    response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
-    )
+    response["Content-Disposition"] = _disposition(response.get("Content-Type", ""), download_name)
     return response
 
 
 def ranged_file_response(request: HttpRequest, name: str, *, download_name: str = "") -> HttpResponseBase:
-    size = default_storage.size(name)
+    """The stored file, whole or the asked range; FileNotFoundError if it is not stored.
+
+    From a local folder the whole file goes out as a FileResponse (the server may use
+    sendfile); anything else, and every range, is streamed in chunks from the storage.
+    """
+    size = storage.size(name)
     content_type = mediatypes.content_type_of(name)
     download_name = download_name or os.path.basename(name)
     wanted = _byte_range(request.headers.get("Range", ""), size)
@@ -154,31 +171,24 @@ def ranged_file_response(request: HttpRequest, name: str, *, download_name: str 
         refused = HttpResponse(status=416)
         refused["Content-Range"] = f"bytes */{size}"
         return _harden(refused, download_name)
-    handle = default_storage.open(name, "rb")
-    if wanted is None:
-        whole = FileResponse(handle, content_type=content_type)
-        whole["Accept-Ranges"] = "bytes"
-        whole["Content-Length"] = str(size)
-        whole["Cache-Control"] = "private, max-age=3600"
-        return _harden(whole, download_name)
-    start, end = wanted
-    handle.seek(start)
-    length = end - start + 1
-
-    def chunks(remaining: int = length, chunk: int = 256 * 1024) -> Iterator[bytes]:
-        try:
-            while remaining > 0:
-                data = handle.read(min(chunk, remaining))
-                if not data:
-                    break
-                remaining -= len(data)
-                yield data
-        finally:
-            handle.close()
-
-    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(length)
+    response: HttpResponseBase
+    if wanted is None and storage.object_store() is None:
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        response["Content-Length"] = str(size)
+    elif wanted is None:
+        response = StreamingHttpResponse(_chunks(name, 0, size - 1), content_type=content_type)
+        response["Content-Length"] = str(size)
+    else:
+        start, end = wanted
+        response = StreamingHttpResponse(_chunks(name, start, end), status=206, content_type=content_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return _harden(response, download_name)
+
+
+def _chunks(name: str, start: int, end: int) -> Iterator[bytes]:
+    if end < start:  # an empty file
+        return iter(())
+    return storage.iter_range(name, start, end)
