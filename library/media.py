@@ -2,7 +2,7 @@
 
 Thumbnail and video URLs in API responses must be fetchable by clients that hold no
 session (the Twelve Labs API hands out pre-signed S3 URLs). With FRAMEWISE_MEDIA_DELIVERY=presigned
-(the default with S3) a URL is the store's own presigned URL, living FRAMEWISE_MEDIA_URL_TTL, which
+(the default with S3) a URL is the store's own presigned URL, living AWS_QUERYSTRING_EXPIRE, which
 makes the store answer with the Content-Type and Content-Disposition we decided; otherwise we sign
 `/media/<name>?e=<expiry>&u=<user id>&s=<signature>` ourselves and stream the file from the storage
 (local or S3) with Range support: browsers seek with Range requests, and Django's static serving
@@ -59,13 +59,14 @@ def media_url(name: str | None, *, request: HttpRequest | None = None, user: Any
     """A signed URL of a stored file for `user` (default: the request's key or session user)."""
     if not name:
         return ""
-    ttl = int(settings.FRAMEWISE_MEDIA_URL_TTL) if ttl is None else ttl
     if settings.FRAMEWISE_MEDIA_DELIVERY == "presigned":
         # No database read per URL (pages list many thumbnails): the stored name's own basename.
+        # The store's URL lives AWS_QUERYSTRING_EXPIRE (1 h by default) unless the caller says.
         content_type = mediatypes.content_type_of(name)
         return storage.signed_url(
             name, content_type=content_type, disposition=_disposition(content_type, os.path.basename(name)), ttl=ttl
         )
+    ttl = int(settings.FRAMEWISE_MEDIA_URL_TTL) if ttl is None else ttl
     user = user if user is not None else _user_of(request)
     user_id = int(user.pk) if user is not None else 0
     # The expiry is rounded up to a quarter of the lifetime, so URLs stay the same between calls
