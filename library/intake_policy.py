@@ -123,7 +123,7 @@ def source_url(url: object) -> str:
     if parts.scheme not in ("http", "https") or not host:
         raise UploadRefused("The url parameter must be an http(s) URL.", code="parameter_invalid")
     try:
-        outbound.check_url(url)
+        outbound.check_url(url, allow=outbound.allowed_for("video"))
     except outbound.OutboundError as exc:
         if exc.code != "url_unresolvable":
             raise outbound.refusal(exc, field="url") from None

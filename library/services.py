@@ -157,10 +157,12 @@ def task_create_from_file(
         with transaction.atomic():
             task.upload.name = stored
             task.save()
-            enqueue_validation(task)
     except Exception:
-        storage.delete_quietly(stored)
+        storage.delete_quietly(stored)  # the row was not written: the file belongs to nobody
         raise
+    # After the row is written, never a reason to remove its file: a broker failure is logged
+    # and the maintenance job hands the waiting row over later (core/jobs.py hand_over).
+    enqueue_validation(task)
     return task
 
 

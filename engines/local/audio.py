@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engines.errors import decoder_reason
+
 if TYPE_CHECKING:
     import av
 
@@ -62,7 +64,7 @@ def decode_audio(path: str, *, max_seconds: float | None = None) -> DecodedAudio
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise AudioUndecodable(f"the file could not be opened ({exc})") from exc
+        raise AudioUndecodable(f"the file could not be opened ({decoder_reason(exc)})") from exc
     with container:
         if not container.streams.audio:
             return DecodedAudio(np.zeros(0, np.float32), 0, 0, "")
@@ -82,7 +84,7 @@ def decode_audio(path: str, *, max_seconds: float | None = None) -> DecodedAudio
             except StopIteration:
                 break
             except av.error.FFmpegError as exc:  # the container itself is damaged past here
-                first_error = first_error or str(exc)
+                first_error = first_error or decoder_reason(exc)
                 break
             if limit is not None and (written >= limit or _past(packet, start_time, max_seconds)):
                 break  # past the probed end: the rest of the track is never decoded
@@ -94,7 +96,7 @@ def decode_audio(path: str, *, max_seconds: float | None = None) -> DecodedAudio
                     frames = _decode(packet)
                 except av.error.FFmpegError as exc:
                     damaged += 1
-                    first_error = first_error or str(exc)
+                    first_error = first_error or decoder_reason(exc)
                     continue
             for frame in frames:
                 start = _start_sample(frame)

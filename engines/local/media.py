@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from engines.base import EngineError, MediaProbe, Shot, Thumbnail
+from engines.errors import decoder_reason
 
 # Decoding never goes past the probed duration plus this slack. The duration limit is
 # checked against the container's header, and a header can lie: a 60-s file that
@@ -75,7 +76,7 @@ def probe(path: str) -> MediaProbe:
     except (av.FFmpegError, UnicodeDecodeError) as exc:
         if _looks_like_media(path):
             raise EngineError(
-                f"The video file is damaged or truncated and cannot be decoded ({exc}).",
+                f"The video file is damaged or truncated and cannot be decoded ({decoder_reason(exc)}).",
                 transient=False,
                 code="video_file_broken",
             ) from exc
@@ -146,7 +147,9 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
                 break
     except av.FFmpegError as exc:
         raise EngineError(
-            f"The video stream is damaged and cannot be decoded ({exc}).", transient=False, code="video_file_broken"
+            f"The video stream is damaged and cannot be decoded ({decoder_reason(exc)}).",
+            transient=False,
+            code="video_file_broken",
         ) from exc
     start_time = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
     # Frames must reach close to the advertised end; allow a second of slack for

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.ratelimit import rate_limited
 from library.media import media_url
 from library.models import Index, Video
 from search.public import ThumbnailFinder
@@ -94,6 +95,7 @@ def _export_rows(
 
 @require_GET
 @page_login_required
+@rate_limited  # the export reads the whole library
 def classification_export(request: HttpRequest) -> StreamingHttpResponse:
     """The labels behind the page's current filters, one CSV row per label (the API export's columns)."""
     scope = _scope(request)
