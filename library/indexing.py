@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL
 from engines.base import Segment as EngineSegment
 from engines.base import TextSpan, TranscriptLine, VideoAnalysis
-from library import storage
+from library import storage, vector_store
+from library.evidence import span_bounds, speech_bounds
 from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.search.codec import vector_to_bytes
@@ -67,6 +69,46 @@ def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment
     )
 
 
+def write_segments(video: Video, analysis: VideoAnalysis) -> list[Segment]:
+    """Replace the video's segments (and their pgvector rows, when the database has them).
+
+    Call inside the transaction that makes the video ready: the rows of every option
+    become searchable, in every process, at its commit (library/vector_store.py). The
+    indexing worker and `manage.py load_synthetic_library` both write through here.
+    """
+    video.segments.all().delete()  # their vector rows go with them (ON DELETE CASCADE)
+    rows = Segment.objects.bulk_create(
+        (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments)),
+        batch_size=500,
+    )
+    if vector_store.table_exists() and rows:
+        cells = [(row.start, row.end) for row in rows]
+        words = [
+            (round(word.start, 3), round(word.end, 3))
+            for line in analysis.transcript
+            for word in (line.words or (line,))
+        ]
+        texts = [(round(span.start, 3), round(span.end, 3)) for span in analysis.texts]
+        vector_store.write_segment_vectors(
+            vector_store.vector_rows(
+                index_id=video.index_id,
+                video_id=video.id,
+                segment_ids=[row.pk for row in rows],
+                option_vectors={
+                    CONVERSATION: [s.conversation_vector for s in analysis.segments],
+                    TEXT_IN_VIDEO: [s.text_vector for s in analysis.segments],
+                    VISUAL: [s.visual_vector for s in analysis.segments],
+                },
+                option_bounds={
+                    CONVERSATION: speech_bounds(cells, words),
+                    TEXT_IN_VIDEO: span_bounds(cells, texts),
+                    VISUAL: cells,
+                },
+            )
+        )
+    return rows
+
+
 def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis, engine_name: str) -> None:
     """Replace the video's extraction, thumbnails and segments, and mark the task ready.
 
@@ -92,11 +134,7 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
                 Thumbnail(video=video, time=thumbnail.time, image=name)
                 for thumbnail, name in zip(analysis.thumbnails, new_files, strict=True)
             )
-            video.segments.all().delete()
-            Segment.objects.bulk_create(
-                (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments)),
-                batch_size=500,
-            )
+            write_segments(video, analysis)
             now = timezone.now()
             video.shots = [asdict(shot) for shot in analysis.shots]
             video.transcript = _transcript_json(analysis.transcript)

@@ -4,6 +4,7 @@ from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.jobs import JobRow
 from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
+from library.models.vectors import SegmentVector
 from library.models.teams import ApiKey, Membership, Role, Team
 from library.models.webhooks import (
     DeliveryStatus,
@@ -25,6 +26,7 @@ __all__ = [
     "RateCounter",
     "Role",
     "Segment",
+    "SegmentVector",
     "Task",
     "TaskStatus",
     "Team",
