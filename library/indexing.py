@@ -9,9 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL
+from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, TextSpan, TranscriptLine, VideoAnalysis
 from engines.base import Segment as EngineSegment
-from engines.base import TextSpan, TranscriptLine, VideoAnalysis
 from library import storage, vector_store
 from library.evidence import span_bounds, speech_bounds
 from library.jobs import Lease, LostClaim

@@ -113,7 +113,7 @@ def write_segment_vectors(rows: Iterable[VectorRow], alias: str = "default") -> 
     connection.ensure_connection()
     _registered(connection)
     count = 0
-    columns = "segment_id, index_id, video_id, option, dims, start, \"end\", embedding"
+    columns = 'segment_id, index_id, video_id, option, dims, start, "end", embedding'
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
         with cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
@@ -129,7 +129,11 @@ def write_segment_vectors(rows: Iterable[VectorRow], alias: str = "default") -> 
 
 
 def vector_rows(
-    *, index_id: str, video_id: str, segment_ids: Sequence[int], option_vectors: dict[str, Sequence[Any]],
+    *,
+    index_id: str,
+    video_id: str,
+    segment_ids: Sequence[int],
+    option_vectors: dict[str, Sequence[Any]],
     option_bounds: dict[str, Sequence[tuple[float, float]]],
 ) -> Iterable[VectorRow]:
     """Rows of one video's segments: per option, each segment with a vector (None: no row)."""
@@ -138,3 +142,30 @@ def vector_rows(
         for segment_id, vector, (start, end) in zip(segment_ids, vectors, bounds, strict=True):
             if vector is not None:
                 yield VectorRow(segment_id, index_id, video_id, option, float(start), float(end), vector)
+
+
+def drop_hnsw_indexes(alias: str = "default") -> None:
+    """Drop the HNSW graphs before a bulk load: inserting into a graph costs ~10 ms a row on
+    2 cores (100 rows/s at 20k rows), building it once afterwards a fraction of that."""
+    if not table_exists(alias):
+        return
+    with connections[alias].cursor() as cursor:
+        for option, dims in INDEXED:
+            cursor.execute(f"DROP INDEX IF EXISTS {hnsw_index_name(option, dims)}")
+
+
+def build_hnsw_indexes(alias: str = "default", *, maintenance_work_mem: str = "2GB", workers: int = 2) -> float:
+    """(Re)create the missing HNSW graphs; returns the seconds it took. A graph that fits in
+    `maintenance_work_mem` builds in memory, several times faster than one that spills."""
+    import time
+
+    if not table_exists(alias):
+        return 0.0
+    began = time.perf_counter()
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [maintenance_work_mem])
+        cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", [str(workers)])
+        for option, dims in INDEXED:
+            cursor.execute(hnsw_index_sql(option, dims))
+        cursor.execute(f"ANALYZE {TABLE}")
+    return time.perf_counter() - began

@@ -59,7 +59,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="SegmentVector",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("index_id", models.CharField(max_length=24)),
                         ("video_id", models.CharField(max_length=24)),
                         ("option", models.CharField(max_length=20)),

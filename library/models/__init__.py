@@ -4,8 +4,8 @@ from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.jobs import JobRow
 from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
-from library.models.vectors import SegmentVector
 from library.models.teams import ApiKey, Membership, Role, Team
+from library.models.vectors import SegmentVector
 from library.models.webhooks import (
     DeliveryStatus,
     EventType,
