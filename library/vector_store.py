@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -169,3 +170,7 @@ def build_hnsw_indexes(alias: str = "default", *, maintenance_work_mem: str = "2
             cursor.execute(hnsw_index_sql(option, dims))
         cursor.execute(f"ANALYZE {TABLE}")
     return time.perf_counter() - began
+
+
+class VectorBackendMissing(ImproperlyConfigured):
+    """FRAMEWISE_VECTOR_BACKEND=pgvector on a database without pgvector."""
