@@ -9,13 +9,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.jobs import Lease, LostClaim
 from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, TextSpan, TranscriptLine, VideoAnalysis
 from engines.base import Segment as EngineSegment
 from library import storage, vector_store
 from library.evidence import span_bounds, speech_bounds
-from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
-from library.search.codec import vector_to_bytes
+from library.vector_codec import vector_to_bytes
 from library.webhooks import events as webhook_events
 
 

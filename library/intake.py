@@ -13,8 +13,9 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.files import File
 
+from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import jobs, mediatypes, outbound, storage
+from library import mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 

@@ -1,6 +1,6 @@
 """The worker side of a task: validate, then index. Entry points take a task id only.
 
-Both phases are job kinds of library/jobs.py (library/kinds.py): the claim is a
+Both phases are job kinds of core/jobs.py (library/kinds.py): the claim is a
 conditional UPDATE, so of two deliveries of the same id exactly one proceeds; a
 heartbeat keeps the lease alive through long engine calls; transient errors are
 retried, others fail the task with a reason; the maintenance job resumes a task whose
@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import jobs
 from engines.base import EngineError, MediaProbe
-from library import intake, jobs, storage
+from library import intake, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
 from library.kinds import INDEXING, VALIDATION

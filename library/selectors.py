@@ -11,8 +11,9 @@ from django.db.models import Count, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from library import jobs
-from library.models import Index, Task, TaskStatus, Team, Video
+from core import jobs
+from core.models import Team
+from library.models import Index, Task, TaskStatus, Video
 
 # Seconds of work per second of video when nothing has been measured yet: the local
 # engine's measured end-to-end factor with every option (shared/notes, section 4).

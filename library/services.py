@@ -15,16 +15,19 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from config.errors import ApplicationError, Conflict
+from core import jobs, outbound
+from core.errors import ApplicationError, Conflict
+from core.models import Team
+from core.rules import Actor, check, check_each
 from engines.base import ENGINE_OPTIONS
 from engines.languages import normalize_language
-from library import jobs, outbound, storage, uploads
+from library import storage, uploads
+from library.commands import LibraryCommand
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
-from library.models import Index, Task, TaskStatus, Team, Video
+from library.models import Index, Task, TaskStatus, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
-from library.rules import Actor, Command, check, check_each
 from library.webhooks import events as webhook_events
 
 # --- Indexes ----------------------------------------------------------------------------
@@ -78,7 +81,7 @@ def _clean_index_name(name: Any) -> str:
 
 
 def index_create(*, actor: Actor, team: Team, name: Any, engines: Any, addons: Any = None) -> Index:
-    check(actor, Command.INDEX_CREATE, team, what="team")
+    check(actor, LibraryCommand.INDEX_CREATE, team, what="team")
     index = Index(
         team=team, name=_clean_index_name(name), engines=_clean_engines(engines), addons=_clean_addons(addons)
     )
@@ -93,7 +96,7 @@ def index_create(*, actor: Actor, team: Team, name: Any, engines: Any, addons: A
 
 
 def index_rename(*, actor: Actor, index: Index, name: Any) -> Index:
-    check(actor, Command.INDEX_RENAME, index.team_id, what="index")
+    check(actor, LibraryCommand.INDEX_RENAME, index.team_id, what="index")
     index.name = _clean_index_name(name)
     try:
         with transaction.atomic():
@@ -107,7 +110,7 @@ def index_rename(*, actor: Actor, index: Index, name: Any) -> Index:
 
 def index_delete(*, actor: Actor, index: Index) -> None:
     """Delete the index, its videos, tasks and files (removed once the deletion is committed)."""
-    check(actor, Command.INDEX_DELETE, index.team_id, what="index")
+    check(actor, LibraryCommand.INDEX_DELETE, index.team_id, what="index")
     names = _media_names(videos=index.videos.all(), tasks=index.tasks.all())
     with transaction.atomic():
         index.delete()
@@ -157,7 +160,7 @@ def task_create_from_file(
     source: str = TaskSource.UPLOAD,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
-    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
     uploads.ensure_upload_size(content.size)
     user = actor.recorded_user
     filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
@@ -190,7 +193,7 @@ def _refuse_internal_url(url: str) -> None:
 
 def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str = "") -> Task:
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
-    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
     from urllib.parse import unquote, urlsplit
 
@@ -221,7 +224,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
 
 def task_retry(*, actor: Actor, task: Task) -> Task:
     """Start a failed task again from validation (its upload was kept for this)."""
-    check(actor, Command.TASK_RETRY, task.index.team_id, what="task")
+    check(actor, LibraryCommand.TASK_RETRY, task.index.team_id, what="task")
     if task.status != TaskStatus.FAILED:
         raise ApplicationError(f"Only failed tasks can be retried; this one is {task.status}.", code="task_not_failed")
     if not task.upload and not task.source_url:
@@ -240,7 +243,7 @@ def task_retry(*, actor: Actor, task: Task) -> Task:
 
 
 def task_delete(*, actor: Actor, task: Task) -> None:
-    check(actor, Command.TASK_DELETE, task.index.team_id, what="task")
+    check(actor, LibraryCommand.TASK_DELETE, task.index.team_id, what="task")
     if task.status in ACTIVE_STATUSES:
         raise ApplicationError(
             f"The task is still {task.status}; wait until it is ready or failed before deleting it.",
@@ -259,7 +262,7 @@ def task_delete(*, actor: Actor, task: Task) -> None:
 def video_update(
     *, actor: Actor, video: Video, title: str | None = None, metadata: dict[str, Any] | None = None
 ) -> Video:
-    check(actor, Command.VIDEO_UPDATE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_UPDATE, video.index.team_id, what="video")
     if title is not None:
         if not isinstance(title, str) or len(title) > 500:
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
@@ -272,10 +275,10 @@ def video_update(
 
 def video_delete(*, actor: Actor, video: Video) -> None:
     """Delete the video and its files; its index's content version moves, so cached search matrices go stale."""
-    check(actor, Command.VIDEO_DELETE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_DELETE, video.index.team_id, what="video")
     names = _media_names(videos=[video], tasks=video.tasks.all())
     with transaction.atomic():
-        # A worker indexing it loses its claim and stops without writing (library/jobs.py).
+        # A worker indexing it loses its claim and stops without writing (core/jobs.py).
         for kind in (VALIDATION, INDEXING):
             jobs.cancel(kind, video.tasks.all(), code="video_deleted", message="The video was deleted.")
         webhook_events.video_deleted(video)
@@ -286,7 +289,7 @@ def video_delete(*, actor: Actor, video: Video) -> None:
 
 def video_reindex(*, actor: Actor, video: Video) -> Task:
     """Index a ready video again (e.g. after a model change); its segments are replaced atomically."""
-    check(actor, Command.VIDEO_REINDEX, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_REINDEX, video.index.team_id, what="video")
     user = actor.recorded_user
     if video.tasks.filter(status__in=ACTIVE_STATUSES).exists():
         raise ApplicationError("The video is already being indexed.", code="task_in_progress")
@@ -313,7 +316,7 @@ def video_reindex(*, actor: Actor, video: Video) -> Task:
 def videos_reindex(*, actor: Actor, videos: Iterable[Video]) -> list[Task]:
     """Re-index each video; refused as a whole (nothing queued) if any of them is not the actor's to re-index."""
     chosen = list(videos)
-    check_each(actor, Command.VIDEO_REINDEX, [video.index.team_id for video in chosen], what="video")
+    check_each(actor, LibraryCommand.VIDEO_REINDEX, [video.index.team_id for video in chosen], what="video")
     tasks = []
     for video in chosen:
         try:

@@ -25,13 +25,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.rules import Actor, check
 from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, MediaProbe, TranscriptLine, VideoAnalysis
 from engines.base import Segment as EngineSegment
-from library import rules
+from library.commands import LibraryCommand
 from library.engine import get_engine
 from library.indexing import _transcript_json, write_segments
 from library.models import Index, Video
-from library.rules import Actor
 
 # Nouns, verbs and adjectives of everyday footage: 240 words, no two alike enough to blur.
 _WORDS = """
@@ -90,7 +90,7 @@ def synthetic_library_load(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write `segments` synthetic segments over new ready videos of `index`; returns the videos written."""
-    rules.check(actor, rules.Command.TASK_CREATE, index.team_id, what="index")
+    check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
     rng = np.random.default_rng(seed)
     words = list(VOCABULARY)
     spaces = {option: np.asarray(embed(words), dtype=np.float32) for option, embed in _option_embedders(index).items()}

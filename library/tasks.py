@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from library import jobs, pipeline
+from core import jobs
+from library import pipeline
 from library.webhooks.delivery import deliveries_due
 
 
@@ -17,7 +18,7 @@ def index_task(task_id: str) -> None:
 def maintenance() -> dict[str, int]:
     """Scheduled every minute: proves the cluster is alive and rescues every kind of abandoned job.
 
-    The kinds are those registered with library/jobs.py (tasks, generation jobs, and the
+    The kinds are those registered with core/jobs.py (tasks, generation jobs, and the
     taxonomy's classification runs, registered from its AppConfig).
     """
     pipeline.worker_heartbeat()

@@ -21,7 +21,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from config.errors import ApplicationError, error_body, is_api_path
+from core.errors import ApplicationError, error_body, is_api_path
 
 # Room for the multipart boundaries and the small form fields that travel with the file.
 FORM_OVERHEAD = 1024 * 1024
@@ -102,7 +102,7 @@ class UploadLimitMiddleware:
         forms = ("multipart/form-data", "application/x-www-form-urlencoded")
         if request.method == "POST" and request.content_type in forms and is_api_path(request.path):
             # A form parsed by Django (here, or by CSRF) never reaches the API's strict parsers
-            # (config/parsers.py): refuse NUL characters the way they would.
+            # (core/parsers.py): refuse NUL characters the way they would.
             try:
                 request.POST  # noqa: B018
             except RequestDataTooBig:

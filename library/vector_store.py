@@ -23,7 +23,7 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "library_segmentvector"
-# (option, dimensions) pairs with an HNSW graph (migration 0006): MiniLM text spaces are
+# (option, dimensions) pairs with an HNSW graph (migration 0008): MiniLM text spaces are
 # 384-d; the visual option is 384-d concept vectors or 512-d CLIP, whichever model indexed.
 INDEXED = (("conversation", 384), ("text_in_video", 384), ("visual", 384), ("visual", 512))
 # HNSW build parameters (pgvector defaults): m=16 links per node, ef_construction=64.

@@ -75,7 +75,7 @@ def classification_matrices(index_id: str, video_ids: Sequence[str] | None = Non
     counts = _segment_counts(index_id)
     _, _, skipped = index_skipped(index_id)
     batch: list[str] = []
-    size = 0
+    size, yielded = 0, False
     for video_id, count in counts:
         if wanted is not None and video_id not in wanted:
             continue
@@ -83,8 +83,8 @@ def classification_matrices(index_id: str, video_ids: Sequence[str] | None = Non
         size += count
         if size >= CLASSIFY_BATCH_SEGMENTS:
             yield build_index_matrices(index_id, version, video_ids=batch, skipped=skipped)
-            batch, size = [], 0
-    if batch or not counts:
+            batch, size, yielded = [], 0, True
+    if batch or not yielded:  # one (maybe empty) matrix at least: it carries `skipped`
         yield build_index_matrices(index_id, version, video_ids=batch, skipped=skipped)
 
 

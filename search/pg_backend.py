@@ -140,9 +140,9 @@ def nearest(
             # relaxed_order may return rows slightly out of order: the outer query re-sorts
             # (pgvector's documented pattern, a materialised CTE).
             cursor.execute(
-                f"WITH nearest AS MATERIALIZED (SELECT v.segment_id, v.video_id, v.start, v.\"end\", "
+                f'WITH nearest AS MATERIALIZED (SELECT v.segment_id, v.video_id, v.start, v."end", '
                 f"{distance} AS distance FROM {TABLE} v WHERE {where} ORDER BY distance LIMIT {limit}) "
-                "SELECT n.segment_id, n.video_id, s.position, s.start, s.\"end\", -n.distance, n.start, n.\"end\" "
+                'SELECT n.segment_id, n.video_id, s.position, s.start, s."end", -n.distance, n.start, n."end" '
                 "FROM nearest n JOIN library_segment s ON s.id = n.segment_id ORDER BY n.distance, n.segment_id",
                 [query, *params],
             )

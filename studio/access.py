@@ -9,8 +9,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from library.models import Index, Team, Video
-from library.rules import Actor, Command, may
+from core.models import Team
+from core.rules import Actor, may
+from library.models import Index, Video
 from library.selectors import indexes_for_teams
 
 AnyUser = User | AnonymousUser
@@ -38,6 +39,6 @@ def video_for_user(user: AnyUser, video_id: str) -> Video:
     return video
 
 
-def may_in_team(user: AnyUser, command: Command, team: Team) -> bool:
-    """Whether to offer a button: the rule table (library/rules.py) decides, the service checks again."""
+def may_in_team(user: AnyUser, command: str, team: Team) -> bool:
+    """Whether to offer a button: the rule table (core/rules.py) decides, the service checks again."""
     return may(Actor.for_session(user), command, team)

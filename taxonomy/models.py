@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from library.models import Index, Team, Video, new_object_id
-from library.models.jobs import JobRow
+from core.models import Team
+from core.models.jobs import JobRow
+from library.models import Index, Video, new_object_id
 
 CLASSIFY_OPTIONS = ("visual", "conversation", "text_in_video")
 CONVERSATION_OPTIONS = ("semantic", "exact_match")

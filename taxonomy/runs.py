@@ -1,7 +1,7 @@
 """The worker side of a classification run: claim, score every node, write labels, finish.
 
 The run is a job of kind CLASSIFICATION (taxonomy/kinds.py) in the lifecycle of
-library/jobs.py: a conditional claim (a re-delivered job finds the run taken and stops),
+core/jobs.py: a conditional claim (a re-delivered job finds the run taken and stops),
 a lease renewed by a heartbeat while scoring and by every progress write, retries of
 transient errors, and recovery of runs whose worker died by the one maintenance job.
 Labels are upserts under the (video, node) constraint and a run rewrites exactly the
@@ -20,9 +20,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from library import jobs
-from library.search.matrix import index_matrices
-from taxonomy.classify import ClassOnVideo, classify_videos
+from core import jobs
+from search.public import ready_video_ids
+from taxonomy.classify import ClassOnVideo, classify_index
 from taxonomy.kinds import CLASSIFICATION, emit_run_event
 from taxonomy.models import ClassificationRun, LabelOrigin, RunStatus, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec
@@ -140,14 +140,15 @@ def run_execute(*, run_id: str, worker: str | None = None) -> None:
     with lease:
         run = lease.row
         nodes, specs = node_specs(run)
-        matrices = index_matrices(run.index_id)
+        ready = ready_video_ids(run.index_id)
         chosen: list[str] = list(run.video_ids or [])
-        selected = [video_id for video_id in chosen if video_id in matrices.video_code] or None
-        scope: list[str] = (selected or []) if chosen else list(matrices.videos)
+        ready_set = set(ready)
+        selected = [video_id for video_id in chosen if video_id in ready_set] or None
+        scope: list[str] = (selected or []) if chosen else ready
         lease.renew(videos_total=len(scope), progress=5.0)
         thresholds = Thresholds(run.min_video_score, run.min_clip_score, run.min_duration_ratio)
-        result = classify_videos(
-            matrices, specs, thresholds, video_ids=selected if run.video_ids else None, with_clips=True
+        result = classify_index(
+            run.index_id, specs, thresholds, video_ids=(selected or []) if run.video_ids else None, with_clips=True
         )
         lease.renew(progress=SCORED_AT, skipped_options=result.skipped)
         found = {item.video_id: item.classes for item in result.videos}

@@ -12,10 +12,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from config.errors import ApplicationError, NotFound
-from library.models import Index, Team, Video
-from library.search.thumbnails import ThumbnailFinder
+from core.errors import ApplicationError, NotFound
+from core.models import Team
+from engines.generation.base import Label
+from library.models import Index, Video
 from library.spreadsheet import safe_row
+from search.public import ThumbnailFinder
 from taxonomy.models import ClassifyResultSet, Taxonomy, TaxonomyNode, VideoLabel
 
 # --- /classify pages ---------------------------------------------------------------------------
@@ -180,3 +182,14 @@ def export_rows(
             "run_id": label.run_id or "",
             "updated_at": label.updated_at.isoformat(),
         }
+
+
+def generation_labels(video: Video, limit: int) -> tuple[Label, ...]:
+    """A video's labels for generators (library/generation/context.py): editors' decisions first, then by score."""
+    rows = list(VideoLabel.objects.visible().filter(video=video).select_related("node"))
+    rows.sort(key=lambda row: (not row.is_editor_decided, -(row.score if row.score is not None else 0.0)))
+    return tuple(
+        Label(row.node.name, 100.0 if row.score is None else float(row.score))
+        for row in rows[:limit]
+        if row.score is not None or row.is_editor_decided
+    )

@@ -1,10 +1,7 @@
 from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
-from library.models.jobs import JobRow
-from library.models.ratelimit import RateCounter
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
-from library.models.teams import ApiKey, Membership, Role, Team
 from library.models.vectors import SegmentVector
 from library.models.webhooks import (
     DeliveryStatus,
@@ -16,20 +13,14 @@ from library.models.webhooks import (
 )
 
 __all__ = [
-    "ApiKey",
     "GeneratedText",
     "GenerationKind",
     "GenerationStatus",
     "Index",
-    "JobRow",
-    "Membership",
-    "RateCounter",
-    "Role",
     "Segment",
     "SegmentVector",
     "Task",
     "TaskStatus",
-    "Team",
     "Thumbnail",
     "Video",
     "WorkerHeartbeat",

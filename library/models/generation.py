@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from core.models.jobs import JobRow
 from library.models.indexes import Video
-from library.models.jobs import JobRow
 
 
 class GenerationKind(models.TextChoices):

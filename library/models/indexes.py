@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import models
 
+from core.models.teams import Team
 from library.models.common import new_object_id
-from library.models.teams import Team
 
 # Engine names clients send (Twelve Labs model names) and what each family does here:
 # "marengo*" engines feed search and classification, "pegasus*" engines generation.

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.models.jobs import JobRow
 from library.models.common import new_object_id
 from library.models.indexes import Index, Video
-from library.models.jobs import JobRow
 
 
 class TaskStatus(models.TextChoices):
@@ -39,7 +39,7 @@ class Task(JobRow):
 
     Two job kinds share the row (library/kinds.py): validation (`validating`) and
     indexing (`queued`/`pending` -> `indexing`). Workers claim it and keep the lease
-    alive through library/jobs.py, so a task whose worker died is found and resumed or
+    alive through core/jobs.py, so a task whose worker died is found and resumed or
     failed, never left in an active state.
     """
 

@@ -4,7 +4,7 @@ One row per (segment, option) that has a vector, rather than three columns on on
 an HNSW index needs one fixed dimension, and the visual option is 384-d (concept vectors)
 or 512-d (CLIP) depending on the model that indexed the video. So the column is a plain
 `halfvec` and each (option, dimensions) pair gets its own partial expression index
-(`embedding::halfvec(384)` WHERE option = ... AND dims = 384, migration 0006): a query
+(`embedding::halfvec(384)` WHERE option = ... AND dims = 384, migration 0008): a query
 names the pair and the planner uses that pair's graph; an option a video skipped writes
 no row at all.
 

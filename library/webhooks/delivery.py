@@ -1,4 +1,4 @@
-"""Sending deliveries: one job row per (event, endpoint) through library/jobs.py.
+"""Sending deliveries: one job row per (event, endpoint) through core/jobs.py.
 
 A worker claims the delivery, waits (re-schedules itself) while an earlier delivery of the
 same endpoint and subject is unfinished, signs and POSTs the body through the guarded
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from library import jobs, outbound
+from core import jobs, outbound
 from library.models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from library.webhooks import signing
 

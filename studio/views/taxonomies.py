@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from library.models import Video
-from library.search.thumbnails import ThumbnailFinder
+from search.public import ThumbnailFinder
 from studio import access, labels
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy

@@ -13,13 +13,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
-from library import params
+from core import params
+from core.errors import ApplicationError, NotFound
 from library.api.compat import schema
 from library.api.compat.common import ID, CompatView, body, iso, reject_unknown, required, route
 from library.models import Index, Video
 from taxonomy import selectors
 from taxonomy.adhoc import AdhocRequest, classify_adhoc_run
+from taxonomy.api import schema as taxonomy_schema
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import (
     parse_bool,
@@ -70,7 +71,7 @@ class _ClassifyView(CompatView):
 
 
 class ClassifyVideosView(_ClassifyView):
-    @extend_schema(request=schema.json_body(schema.ClassifyVideosBody), responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(taxonomy_schema.ClassifyVideosBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"video_ids"})
@@ -90,7 +91,7 @@ class ClassifyVideosView(_ClassifyView):
 
 
 class ClassifyIndexView(_ClassifyView):
-    @extend_schema(request=schema.json_body(schema.ClassifyIndexBody), responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(taxonomy_schema.ClassifyIndexBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"index_id"})

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from config.errors import ApplicationError, NotFound
-from library.api.auth import request_actor, request_teams
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, NotFound
 from library.api.native.serializers import VideoSerializer
 from library.api.native.views import request_team
 from library.models import Index, Video

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import urllib3
 
-from library import outbound
-from library.outbound import AllowList, OutboundError, fetch, refusal_reason
+from core import outbound
+from core.outbound import AllowList, OutboundError, fetch, refusal_reason
 
 VIDEO = bytes(range(256)) * 400  # 100 KiB
 

@@ -15,11 +15,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, Forbidden, NotFound
-from library import params as parsing
-from library.api.auth import request_actor, request_teams
-from library.models import Index, Task, Team, Video
-from library.rules import Actor
+from core import params as parsing
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, Forbidden, NotFound
+from core.models import Team
+from core.rules import Actor
+from library.models import Index, Task, Video
 from library.selectors import indexes_for_teams
 
 MAX_PAGE_LIMIT = 50

@@ -27,7 +27,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from engines.generation.base import GenerationError
 from library.api.compat import schema
 from library.api.compat.common import CompatView, body, reject_unknown, required, route

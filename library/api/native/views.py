@@ -13,9 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, Forbidden
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, Forbidden
+from core.models import Team
 from library import services
-from library.api.auth import request_actor, request_teams
 from library.api.native.serializers import (
     IndexCreateSerializer,
     IndexSerializer,
@@ -27,7 +28,7 @@ from library.api.native.serializers import (
     VideoSerializer,
 )
 from library.api.transcription import JsonWhateverTheFormat, transcription_response
-from library.models import Task, Team, Video
+from library.models import Task, Video
 from library.selectors import indexes_for_teams
 
 

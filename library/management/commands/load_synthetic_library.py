@@ -5,9 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from core.rules import Actor
 from library import vector_store
 from library.models import Index
-from library.rules import Actor
 from library.synthetic_library import SEGMENTS_PER_VIDEO, synthetic_library_load
 
 
