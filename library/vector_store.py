@@ -93,7 +93,7 @@ def _registered(connection: BaseDatabaseWrapper) -> Any:
         from pgvector.psycopg import register_vector
 
         register_vector(raw)
-        raw._framewise_halfvec = True  # type: ignore[union-attr]
+        raw._framewise_halfvec = True
     return raw
 
 

@@ -25,6 +25,8 @@ is not found on this backend (docs/search-at-scale.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO
@@ -52,7 +54,7 @@ def phrase_tsquery(text: str) -> str | None:
 def candidate_videos(index: Index, spec: SearchSpec, allowed: list[str] | None) -> set[str]:
     found: set[str] = set()
     scope = "index_id = %s AND indexed_at IS NOT NULL"
-    base: list[object] = [index.id]
+    base: list[Any] = [index.id]
     if allowed is not None:
         scope += " AND id = ANY(%s)"
         base.append(allowed)

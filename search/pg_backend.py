@@ -30,10 +30,12 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
 from library.models import Index, Video
@@ -87,7 +89,7 @@ _scope_counts: dict[tuple[str, str, int], tuple[float, int]] = {}
 _scope_lock = threading.Lock()
 
 
-def _scope_count(cursor, index_id: str, option: str, dims: int, allowed: list[str] | None) -> int:
+def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, allowed: list[str] | None) -> int:
     """Vectors in scope, counted up to EXACT_BELOW (an index-only btree walk); an index's
     unfiltered count is remembered for SCOPE_COUNT_TTL seconds (it only picks a plan)."""
     key = (index_id, option, dims)
@@ -105,11 +107,11 @@ def _scope_count(cursor, index_id: str, option: str, dims: int, allowed: list[st
     return count
 
 
-def _scope_where(index_id: str, option: str, dims: int, allowed: list[str] | None) -> tuple[str, list[object]]:
+def _scope_where(index_id: str, option: str, dims: int, allowed: list[str] | None) -> tuple[str, list[Any]]:
     # option and dims are literals so the planner matches the partial index of the pair.
     assert option in (CONVERSATION, TEXT_IN_VIDEO, VISUAL) and isinstance(dims, int)
     where = f"v.index_id = %s AND v.option = '{option}' AND v.dims = {dims}"
-    params: list[object] = [index_id]
+    params: list[Any] = [index_id]
     if allowed is not None:
         where += " AND v.video_id = ANY(%s)"
         params.append(allowed)
@@ -155,7 +157,7 @@ def nearest(
     return found
 
 
-def _check_dimensions(cursor, index_id: str, option: str, dims: int) -> None:
+def _check_dimensions(cursor: CursorWrapper, index_id: str, option: str, dims: int) -> None:
     cursor.execute(f"SELECT dims FROM {TABLE} WHERE index_id = %s AND option = %s LIMIT 1", [index_id, option])
     row = cursor.fetchone()
     if row is not None and int(row[0]) != dims:
@@ -225,7 +227,7 @@ def _view(
         row[0]: row
         for row in Video.objects.filter(id__in=whole).values_list("id", "duration", "transcript", "texts", "logos")
     }
-    spans = {
+    spans: dict[str, tuple[Any, ...]] = {
         row[0]: (row[0], row[1], [], row[2], row[3])
         for row in Video.objects.filter(id__in=span_videos - whole).values_list("id", "duration", "texts", "logos")
     }

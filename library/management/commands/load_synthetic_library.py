@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs; one call
 
 from core.rules import Actor
 from library import vector_store
