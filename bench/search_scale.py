@@ -304,7 +304,7 @@ def main() -> None:
     _, key = accounts.api_key_create(actor=Actor.system("bench"), team=index.team, user=user, name="bench")
     empty, _ = Index.objects.get_or_create(team=index.team, name="bench-empty", defaults={"engines": index.engines})
 
-    env = {**os.environ, "FRAMEWISE_VECTOR_BACKEND": args.backend, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {**os.environ, "FRAMEWISE_VECTOR_BACKEND": args.backend, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0"}
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{args.port}", "--web-workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
