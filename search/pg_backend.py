@@ -5,8 +5,10 @@ Per search (`search_view`), for one index:
 1. the filter (video ids, metadata) becomes the list of allowed videos, one query;
 2. each semantic (leaf, option) of the query is one SQL query over the option's HNSW
    graph, restricted to the index and the allowed videos *inside* the index scan
-   (iterative scan, `hnsw.iterative_scan = relaxed_order`), cut at the raw cosine the
-   threshold maps to, best first, at most scoring.MAX_CANDIDATES rows: so a filter that
+   (iterative scan, `hnsw.iterative_scan = strict_order`, read through a server-side
+   cursor that stops at the first row below the raw cosine the threshold maps to, so the
+   graph is walked only as far as the answer goes), best first, at most
+   scoring.MAX_CANDIDATES rows: so a filter that
    selects 1 % of a million segments still returns every segment above the threshold.
    When the index (or the filter) holds few vectors (`EXACT_BELOW`), the same query
    orders by the raw column instead, which no graph serves: an exact scan of those rows
@@ -50,10 +52,13 @@ from search.spec import Leaf, SearchSpec, leaves
 # exactly: ~10 ms for 20k 384-d rows, and exact recall where a graph walk would have to
 # skip most of what it visits.
 EXACT_BELOW = 20_000
-# LIMITs tried in turn until a batch ends below the threshold: most queries stop at the
-# first (a hundred rows cost one graph walk); "every row above the threshold" grows to
-# MAX_CANDIDATES like the in-process cut.
+# Rows are read from one ordered stream in chunks of these sizes until one is below the
+# threshold: most queries stop in the first chunk (a hundred rows, one graph walk); "every
+# row above the threshold" goes on to the last, MAX_CANDIDATES like the in-process cut.
 LIMITS = (100, 1_000, 10_000)
+# How far an iterative scan may walk for a filtered query before it gives up (pgvector's
+# default is 20,000): a 10 % filter needs ~10 visited rows per row it keeps.
+MAX_SCAN_TUPLES = 200_000
 SCOPE_COUNT_TTL = 30.0
 
 
@@ -119,42 +124,72 @@ def _scope_where(index_id: str, option: str, dims: int, allowed: list[str] | Non
 
 
 def nearest(
-    *, index_id: str, option: str, vector: np.ndarray, floor: float, allowed: list[str] | None
+    *,
+    index_id: str,
+    option: str,
+    vector: np.ndarray,
+    floor: float,
+    allowed: list[str] | None,
+    limits: tuple[int, ...] = LIMITS,
 ) -> list[tuple[int, str, int, float, float, float, float, float]]:
     """(segment id, video id, position, segment start, segment end, cosine, evidence start, evidence end)
-    of the vectors of `option` in scope with cosine >= floor, best first, at most LIMITS[-1]."""
+    of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]."""
     dims = len(vector)
     where, params = _scope_where(index_id, option, dims, allowed)
     query = _halfvec_literal(vector)
-    with transaction.atomic(), connection.cursor() as cursor:
-        exact = _scope_count(cursor, index_id, option, dims, allowed) <= EXACT_BELOW
-        if exact:
-            # The raw column is not the graph's expression: the planner scans the scope exactly.
-            distance = f"(v.embedding <#> %s::halfvec({dims}))"
-        else:
-            distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.FRAMEWISE_HNSW_EF_SEARCH)}")
-        found: list[tuple[int, str, int, float, float, float, float, float]] = []
-        for limit in (LIMITS[-1],) if exact else LIMITS:
-            if not exact:
-                cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {max(20_000, limit * 20)}")
-            # relaxed_order may return rows slightly out of order: the outer query re-sorts
-            # (pgvector's documented pattern, a materialised CTE).
-            cursor.execute(
-                f'WITH nearest AS MATERIALIZED (SELECT v.segment_id, v.video_id, v.start, v."end", '
-                f"{distance} AS distance FROM {TABLE} v WHERE {where} ORDER BY distance LIMIT {limit}) "
-                'SELECT n.segment_id, n.video_id, s.position, s.start, s."end", -n.distance, n.start, n."end" '
-                "FROM nearest n JOIN library_segment s ON s.id = n.segment_id ORDER BY n.distance, n.segment_id",
+    found: list[tuple[int, str, float, float, float]] = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            exact = _scope_count(cursor, index_id, option, dims, allowed) <= EXACT_BELOW
+            if exact:
+                # The raw column is not the graph's expression: the planner scans the scope exactly.
+                distance = f"(v.embedding <#> %s::halfvec({dims}))"
+            else:
+                distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
+                # strict_order: rows arrive best first, so reading can stop at the first one
+                # below the floor; the scan only walks as far as we read (a server-side cursor).
+                cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+                cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.FRAMEWISE_HNSW_EF_SEARCH)}")
+                cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}")
+        stream = connection.chunked_cursor()
+        try:
+            stream.execute(
+                f'SELECT v.segment_id, v.video_id, v.start, v."end", {distance} AS distance '
+                f"FROM {TABLE} v WHERE {where} ORDER BY distance LIMIT {limits[-1]}",
                 [query, *params],
             )
-            rows = cursor.fetchall()
-            found = [row for row in rows if row[5] >= floor]
-            if len(found) < len(rows) or len(rows) < limit:
-                break
-        if not found and not rows:
-            _check_dimensions(cursor, index_id, option, dims)
-    return found
+            # A graph walk's order is not perfectly by distance: stop after a chunk in which
+            # most rows fell below the floor, not at the first such row.
+            size, read = limits[0], 0
+            while read < limits[-1]:
+                rows = stream.fetchmany(min(size, limits[-1] - read))
+                read += len(rows)
+                passing = [
+                    (segment_id, video_id, -value, start, end)
+                    for segment_id, video_id, start, end, value in rows
+                    if -value >= floor
+                ]
+                found += passing
+                if len(rows) < size or len(passing) * 2 < len(rows):
+                    break
+                size = min(size * 10, limits[-1])
+            found.sort(key=lambda row: -row[2])
+        finally:
+            stream.close()
+        with connection.cursor() as cursor:
+            if not found:
+                _check_dimensions(cursor, index_id, option, dims)
+                return []
+            cursor.execute(
+                'SELECT id, position, start, "end" FROM library_segment WHERE id = ANY(%s)',
+                [[row[0] for row in found]],
+            )
+            cells = {row[0]: row[1:] for row in cursor.fetchall()}
+    return [
+        (segment_id, video_id, *cells[segment_id], cosine, start, end)
+        for segment_id, video_id, cosine, start, end in found
+        if segment_id in cells
+    ]
 
 
 def _check_dimensions(cursor: CursorWrapper, index_id: str, option: str, dims: int) -> None:

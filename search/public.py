@@ -8,7 +8,7 @@ from __future__ import annotations
 from search import calibration
 from search.backend import classification_matrices, ready_video_ids
 from search.embeddings import text_vectors, visual_calibration, visual_text_vector
-from search.matrix import IndexMatrices, index_matrices
+from search.matrix import IndexMatrices
 from search.query import Moment, search_run
 from search.spec import Leaf, SearchSpec
 from search.text import normalise
@@ -22,7 +22,6 @@ __all__ = [
     "ThumbnailFinder",
     "calibration",
     "classification_matrices",
-    "index_matrices",
     "normalise",
     "ready_video_ids",
     "search_run",

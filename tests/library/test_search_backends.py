@@ -80,12 +80,14 @@ def test_both_backends_find_the_same_clips_in_the_same_order(
 def test_both_backends_classify_alike(
     api: Any, index: Any, corpus: dict[str, str], settings: Any, pgvector: None
 ) -> None:
-    classes = [
-        {"name": "Cooking", "prompts": ["cooking a meal", "pasta recipe"]},
-        {"name": "Sports", "prompts": ["football match", "a team won"]},
-        {"name": "Weather", "prompts": ["weather forecast", "rain tomorrow"]},
-    ]
-    body = {"index_id": index.id, "options": ["conversation", "text_in_video"], "classes": classes, "threshold": 0}
+    classes = [{"name": moment.quoted, "prompts": [moment.paraphrase, moment.caption_query]} for moment in MOMENTS]
+    threshold = {"min_video_score": 0, "min_clip_score": 0, "min_duration_ratio": 0.01}
+    body = {
+        "index_id": index.id,
+        "options": ["conversation", "text_in_video"],
+        "classes": classes,
+        "threshold": threshold,
+    }
     answers = {}
     for name in ("memory", "pgvector"):
         settings.FRAMEWISE_VECTOR_BACKEND = name
