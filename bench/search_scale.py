@@ -95,7 +95,7 @@ class Api:
     def search(self, index_id: str, text: str, **body: Any) -> tuple[float, dict[str, Any]]:
         payload = {"index_id": index_id, "query": text, "search_options": ["conversation"], **body}
         began = time.perf_counter()
-        response = self._session().post(f"{self.base}/v1.2/search", json=payload, timeout=120)
+        response = self._session().post(f"{self.base}/v1.2/search", json=payload, timeout=900)
         took = time.perf_counter() - began
         if response.status_code != 200:
             raise RuntimeError(f"{response.status_code} {response.text[:300]}")

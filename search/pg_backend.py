@@ -130,10 +130,15 @@ def nearest(
     vector: np.ndarray,
     floor: float,
     allowed: list[str] | None,
-    limits: tuple[int, ...] = LIMITS,
+    limits: tuple[int, ...] | None = None,
 ) -> list[tuple[int, str, int, float, float, float, float, float]]:
     """(segment id, video id, position, segment start, segment end, cosine, evidence start, evidence end)
-    of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]."""
+    of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]
+    (default: LIMITS up to scoring.MAX_CANDIDATES, the in-process cut)."""
+    if limits is None:
+        from search.scoring import MAX_CANDIDATES
+
+        limits = (*(size for size in LIMITS if size < MAX_CANDIDATES), MAX_CANDIDATES)
     dims = len(vector)
     where, params = _scope_where(index_id, option, dims, allowed)
     query = _halfvec_literal(vector)
