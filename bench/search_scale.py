@@ -309,7 +309,13 @@ def main() -> None:
     user, _ = get_user_model().objects.get_or_create(username="bench-scale")
     Membership.objects.get_or_create(team=index.team, user=user, defaults={"role": "owner"})
     _, key = accounts.api_key_create(actor=Actor.system("bench"), team=index.team, user=user, name="bench")
+    # The baseline library: one small video, so a search loads the models (an index without
+    # vectors never embeds the query in process) but holds next to no vectors.
     empty, _ = Index.objects.get_or_create(team=index.team, name="bench-empty", defaults={"engines": index.engines})
+    if not empty.videos.exists():
+        from library.synthetic_library import synthetic_library_load
+
+        synthetic_library_load(actor=Actor.system("bench"), index=empty, segments=20, seed=1)
 
     env = {
         **os.environ,
