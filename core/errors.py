@@ -16,18 +16,21 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from engines.errors import FramewiseError
+
 logger = logging.getLogger(__name__)
 
 
-class ApplicationError(Exception):
+class ApplicationError(FramewiseError):
+    """A refusal the caller can act on: `{code, message}` with an HTTP status on the APIs."""
+
     code = "parameter_invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, transient: bool | None = None
+    ) -> None:
+        super().__init__(message, code=code, transient=transient)
         if status is not None:
             self.status = status
 

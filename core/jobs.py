@@ -62,10 +62,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from core.errors import ApplicationError
 from core.models.jobs import JobRow
-from engines.base import EngineError
-from engines.generation.base import GenerationError
+from engines.errors import FramewiseError
 
 logger = logging.getLogger(__name__)
 
@@ -131,16 +129,12 @@ def enqueue(kind: JobKind[Any], row_id: Any) -> None:
 
 def describe(exc: BaseException) -> tuple[str, str, bool] | None:
     """(code, message, transient) of an error the lifecycle understands; None for a crash."""
-    if isinstance(exc, EngineError):
-        return exc.code, exc.message, not exc.permanent
-    if isinstance(exc, GenerationError):
+    if isinstance(exc, FramewiseError):  # engines, generators, the fetcher, refusals: one shape
         return exc.code, exc.message, exc.transient
     if isinstance(exc, OperationalError | InterfaceError):
         return "database_unavailable", f"The database could not be reached ({exc}).", True
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "disk_full", "The disk is full; the job will be retried.", True
-    if isinstance(exc, ApplicationError):
-        return exc.code, exc.message, False
     return None
 
 

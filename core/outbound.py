@@ -30,6 +30,9 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from django.conf import settings
 
+from core.errors import ApplicationError
+from engines.errors import FramewiseError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -59,14 +62,32 @@ _EXTRA_BLOCKED: tuple[IPNetwork, ...] = tuple(
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-class OutboundError(Exception):
-    """A fetch that was refused or did not complete; `code` is stable, `message` is for people."""
+class OutboundError(FramewiseError):
+    """A fetch that was refused (not transient) or did not complete (transient: a timeout, a 5xx)."""
 
-    def __init__(self, code: str, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.permanent = permanent
+    code = "url_unreachable"
+
+
+_REFUSED = frozenset({"url_not_allowed", "url_invalid", "url_redirect_limit"})
+
+
+def refusal(
+    exc: OutboundError,
+    *,
+    field: str,
+    unreachable_code: str = "url_unreachable",
+    too_large_code: str = "url_too_large",
+) -> ApplicationError:
+    """The one translation of a fetcher error for the caller who gave the URL (`field` names it):
+    refused URLs keep the fetcher's code, an answer over the size cap and an unreachable server get the
+    surface's codes. Transient stays transient, so a worker retries a timeout and fails a refusal."""
+    if exc.code in _REFUSED:
+        return ApplicationError(f"The {field} is not allowed: {exc.message}", code=exc.code)
+    if exc.code == "url_too_large":
+        return ApplicationError(f"The {field} answered too much: {exc.message}", code=too_large_code, status=413)
+    return ApplicationError(
+        f"The {field} could not be fetched: {exc.message}", code=unreachable_code, transient=exc.transient
+    )
 
 
 @dataclass(frozen=True)
@@ -150,15 +171,17 @@ def _split(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise OutboundError("url_invalid", "The URL cannot be parsed.", permanent=True) from None
+        raise OutboundError("The URL cannot be parsed.", code="url_invalid", transient=False) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise OutboundError("url_not_allowed", "Only http:// and https:// URLs can be fetched.", permanent=True)
+        raise OutboundError("Only http:// and https:// URLs can be fetched.", code="url_not_allowed", transient=False)
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise OutboundError("url_invalid", "The URL has no host name.", permanent=True)
+        raise OutboundError("The URL has no host name.", code="url_invalid", transient=False)
     if parts.username is not None or parts.password is not None:
-        raise OutboundError("url_not_allowed", "URLs with a user name or password are not fetched.", permanent=True)
+        raise OutboundError(
+            "URLs with a user name or password are not fetched.", code="url_not_allowed", transient=False
+        )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port or (443 if scheme == "https" else 80), target
 
@@ -169,7 +192,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
         raise OutboundError(
-            "url_unresolvable", f"The host name {host!r} could not be resolved.", permanent=False
+            f"The host name {host!r} could not be resolved.", code="url_unresolvable", transient=True
         ) from None
     addresses: list[IPAddress] = []
     for family, _type, _proto, _name, sockaddr in infos:
@@ -178,7 +201,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
             if address not in addresses:
                 addresses.append(address)
     if not addresses:
-        raise OutboundError("url_unresolvable", f"The host name {host!r} has no address.", permanent=False)
+        raise OutboundError(f"The host name {host!r} has no address.", code="url_unresolvable", transient=True)
     return addresses
 
 
@@ -192,9 +215,9 @@ def check_url(url: str, *, allow: AllowList | None = None) -> Target:
             reason = refusal_reason(address)
             if reason and not any(address in net for net in allow.networks if net.version == address.version):
                 raise OutboundError(
-                    "url_not_allowed",
                     f"The host {host!r} is a {reason} address, which this server does not fetch from.",
-                    permanent=True,
+                    code="url_not_allowed",
+                    transient=False,
                 )
     return Target(url, scheme, host.lower(), port, request_target, tuple(addresses))
 
@@ -273,7 +296,9 @@ def _open(
             pool.close()
             if deadline.expired:
                 raise _Expired from None
-    raise OutboundError("url_unreachable", f"The server at {target.host_header} could not be reached.", permanent=False)
+    raise OutboundError(
+        f"The server at {target.host_header} could not be reached.", code="url_unreachable", transient=True
+    )
 
 
 def fetch(
@@ -300,7 +325,7 @@ def fetch(
         return _fetch(url, method, body, dict(headers or {}), clock, max_bytes, sink, max_redirects, allow)
     except _Expired:
         raise OutboundError(
-            "url_timeout", f"Fetching the URL took longer than {deadline:g} seconds.", permanent=False
+            f"Fetching the URL took longer than {deadline:g} seconds.", code="url_timeout", transient=True
         ) from None
     finally:
         clock.cancel()
@@ -340,13 +365,15 @@ def _fetch(
         finally:
             response.close()
             response.release_conn()
-    raise OutboundError("url_redirect_limit", f"The URL redirected more than {max_redirects} times.", permanent=True)
+    raise OutboundError(
+        f"The URL redirected more than {max_redirects} times.", code="url_redirect_limit", transient=False
+    )
 
 
 def _read(
     response: urllib3.BaseHTTPResponse, clock: _Deadline, max_bytes: int, sink: BinaryIO | None, target: Target
 ) -> tuple[int, bytes | None]:
-    too_large = OutboundError("url_too_large", f"The answer is larger than {max_bytes} bytes.", permanent=True)
+    too_large = OutboundError(f"The answer is larger than {max_bytes} bytes.", code="url_too_large", transient=False)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large
@@ -366,7 +393,7 @@ def _read(
         if clock.expired:
             raise _Expired from None
         raise OutboundError(
-            "url_unreachable", f"The download from {target.host_header} broke off.", permanent=False
+            f"The download from {target.host_header} broke off.", code="url_unreachable", transient=True
         ) from None
     if clock.expired:
         raise _Expired

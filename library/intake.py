@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files import File
 
 from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import mediatypes, storage
+from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
+
 # Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
-_DOWNLOAD_CODES = {
-    "url_too_large": "video_file_too_large",
-    "url_not_allowed": "url_not_allowed",
-    "url_invalid": "url_invalid",
-}
-
-
 def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
     """Fetch the task's URL into storage as its upload, through the guarded fetcher.
 
@@ -37,17 +31,17 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
             result = outbound.fetch(
                 task.source_url,
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
             )
         except outbound.OutboundError as exc:
-            raise EngineError(
-                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+            raise outbound.refusal(
+                exc, field="video URL", unreachable_code="video_url_unreachable", too_large_code="video_file_too_large"
             ) from None
         if result.status >= 300:
             raise EngineError(
                 f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
-                permanent=result.status < 500,
+                transient=result.status >= 500,
                 code="video_url_unreachable",
             )
         buffer.seek(0)
@@ -57,9 +51,9 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
         task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
     disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
+        task.filename = intake_policy.filename(unquote(disposition.split("filename=")[-1].strip('"; ')))
     if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
+        task.filename = intake_policy.filename_from_url(task.source_url)
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 

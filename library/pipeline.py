@@ -14,13 +14,12 @@ import logging
 import time
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import jobs
-from engines.base import EngineError, MediaProbe
-from library import intake, storage
+from engines.base import MediaProbe
+from library import intake, intake_policy, storage
 from library.engine import get_engine
 from library.indexing import store_analysis
 from library.kinds import INDEXING, VALIDATION
@@ -30,35 +29,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- Validation -----------------------------------------------------------------------------
-
-
-def _check_limits(probe: MediaProbe) -> None:
-    if probe.duration < settings.FRAMEWISE_MIN_DURATION:
-        raise EngineError(
-            f"The video is {probe.duration:.1f}s long; videos must be at least {settings.FRAMEWISE_MIN_DURATION:g}s.",
-            permanent=True,
-            code="video_duration_too_short",
-        )
-    if probe.duration > settings.FRAMEWISE_MAX_DURATION:
-        raise EngineError(
-            f"The video is {probe.duration:.0f}s long; the limit is {settings.FRAMEWISE_MAX_DURATION:g}s.",
-            permanent=True,
-            code="video_duration_too_long",
-        )
-    if min(probe.width, probe.height) < settings.FRAMEWISE_MIN_SIDE:
-        raise EngineError(
-            f"The video is {probe.width}x{probe.height}; its shorter side must be at least "
-            f"{settings.FRAMEWISE_MIN_SIDE} pixels.",
-            permanent=True,
-            code="video_resolution_too_low",
-        )
-    if max(probe.width, probe.height) > settings.FRAMEWISE_MAX_SIDE:
-        raise EngineError(
-            f"The video is {probe.width}x{probe.height}; its longer side must be at most "
-            f"{settings.FRAMEWISE_MAX_SIDE} pixels.",
-            permanent=True,
-            code="video_resolution_too_high",
-        )
 
 
 def task_validate(*, task_id: str, worker: str | None = None) -> None:
@@ -71,27 +41,13 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
             intake.download_source(task, lease)
         with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
-        _check_limits(probe)
+        intake_policy.check_probe(probe)
         intake.name_by_container(task, probe, lease)
         _create_video(task, probe, lease)
 
 
 def _create_video(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
-    video = Video(
-        index=task.index,
-        file=task.upload.name,
-        filename=task.filename,
-        sha256=task.sha256,
-        duration=probe.duration,
-        fps=probe.fps,
-        width=probe.width,
-        height=probe.height,
-        size=probe.size,
-        container=probe.container,
-        video_codec=probe.video_codec,
-        audio_codec=probe.audio_codec,
-        has_audio=probe.has_audio,
-    )
+    video = intake_policy.video_from_probe(index=task.index, task=task, probe=probe)
     try:
         with transaction.atomic():
             video.save()
@@ -179,17 +135,7 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
         lease.renew(indexing_started_at=timezone.now())
         options = task.index.options
         reporter = ProgressReporter(lease, stages=expected_stages(options))
-        probe = MediaProbe(
-            duration=video.duration,
-            fps=video.fps,
-            width=video.width,
-            height=video.height,
-            size=video.size,
-            container=video.container,
-            video_codec=video.video_codec,
-            audio_codec=video.audio_codec,
-            has_audio=video.has_audio,
-        )
+        probe = intake_policy.probe_of(video)
         engine = get_engine()
         with storage.local_copy(video.file.name or "") as path:
             analysis = engine.analyze(

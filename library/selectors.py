@@ -23,7 +23,7 @@ _rate_cache: tuple[float, float] = (0.0, DEFAULT_RATE)
 
 def indexes_for_teams(teams: list[Team]) -> QuerySet[Index]:
     ready = Q(videos__indexed_at__isnull=False)
-    return Index.objects.filter(team__in=teams).annotate(
+    return Index.objects.visible_to(teams).annotate(
         video_count=Count("videos", filter=ready),
         total_duration=Coalesce(Sum("videos__duration", filter=ready), Value(0.0), output_field=FloatField()),
     )

@@ -7,7 +7,6 @@ committed yet and a rolled-back request enqueues nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,13 +14,12 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from core import jobs, outbound
+from core import jobs
 from core.errors import ApplicationError, Conflict
 from core.models import Team
 from core.rules import Actor, check, check_each
 from engines.base import ENGINE_OPTIONS
-from engines.languages import normalize_language
-from library import storage, uploads
+from library import intake_policy, storage
 from library.commands import LibraryCommand
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
@@ -128,28 +126,6 @@ def enqueue_indexing(task: Task) -> None:
     jobs.enqueue(INDEXING, task.id)
 
 
-MAX_URL_CHARS = 2000  # Task.source_url
-MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
-
-
-def _short_filename(name: str) -> str:
-    """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
-    if len(name) <= MAX_FILENAME_CHARS:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and 0 < len(extension) <= 16:
-        return stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
-    return name[:MAX_FILENAME_CHARS]
-
-
-def _language(value: str) -> str:
-    """The upload's spoken language, checked before anything is stored ("" : detect it)."""
-    try:
-        return normalize_language(value)
-    except ValueError as exc:
-        raise ApplicationError(str(exc), code="parameter_invalid") from None
-
-
 def task_create_from_file(
     *,
     actor: Actor,
@@ -161,10 +137,11 @@ def task_create_from_file(
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
     check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
-    uploads.ensure_upload_size(content.size)
+    intake_policy.check_size(content.size)
     user = actor.recorded_user
-    filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
-    task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)
+    filename = intake_policy.filename(filename or getattr(content, "name", "") or "video")
+    language = intake_policy.language(language)
+    task = Task(index=index, source=source, filename=filename, language=language, created_by=user)
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
     stored = storage.save(task_upload_path(task, filename), content)
@@ -179,36 +156,13 @@ def task_create_from_file(
     return task
 
 
-def _refuse_internal_url(url: str) -> None:
-    """Refuse now what the worker's fetcher would refuse; it checks again (DNS answers change).
-
-    A name that does not resolve yet is accepted: the worker reports it if it still fails.
-    """
-    try:
-        outbound.check_url(url)
-    except outbound.OutboundError as exc:
-        if exc.code != "url_unresolvable":
-            raise ApplicationError(exc.message, code=exc.code) from None
-
-
 def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str = "") -> Task:
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
     check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
-    from urllib.parse import unquote, urlsplit
-
-    language = _language(language)
-    if isinstance(url, str) and len(url) > MAX_URL_CHARS:
-        raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
-    try:
-        parts = urlsplit(url or "")
-        host = parts.hostname
-    except ValueError:  # e.g. an unbalanced [ in the host
-        raise ApplicationError("The url parameter must be an http(s) URL.") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
-    _refuse_internal_url(url)
-    filename = _short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
+    language = intake_policy.language(language)
+    url = intake_policy.source_url(url)
+    filename = intake_policy.filename_from_url(url)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,

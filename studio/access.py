@@ -33,7 +33,7 @@ def index_for_user(user: AnyUser, index_id: str) -> Index:
 
 
 def video_for_user(user: AnyUser, video_id: str) -> Video:
-    video = Video.objects.select_related("index__team").filter(id=video_id, index__team__in=user_teams(user)).first()
+    video = Video.objects.visible_to(user_teams(user)).select_related("index__team").filter(id=video_id).first()
     if video is None:
         raise Http404("No such video.")
     return video

@@ -159,7 +159,6 @@ class NodeForm(forms.ModelForm):
 
 @admin.register(TaxonomyNode)
 class TaxonomyNodeAdmin(TeamScopedAdmin):
-    team_path = "taxonomy__team"
     form = NodeForm
     list_display = ["indented_name", "code", "taxonomy", "depth", "active", "prompt_list", "prompts_edited", "labels"]
     list_filter = ["taxonomy", "depth", "active", "prompts_edited"]
@@ -185,9 +184,9 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         teams = _teams_allowing(request, TaxonomyCommand.TAXONOMY_EDIT)
         if db_field.name == "taxonomy":
-            kwargs["queryset"] = Taxonomy.objects.filter(team__in=teams)
+            kwargs["queryset"] = Taxonomy.objects.visible_to(teams)
         if db_field.name == "parent":
-            kwargs["queryset"] = TaxonomyNode.objects.filter(taxonomy__team__in=teams)
+            kwargs["queryset"] = TaxonomyNode.objects.visible_to(teams)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: TaxonomyNode, form: Any, change: bool) -> None:
@@ -284,12 +283,12 @@ class ClassificationRunAdmin(TeamScopedAdmin):
         actor = self.actor(request)
         teams = actor.teams_allowing(TaxonomyCommand.RUN_CREATE)
         video_ids = request.session.get(SELECTION_KEY, []) if request.GET.get("from") == "videos" else []
-        videos = list(Video.objects.filter(id__in=video_ids, index__team__in=teams).select_related("index"))
+        videos = list(Video.objects.visible_to(teams).filter(id__in=video_ids).select_related("index"))
         index_ids = [i for i in request.GET.get("indexes", "").split(",") if i]
-        indexes = list(Index.objects.filter(id__in=index_ids, team__in=teams))
+        indexes = list(Index.objects.visible_to(teams).filter(id__in=index_ids))
         form = RunForm(request.POST or None)
-        form.fields["taxonomy"].queryset = Taxonomy.objects.filter(team__in=teams)  # type: ignore[attr-defined]
-        form.fields["index"].queryset = Index.objects.filter(team__in=teams)  # type: ignore[attr-defined]
+        form.fields["taxonomy"].queryset = Taxonomy.objects.visible_to(teams)  # type: ignore[attr-defined]
+        form.fields["index"].queryset = Index.objects.visible_to(teams)  # type: ignore[attr-defined]
         if videos or indexes:
             del form.fields["index"]
         if request.method == "POST" and form.is_valid():

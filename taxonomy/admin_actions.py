@@ -47,9 +47,11 @@ class LabelFilter(admin.SimpleListFilter):
     max_depth = 2
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        nodes = TaxonomyNode.objects.filter(
-            depth__lte=self.max_depth, labels__isnull=False, taxonomy__team__in=actor_for_request(request).teams()
-        ).select_related("taxonomy")
+        nodes = (
+            TaxonomyNode.objects.visible_to(actor_for_request(request).teams())
+            .filter(depth__lte=self.max_depth, labels__isnull=False)
+            .select_related("taxonomy")
+        )
         seen = nodes.distinct().order_by("taxonomy__name", "path")
         return [(str(node.id), f"{node.taxonomy.name}: {node.name_path}") for node in seen]
 
@@ -57,7 +59,7 @@ class LabelFilter(admin.SimpleListFilter):
         value = self.value()
         if not value or not value.isdigit():
             return queryset
-        node = TaxonomyNode.objects.filter(id=int(value), taxonomy__team__in=actor_for_request(request).teams()).first()
+        node = TaxonomyNode.objects.visible_to(actor_for_request(request).teams()).filter(id=int(value)).first()
         if node is None:
             return queryset.none()
         labeled = selectors.visible_labels_in_subtree(node).values("video_id")

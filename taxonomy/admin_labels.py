@@ -29,7 +29,6 @@ class LabelAddForm(forms.ModelForm):
 
 @admin.register(VideoLabel)
 class VideoLabelAdmin(TeamScopedAdmin):
-    team_path = "video__index__team"
     list_display = ["video", "node", "origin", "decision", "score", "duration_ratio", "clip_count", "run", "updated_at"]
     list_filter = ["decision", "origin", "node__taxonomy", "video__index", "node__depth"]
     search_fields = ["video__filename", "node__name", "node__code"]

@@ -31,7 +31,7 @@ def classify_result_page(*, token: str, teams: list[Team]) -> tuple[ClassifyResu
     set_id, _, page_text = token.rpartition("-")
     if not set_id or not page_text.isdigit() or int(page_text) < 1:
         raise NotFound(f"The page token {token} is not valid.")
-    result_set = ClassifyResultSet.objects.filter(id=set_id, team__in=teams).first()
+    result_set = ClassifyResultSet.objects.visible_to(teams).filter(id=set_id).first()
     if result_set is None:
         raise NotFound(f"The page token {token} is not valid.")
     if result_set.expires_at < timezone.now():
@@ -61,7 +61,7 @@ def attach_clip_thumbnails(data: list[dict[str, Any]], *, request: HttpRequest |
 
 
 def taxonomies_for_teams(teams: list[Team]) -> QuerySet[Taxonomy]:
-    return Taxonomy.objects.filter(team__in=teams).annotate(node_count=Count("nodes")).order_by("name")
+    return Taxonomy.objects.visible_to(teams).annotate(node_count=Count("nodes")).order_by("name")
 
 
 def subtree(node: TaxonomyNode) -> QuerySet[TaxonomyNode]:

@@ -28,6 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from core.errors import ApplicationError, Forbidden, NotFound
 from core.models import Team
 from core.rules import Actor, actor_for_request, may, may_somewhere
+from core.scoping import team_path, visible
 
 # Refusals propagate (403 / 404 pages); other service errors become messages.
 REFUSALS = (Forbidden, NotFound)
@@ -44,7 +45,9 @@ def rule_action(command: str, *, description: str) -> Callable[[Callable[..., An
 
 
 class TeamScopedAdmin(admin.ModelAdmin):
-    team_path = "team"
+    """An admin of a team-owned model: the rows, choices and actions of the actor's teams only (the
+    model's `team_path` says where its team is: core/scoping.py)."""
+
     add_command: str | None = None
     change_command: str | None = None
     delete_command: str | None = None
@@ -55,7 +58,7 @@ class TeamScopedAdmin(admin.ModelAdmin):
         return actor_for_request(request)
 
     def team_id_of(self, obj: Any) -> int:
-        for part in self.team_path.split("__"):
+        for part in team_path(self.model).split("__"):
             obj = getattr(obj, part)
         return int(obj.pk)
 
@@ -72,7 +75,7 @@ class TeamScopedAdmin(admin.ModelAdmin):
         actor = self.actor(request)
         if actor.is_operator:
             return queryset
-        return queryset.filter(**{f"{self.team_path}__in": actor.teams()})
+        return visible(queryset, actor)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.actor(request).teams().exists()
@@ -113,9 +116,7 @@ class TeamScopedAdmin(admin.ModelAdmin):
         else:
             related_admin = self.admin_site._registry.get(related)
             if isinstance(related_admin, TeamScopedAdmin) and not actor.is_operator:
-                kwargs["queryset"] = related._default_manager.filter(
-                    **{f"{related_admin.team_path}__in": actor.teams()}
-                )
+                kwargs["queryset"] = visible(related._default_manager.all(), actor)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- actions -------------------------------------------------------------------------

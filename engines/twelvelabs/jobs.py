@@ -60,7 +60,7 @@ class RemoteJobs:
                 reason = self.task.error_message or "no reason given"
                 raise EngineError(
                     f"Twelve Labs could not index the video: {reason}",
-                    permanent=True,
+                    transient=False,
                     code=self.task.error_code or "remote_indexing_failed",
                 )
         if self.embed_task_id and self.embed_status != _READY:
@@ -69,7 +69,7 @@ class RemoteJobs:
                 _, reason = self.api.embed_task_result(self.embed_task_id)
                 raise EngineError(
                     f"Twelve Labs could not embed the video: {reason or 'no reason given'}",
-                    permanent=True,
+                    transient=False,
                     code="remote_embedding_failed",
                 )
         self._on_progress(self._fraction(), self.embed_status == _READY)
@@ -91,7 +91,7 @@ class RemoteJobs:
                     f"Twelve Labs had not finished after {self._timeout:.0f} s "
                     f"(indexing task {self.task_id}: {status}, {100 * self._fraction() if self.task else 0:.0f}%; "
                     f"embedding: {self.embed_status or 'unknown'}).",
-                    permanent=False,
+                    transient=True,
                     code="remote_timeout",
                 )
             time.sleep(max(0.0, min(self._next_poll, self._deadline) - time.monotonic()))

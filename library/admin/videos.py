@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from core.admin.base import TeamScopedAdmin, rule_action
 from core.errors import ApplicationError
 from core.rules import Actor
-from library import services
+from library import intake_policy, services
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
 from library.commands import LibraryCommand
 from library.media import media_url
@@ -45,7 +45,6 @@ class ThumbnailInline(admin.TabularInline):
 
 @admin.register(Video)
 class VideoAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "language", "indexed_at"]
     list_display_links = ["filename"]
     list_filter = ["index", "has_audio", "language"]  # + taxonomy's label filter (config/admin_extras.py)
@@ -207,12 +206,10 @@ class UploadForm(forms.Form):
     )
 
     def clean_language(self) -> str:
-        from engines.languages import normalize_language
-
         try:
-            return normalize_language(self.cleaned_data.get("language") or "")
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            return intake_policy.language(self.cleaned_data.get("language") or "")
+        except intake_policy.UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -223,7 +220,6 @@ class UploadForm(forms.Form):
 
 @admin.register(Task)
 class TaskAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["filename", "index", "status", "percentage", "stage", "error", "attempts", "created_at"]
     list_filter = ["status", "source", "index"]
     search_fields = ["filename", "id", "error_message"]
@@ -251,7 +247,7 @@ class TaskAdmin(TeamScopedAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         actor = self.actor(request)
-        editable = Index.objects.filter(team__in=actor.teams_allowing(LibraryCommand.TASK_CREATE))
+        editable = Index.objects.visible_to(actor.teams_allowing(LibraryCommand.TASK_CREATE))
         form.fields["index"].queryset = editable  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from core.admin.base import TeamScopedAdmin, rule_action
 from core.event_types import subscribable_event_types
 from core.rules import may_somewhere
+from core.scoping import visible
 from library.commands import LibraryCommand
 from library.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from library.webhooks import services
@@ -75,7 +76,7 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         actor = self.actor(request)
-        return super().get_queryset(request).filter(team__in=actor.teams_allowing(LibraryCommand.WEBHOOK_MANAGE))
+        return visible(super().get_queryset(request), actor.teams_allowing(LibraryCommand.WEBHOOK_MANAGE))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_somewhere(self.actor(request), LibraryCommand.WEBHOOK_MANAGE)

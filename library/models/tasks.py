@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from core.models.jobs import JobRow
+from core.scoping import TeamScopedQuerySet
 from library.models.common import new_object_id
 from library.models.indexes import Index, Video
 
@@ -42,6 +43,9 @@ class Task(JobRow):
     alive through core/jobs.py, so a task whose worker died is found and resumed or
     failed, never left in an active state.
     """
+
+    team_path = "index__team"
+    objects = TeamScopedQuerySet["Task"].as_manager()
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="tasks")

@@ -15,6 +15,7 @@ from django.db import models
 from core.event_types import event_type_choices
 from core.models.jobs import JobRow
 from core.models.teams import Team
+from core.scoping import TeamScopedQuerySet
 
 
 class EventType(StrEnum):
@@ -37,6 +38,9 @@ def new_secret() -> str:
 
 
 class WebhookEndpoint(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["WebhookEndpoint"].as_manager()
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)
     events = models.JSONField(default=list, help_text="Subscribed event types.")
@@ -54,6 +58,9 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookEvent(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["WebhookEvent"].as_manager()
+
     id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_events")
     type = models.CharField(max_length=40, choices=event_type_choices)

@@ -144,7 +144,7 @@ def _attempt(delivery: WebhookDelivery) -> _Outcome:
         elif not 200 <= status < 300:
             code, error = "endpoint_refused", f"The endpoint answered {status}."
     except outbound.OutboundError as exc:
-        code, error, retry = exc.code, exc.message, not exc.permanent
+        code, error, retry = exc.code, exc.message, exc.transient
     WebhookAttempt.objects.create(
         delivery=delivery,
         started_at=now,

@@ -24,7 +24,7 @@ def event_emit(*, team: Team | int, type: StrEnum, subject: str, data: dict[str,
 
     team_id = team if isinstance(team, int) else team.pk
     endpoints = [
-        endpoint for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True) if type in endpoint.events
+        endpoint for endpoint in WebhookEndpoint.objects.of_team(team_id).filter(active=True) if type in endpoint.events
     ]
     if not endpoints:
         return None

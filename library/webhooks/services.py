@@ -26,7 +26,8 @@ def _clean_url(url: str) -> str:
     try:
         outbound.check_url(url)
     except outbound.OutboundError as exc:
-        raise ApplicationError(f"The webhook URL is refused: {exc.message}", code="url_not_allowed") from None
+        # A webhook URL is only checked here (nothing is fetched): every failure is a refusal.
+        raise outbound.refusal(exc, field="webhook URL", unreachable_code="url_not_allowed") from None
     return url
 
 
@@ -107,7 +108,7 @@ def webhook_test_send(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDeli
 def endpoints_for_owner(actor: Actor, teams: Iterable[Team]) -> QuerySet[WebhookEndpoint]:
     """The endpoints of the teams the actor owns (operators: all of `teams`)."""
     owned = [team.pk for team in teams if owns(actor, team)]
-    return WebhookEndpoint.objects.filter(team_id__in=owned)
+    return WebhookEndpoint.objects.visible_to(owned)
 
 
 def owns(actor: Actor, team: Team) -> bool:

@@ -41,7 +41,7 @@ def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @page_login_required
 def taxonomy_detail(request: HttpRequest, taxonomy_id: int) -> HttpResponse:
     teams = access.user_teams(request.user)
-    taxonomy = Taxonomy.objects.filter(id=taxonomy_id, team__in=teams).select_related("team").first()
+    taxonomy = Taxonomy.objects.visible_to(teams).filter(id=taxonomy_id).select_related("team").first()
     if taxonomy is None:
         raise Http404("No such taxonomy.")
     indexes = [index for index in access.visible_indexes(request.user) if index.team_id == taxonomy.team_id]

@@ -80,7 +80,7 @@ class ClassifyVideosView(_ClassifyView):
             raise ApplicationError("The video_ids parameter must be a list of video ids.")
         if len(video_ids) > MAX_VIDEO_IDS:
             raise ApplicationError(f"At most {MAX_VIDEO_IDS} video_ids per request; use /classify/bulk for more.")
-        found = dict(Video.objects.filter(id__in=video_ids, index__team__in=self.teams()).values_list("id", "index_id"))
+        found = dict(Video.objects.visible_to(self.teams()).filter(id__in=video_ids).values_list("id", "index_id"))
         missing = [video_id for video_id in dict.fromkeys(video_ids) if video_id not in found]
         if missing:
             raise NotFound(f"The video(s) {', '.join(missing[:5])} do not exist.")

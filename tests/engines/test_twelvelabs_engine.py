@@ -284,7 +284,7 @@ def test_image_queries_are_decoded_locally_and_sent_as_jpeg(fake: FakeTwelveLabs
 
     with pytest.raises(EngineError) as caught:
         engine.embed_visual_images([b"not an image"])
-    assert (caught.value.permanent, caught.value.code) == (True, "image_invalid")
+    assert (caught.value.transient, caught.value.code) == (False, "image_invalid")
     assert len(fake.calls("POST", "/embed")) == 1
 
 
@@ -296,7 +296,7 @@ def test_a_failed_remote_task_is_a_permanent_error_with_the_remote_reason(two_sh
     with make_fake(task_script=[("indexing", 10.0), ("failed", 10.0)], task_error=error).serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert caught.value.permanent is True
+    assert caught.value.transient is False
     assert caught.value.code == "video_resolution_too_low"
     assert "The video resolution is too low (360p)." in caught.value.message
 
@@ -305,13 +305,13 @@ def test_a_failed_task_without_a_reason_and_a_failed_embedding_task(two_shot_vid
     with make_fake(task_script=[("failed", 0.0)]).serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_indexing_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_indexing_failed")
     assert "no reason given" in caught.value.message
 
     with make_fake(embed_script=["processing", "failed"], embed_error="Video too dark to embed.").serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_embedding_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_embedding_failed")
     assert "Video too dark to embed." in caught.value.message
 
 
@@ -340,7 +340,7 @@ def test_repeated_503_is_a_transient_error_after_the_retry_budget(fake: FakeTwel
     fake.faults = [Fault("GET", r"/tasks/\w+", status=503, times=100)]
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake, max_retries=2), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_unavailable")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_unavailable")
     assert "gave up after 3 attempts" in caught.value.message and "Try again later." in caught.value.message
     assert len(fake.calls("GET", r"/tasks/\w+")) == 3
 
@@ -355,7 +355,7 @@ def test_a_slow_answer_times_out_and_is_retried(fake: FakeTwelveLabs) -> None:
     fake.faults = [Fault("POST", "/embed", status=200, delay=1.0, body={}, times=3)]
     with pytest.raises(EngineError) as caught:
         engine.embed_texts(["slow query"])
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_timeout")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_timeout")
 
 
 def test_a_remote_task_that_never_finishes_is_a_transient_timeout(two_shot_video: Path) -> None:
@@ -363,7 +363,7 @@ def test_a_remote_task_that_never_finishes_is_a_transient_timeout(two_shot_video
         started = time.monotonic()
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake, task_timeout=0.5), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_timeout")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_timeout")
     assert "queued" in caught.value.message
     assert time.monotonic() - started < 5
 
@@ -371,7 +371,7 @@ def test_a_remote_task_that_never_finishes_is_a_transient_timeout(two_shot_video
 def test_client_errors_are_permanent_and_carry_the_remote_message(fake: FakeTwelveLabs, two_shot_video: Path) -> None:
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake, api_key="wrong-key"), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_auth_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_auth_failed")
     assert "The API key is invalid." in caught.value.message
 
     fake.faults = [
@@ -379,7 +379,7 @@ def test_client_errors_are_permanent_and_carry_the_remote_message(fake: FakeTwel
     ]
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake), two_shot_video, options=frozenset({"logo"}))
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_request_rejected")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_request_rejected")
     assert "[index_option_invalid]" in caught.value.message and "logo needs visual." in caught.value.message
 
 
@@ -389,7 +389,7 @@ def test_an_unreachable_server_is_a_transient_error(two_shot_video: Path) -> Non
     engine = build({"api_key": API_KEY, "base_url": url, "max_retries": 1, "backoff": 0.01})
     with pytest.raises(EngineError) as caught:
         engine.embed_texts(["anything"])
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_unreachable")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_unreachable")
 
 
 def test_probe_is_local_and_a_broken_file_is_never_uploaded(fake: FakeTwelveLabs, tmp_path: Path) -> None:
@@ -397,7 +397,7 @@ def test_probe_is_local_and_a_broken_file_is_never_uploaded(fake: FakeTwelveLabs
     broken.write_bytes(b"this is not a video at all" * 100)
     with pytest.raises(EngineError) as caught:
         make_engine(fake).probe(str(broken))
-    assert caught.value.permanent is True and caught.value.code == "unsupported_file_type"
+    assert caught.value.transient is False and caught.value.code == "unsupported_file_type"
     assert fake.requests == []
 
 

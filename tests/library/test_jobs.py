@@ -100,7 +100,7 @@ def test_the_heartbeat_keeps_a_long_call_alive_and_notices_a_cancel(index: Any, 
     [
         (OperationalError("server closed the connection unexpectedly"), "database_unavailable"),
         (OSError(errno.ENOSPC, "No space left on device"), "disk_full"),
-        (EngineError("The model server timed out.", permanent=False, code="engine_timeout"), "engine_timeout"),
+        (EngineError("The model server timed out.", transient=True, code="engine_timeout"), "engine_timeout"),
     ],
 )
 def test_transient_errors_release_the_job_for_retry_then_fail_after_the_limit(
@@ -126,7 +126,7 @@ def test_transient_errors_release_the_job_for_retry_then_fail_after_the_limit(
     ("error", "code", "text"),
     [
         (
-            EngineError("The file is not a video.", permanent=True, code="video_file_broken"),
+            EngineError("The file is not a video.", transient=False, code="video_file_broken"),
             "video_file_broken",
             "not a",
         ),

@@ -142,7 +142,7 @@ def test_transient_engine_errors_are_retried_then_fail(index, two_shot_video, no
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        raise EngineError("The model server timed out.", permanent=False, code="engine_timeout")
+        raise EngineError("The model server timed out.", transient=True, code="engine_timeout")
 
     monkeypatch.setattr(pipeline.get_engine(), "analyze", flaky)
     for _ in range(settings.FRAMEWISE_TASK_MAX_ATTEMPTS):

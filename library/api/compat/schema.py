@@ -21,10 +21,10 @@ from engines.generation.base import GIST_TYPES, SUMMARY_TYPES
 from library.api import openapi  # noqa: F401  (registers the x-api-key security scheme)
 from library.api.compat.common import MAX_PAGE
 from library.generation.services import MAX_PROMPT_CHARS
+from library.intake_policy import MAX_URL_CHARS
 from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
 from library.models import TaskStatus
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, GENERATIVE_ENGINES
-from library.services import MAX_URL_CHARS
 
 # JSON Schema patterns are searches: "\S" means "holds a non-space character".
 NOT_BLANK = r"\S"

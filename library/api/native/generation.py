@@ -73,8 +73,9 @@ class VideoGenerationsView(generics.ListAPIView):
 
     def video(self) -> Video:
         video = (
-            Video.objects.select_related("index")
-            .filter(id=self.kwargs["video_id"], index__team__in=request_teams(self.request))
+            Video.objects.visible_to(request_teams(self.request))
+            .select_related("index")
+            .filter(id=self.kwargs["video_id"])
             .first()
         )
         if video is None:

@@ -69,7 +69,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = VideoSerializer
 
     def get_queryset(self) -> QuerySet[Video]:
-        queryset = Video.objects.filter(index__team__in=request_teams(self.request)).order_by("-created_at")
+        queryset = Video.objects.visible_to(request_teams(self.request)).order_by("-created_at")
         index = self.request.query_params.get("index")
         return queryset.filter(index_id=index) if index else queryset
 
@@ -108,7 +108,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = TaskSerializer
 
     def get_queryset(self) -> QuerySet[Task]:
-        queryset = Task.objects.filter(index__team__in=request_teams(self.request)).order_by("-created_at")
+        queryset = Task.objects.visible_to(request_teams(self.request)).order_by("-created_at")
         for param in ("index", "status"):
             value = self.request.query_params.get(param)
             if value:

@@ -65,7 +65,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     serializer_class = EndpointSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return WebhookEndpoint.objects.filter(team__in=request_teams(self.request)).select_related("team")
+        return WebhookEndpoint.objects.visible_to(request_teams(self.request)).select_related("team")
 
     def _owned(self) -> WebhookEndpoint:
         endpoint: WebhookEndpoint = self.get_object()  # 404 for another team's
