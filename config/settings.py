@@ -329,7 +329,7 @@ FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 # (pgvector when the database has it). HNSW_EF_SEARCH: the graph's candidate list per query
 # (recall against speed, docs/search-at-scale.md).
 FRAMEWISE_VECTOR_BACKEND = env_choice("FRAMEWISE_VECTOR_BACKEND", "auto", {"auto", "memory", "pgvector"})
-FRAMEWISE_HNSW_EF_SEARCH = env_int("FRAMEWISE_HNSW_EF_SEARCH", 100, minimum=10, maximum=1000)
+FRAMEWISE_HNSW_EF_SEARCH = env_int("FRAMEWISE_HNSW_EF_SEARCH", 400, minimum=10, maximum=1000)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
 
 # --- Generation: gist, summaries, chapters, highlights, open prompts ------------------------
