@@ -59,8 +59,7 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
 
 def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
     """Give the upload the extension of the container that was decoded (it had none)."""
-    with storage.default_storage.open(task.upload.name or "", "rb") as handle:
-        head = handle.read(16)
+    head = storage.read_head(task.upload.name or "", 16)  # a ranged read: not the whole object
     kind = mediatypes.video_type(
         probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
     )
