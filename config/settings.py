@@ -358,6 +358,12 @@ FRAMEWISE_TASK_REQUEUE_SECONDS = env_int("FRAMEWISE_TASK_REQUEUE_SECONDS", 600, 
 FRAMEWISE_WEBHOOK_DISABLE_AFTER = env_int("FRAMEWISE_WEBHOOK_DISABLE_AFTER", 5, minimum=1)
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
+# Where search finds vectors (search/backend.py): `memory` (each process loads an index's matrices),
+# `pgvector` (PostgreSQL answers, nothing loaded; start-up error without the extension) or `auto`
+# (pgvector when the database has it). HNSW_EF_SEARCH: the graph's candidate list per query
+# (recall against speed, docs/search-at-scale.md).
+FRAMEWISE_VECTOR_BACKEND = env_choice("FRAMEWISE_VECTOR_BACKEND", "auto", {"auto", "memory", "pgvector"})
+FRAMEWISE_HNSW_EF_SEARCH = env_int("FRAMEWISE_HNSW_EF_SEARCH", 400, minimum=10, maximum=1000)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
 # Seconds a signed media URL lives (library/media.py); it also stops when its user leaves the team.
 FRAMEWISE_MEDIA_URL_TTL = env_int("FRAMEWISE_MEDIA_URL_TTL", 3600, minimum=60)

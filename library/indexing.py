@@ -12,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.jobs import Lease, LostClaim
+from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, TextSpan, TranscriptLine, VideoAnalysis
 from engines.base import Segment as EngineSegment
-from engines.base import TextSpan, TranscriptLine, VideoAnalysis
-from library import storage
+from library import storage, vector_store
+from library.evidence import span_bounds, speech_bounds
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
 from library.vector_codec import vector_to_bytes
 from library.webhooks import events as webhook_events
@@ -69,6 +70,51 @@ def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment
     )
 
 
+def write_analysis_vectors(video: Video, rows: list[Segment], analysis: VideoAnalysis) -> None:
+    """The pgvector rows of freshly written segments (when the database has them).
+
+    Called inside the transaction that makes the video ready: the rows of every option become
+    searchable, in every process, at its commit (library/vector_store.py); they go with their
+    segments (ON DELETE CASCADE). The indexing worker and `manage.py load_synthetic_library` both
+    write through here.
+    """
+    if not vector_store.table_exists() or not rows:
+        return
+    cells = [(row.start, row.end) for row in rows]
+    words = [
+        (round(word.start, 3), round(word.end, 3)) for line in analysis.transcript for word in (line.words or (line,))
+    ]
+    texts = [(round(span.start, 3), round(span.end, 3)) for span in analysis.texts]
+    vector_store.write_segment_vectors(
+        vector_store.vector_rows(
+            index_id=video.index_id,
+            video_id=video.id,
+            segment_ids=[row.pk for row in rows],
+            option_vectors={
+                CONVERSATION: [s.conversation_vector for s in analysis.segments],
+                TEXT_IN_VIDEO: [s.text_vector for s in analysis.segments],
+                VISUAL: [s.visual_vector for s in analysis.segments],
+            },
+            option_bounds={
+                CONVERSATION: speech_bounds(cells, words),
+                TEXT_IN_VIDEO: span_bounds(cells, texts),
+                VISUAL: cells,
+            },
+        )
+    )
+
+
+def write_segments(video: Video, analysis: VideoAnalysis) -> list[Segment]:
+    """Replace the video's segments and their vector rows with the analysis's."""
+    video.segments.all().delete()  # their vector rows go with them (ON DELETE CASCADE)
+    rows = Segment.objects.bulk_create(
+        (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments)),
+        batch_size=500,
+    )
+    write_analysis_vectors(video, rows, analysis)
+    return rows
+
+
 def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis, engine_name: str) -> None:
     """Replace the video's extraction, thumbnails and segments, and mark the task ready."""
     images = [(thumbnail.time, thumbnail.jpeg) for thumbnail in analysis.thumbnails]
@@ -89,7 +135,14 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
         video.engine_versions = dict(analysis.versions)
 
     segments = (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments))
-    _replace_results(lease=lease, video=video, images=images, segments=segments, fill=fill)
+    _replace_results(
+        lease=lease,
+        video=video,
+        images=images,
+        segments=segments,
+        vectors=lambda rows: write_analysis_vectors(video, rows, analysis),
+        fill=fill,
+    )
 
 
 def _replace_results(
@@ -98,6 +151,7 @@ def _replace_results(
     video: Video,
     images: list[tuple[float, bytes]],
     segments: Iterable[Segment],
+    vectors: Callable[[list[Segment]], object],
     fill: Callable[[Video], None],
     **task_fields: Any,
 ) -> None:
@@ -124,8 +178,8 @@ def _replace_results(
             Thumbnail.objects.bulk_create(
                 Thumbnail(video=video, time=time, image=name) for (time, _), name in zip(images, new_files, strict=True)
             )
-            video.segments.all().delete()
-            Segment.objects.bulk_create(segments, batch_size=500)
+            video.segments.all().delete()  # their vector rows go with them (ON DELETE CASCADE)
+            vectors(Segment.objects.bulk_create(segments, batch_size=500))
             fill(video)
             video.indexed_at = timezone.now()
             video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
@@ -210,4 +264,12 @@ def copy_analysis(*, lease: Lease[Task], video: Video, source: Video, options: f
         video.skipped = {option: why for option, why in source.skipped.items() if option in options}
 
     # No indexing_started_at: the copy took no engine time, so it says nothing about indexing speed.
-    _replace_results(lease=lease, video=video, images=images, segments=segments, fill=fill, indexing_started_at=None)
+    _replace_results(
+        lease=lease,
+        video=video,
+        images=images,
+        segments=segments,
+        vectors=lambda rows: vector_store.copy_video_vectors(source=source, video=video, options=options),
+        fill=fill,
+        indexing_started_at=None,
+    )

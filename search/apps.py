@@ -10,6 +10,7 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from search import commands
+        from search import checks, commands
 
         commands.register()
+        del checks  # imported for its @register: the vector backend's start-up check

@@ -57,6 +57,9 @@ def form_clips(m: IndexMatrices, hits: Hits, *, source: int = 0, merge_floor: fl
     opens = np.ones(len(rows), dtype=bool)
     weak = hits.score < merge_floor
     opens[1:] = (np.diff(rows) != 1) | (video[1:] != video[:-1]) | weak[1:] | weak[:-1]
+    if len(m.segment_position) == len(m.segment_video):
+        # A vector backend's matrix holds candidate rows only: consecutive rows may be cells apart.
+        opens[1:] |= np.diff(m.segment_position[rows]) != 1
     heads = np.flatnonzero(opens)
     tails = np.append(heads[1:] - 1, len(rows) - 1)
     return ClipSet(

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +87,15 @@ class IndexMatrices:
     # option -> reason, for options every ready video skipped at indexing (nothing to search).
     skipped: dict[str, str] = field(default_factory=dict)
     video_code: dict[str, int] = field(default_factory=dict)
+    # Position of each segment in its video: rows of one video are adjacent cells only when
+    # their positions are (a vector backend's candidates leave gaps; clips.py).
+    segment_position: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # A vector backend's answers, (leaf, option) -> SemanticRows (rows of this matrix) or the
+    # EngineError that stopped it; None: the options' matrices are here, search them (scoring.py).
+    semantic: dict[Any, Any] | None = None
+    # (ready videos, total duration) of the whole index: the search pool, even when this
+    # matrix holds only a search's candidates.
+    pool: tuple[int, float] = (0, 0.0)
 
     @property
     def segment_count(self) -> int:
@@ -92,7 +103,7 @@ class IndexMatrices:
 
     @property
     def total_duration(self) -> float:
-        return float(self.video_duration.sum())
+        return self.pool[1]
 
     def has_content(self, option: str) -> bool:
         if option == LOGO:
@@ -178,64 +189,119 @@ def _vector_matrix(rows: list[int], vectors: list[np.ndarray]) -> OptionMatrix |
     return OptionMatrix.of(np.array(rows, dtype=np.int32), unit_matrix(np.stack(vectors)))
 
 
-def build_index_matrices(index_id: str, version: int) -> IndexMatrices:
-    """Load every ready video's segments, words and spans of the index from the database."""
-    video_rows = list(
-        Video.objects.filter(index_id=index_id, indexed_at__isnull=False)
-        .order_by("id")
-        .values_list("id", "duration", "transcript", "texts", "logos", "skipped")
+@dataclass(frozen=True)
+class SemanticRows:
+    """A vector backend's answer to one (query, option): segments with their raw cosine (>= the
+    threshold's floor, best first) and the bounds of the evidence in each (library/evidence.py)."""
+
+    segment_id: np.ndarray  # int64
+    cosine: np.ndarray  # float32
+    start: np.ndarray  # float64
+    end: np.ndarray  # float64
+
+
+def index_skipped(index_id: str) -> tuple[int, float, dict[str, str]]:
+    """(ready videos, their total duration, option -> reason for options every ready video skipped)."""
+    rows = list(Video.objects.filter(index_id=index_id, indexed_at__isnull=False).values_list("duration", "skipped"))
+    skipped_by: dict[str, list[str]] = {}
+    for _, skipped in rows:
+        for option, reason in (skipped or {}).items():
+            skipped_by.setdefault(option, []).append(str(reason))
+    everywhere = {option: reasons[0] for option, reasons in skipped_by.items() if rows and len(reasons) == len(rows)}
+    return len(rows), float(sum(duration for duration, _ in rows)), everywhere
+
+
+def build_index_matrices(
+    index_id: str, version: int, *, video_ids: list[str] | None = None, skipped: dict[str, str] | None = None
+) -> IndexMatrices:
+    """Load every ready video's segments, words and spans of the index (or of `video_ids`) from the database."""
+    videos = Video.objects.filter(index_id=index_id, indexed_at__isnull=False)
+    segments = Segment.objects.filter(index_id=index_id, video__indexed_at__isnull=False)
+    if video_ids is not None:
+        videos = videos.filter(id__in=video_ids)
+        segments = segments.filter(video_id__in=video_ids)
+    video_rows = list(videos.order_by("id").values_list("id", "duration", "transcript", "texts", "logos", "skipped"))
+    segment_rows = (
+        segments.order_by("video_id", "position")
+        .values_list("id", "video_id", "position", "start", "end", *VECTOR_COLUMNS.values())
+        .iterator(chunk_size=2000)
     )
+    if skipped is None:
+        # An option is "skipped" for search when every ready video skipped it: then there is
+        # nothing to search and the caller must say why instead of answering with no hits.
+        skipped_by: dict[str, list[str]] = {}
+        for row in video_rows:
+            for option, reason in (row[5] or {}).items():
+                skipped_by.setdefault(option, []).append(str(reason))
+        skipped = {
+            option: reasons[0]
+            for option, reasons in skipped_by.items()
+            if video_rows and len(reasons) == len(video_rows)
+        }
+    return assemble_matrices(
+        index_id, version=version, video_rows=[row[:5] for row in video_rows], segment_rows=segment_rows,
+        skipped=skipped, with_vectors=True,
+    )  # fmt: skip
+
+
+def assemble_matrices(
+    index_id: str,
+    *,
+    version: int,
+    video_rows: list[tuple[Any, ...]],
+    segment_rows: Iterable[tuple[Any, ...]],
+    skipped: dict[str, str],
+    with_vectors: bool = False,
+    semantic: dict[Any, Any] | None = None,
+    pool: tuple[int, float] | None = None,
+) -> IndexMatrices:
+    """IndexMatrices from (id, duration, transcript, texts, logos) video rows in id order and
+    (id, video id, position, start, end[, vector bytes per VECTOR_COLUMNS]) segment rows in
+    (video, position) order: a whole index (build_index_matrices) or a vector backend's
+    candidates (pg_backend.py)."""
     videos = tuple(row[0] for row in video_rows)
     code = {video_id: number for number, video_id in enumerate(videos)}
     words: list[tuple[int, float, float, str]] = []
     texts: list[tuple[int, float, float, str]] = []
     logos: list[tuple[int, float, float, str]] = []
-    skipped_by: dict[str, list[str]] = {}
-    for video_id, _, transcript, seen, brands, skipped in video_rows:
+    for video_id, _, transcript, seen, brands in video_rows:
         number = code[video_id]
         for line in transcript or []:
             for start, end, word in line.get("words") or [[line["start"], line["end"], line["value"]]]:
                 words.append((number, float(start), float(end), str(word)))
         texts += [(number, float(s["start"]), float(s["end"]), str(s["value"])) for s in seen or []]
         logos += [(number, float(s["start"]), float(s["end"]), str(s["value"])) for s in brands or []]
-        for option, reason in (skipped or {}).items():
-            skipped_by.setdefault(option, []).append(str(reason))
 
-    ids, video_codes, starts, ends = [], [], [], []
+    ids, video_codes, positions, starts, ends = [], [], [], [], []
     by_option: dict[str, tuple[list[int], list[np.ndarray]]] = {option: ([], []) for option in VECTOR_COLUMNS}
-    segments = (
-        Segment.objects.filter(index_id=index_id, video__indexed_at__isnull=False)
-        .order_by("video_id", "position")
-        .values_list("id", "video_id", "start", "end", *VECTOR_COLUMNS.values())
-    )
-    for segment_id, video_id, start, end, *vectors in segments.iterator(chunk_size=2000):
+    for segment_id, video_id, position, start, end, *vectors in segment_rows:
         if video_id not in code:  # became ready after the video list was read: next version has it
             continue
         ids.append(segment_id)
         video_codes.append(code[video_id])
+        positions.append(position)
         starts.append(start)
         ends.append(end)
-        for option, data in zip(VECTOR_COLUMNS, vectors, strict=True):
+        for option, data in zip(VECTOR_COLUMNS, vectors if with_vectors else (), strict=False):
             vector = vector_from_bytes(data)
             if vector is not None:
                 by_option[option][0].append(len(ids) - 1)
                 by_option[option][1].append(vector)
 
+    segment_id = np.array(ids, dtype=np.int64)
     segment_video = np.array(video_codes, dtype=np.int32)
     segment_start = np.array(starts, dtype=np.float64)
     segment_end = np.array(ends, dtype=np.float64)
     speech = speech_corpus(words)
     speech_start, speech_end = speech_bounds(speech, segment_video, segment_start, segment_end)
     options = {option: m for option, (r, v) in by_option.items() if (m := _vector_matrix(r, v)) is not None}
-    # An option is "skipped" for search when every ready video skipped it: then there is
-    # nothing to search and the caller must say why instead of answering with no hits.
-    skipped = {option: reasons[0] for option, reasons in skipped_by.items() if videos and len(reasons) == len(videos)}
+    durations = np.array([row[1] for row in video_rows], dtype=np.float64)
     return IndexMatrices(
         index_id=index_id,
         version=version,
         videos=videos,
-        video_duration=np.array([row[1] for row in video_rows], dtype=np.float64),
-        segment_id=np.array(ids, dtype=np.int64),
+        video_duration=durations,
+        segment_id=segment_id,
         segment_video=segment_video,
         segment_start=segment_start,
         segment_end=segment_end,
@@ -247,7 +313,28 @@ def build_index_matrices(index_id: str, version: int) -> IndexMatrices:
         logos=span_table(logos),
         skipped=skipped,
         video_code=code,
+        segment_position=np.array(positions, dtype=np.int64),
+        semantic=_semantic_rows(semantic, segment_id),
+        pool=pool if pool is not None else (len(videos), float(durations.sum())),
     )
+
+
+def _semantic_rows(semantic: dict[Any, Any] | None, segment_id: np.ndarray) -> dict[Any, Any] | None:
+    """The backend's candidates with segment ids turned into rows of this matrix."""
+    if semantic is None:
+        return None
+    order = np.argsort(segment_id)
+    rows: dict[Any, Any] = {}
+    for key, found in semantic.items():
+        if isinstance(found, SemanticRows):
+            at = (
+                order[np.searchsorted(segment_id[order], found.segment_id)]
+                if len(found.segment_id)
+                else found.segment_id
+            )
+            found = SemanticRows(np.asarray(at, dtype=np.int64), found.cosine, found.start, found.end)
+        rows[key] = found
+    return rows
 
 
 class _Cache:

@@ -6,8 +6,9 @@ import contract in pyproject.toml keeps taxonomy, studio and config to this modu
 from __future__ import annotations
 
 from search import calibration
+from search.backend import classification_matrices, ready_video_ids
 from search.embeddings import text_vectors, visual_calibration, visual_text_vector
-from search.matrix import IndexMatrices, index_matrices
+from search.matrix import IndexMatrices
 from search.query import Moment, search_run
 from search.spec import Leaf, SearchSpec
 from search.text import normalise
@@ -20,8 +21,9 @@ __all__ = [
     "SearchSpec",
     "ThumbnailFinder",
     "calibration",
-    "index_matrices",
+    "classification_matrices",
     "normalise",
+    "ready_video_ids",
     "search_run",
     "text_vectors",
     "visual_calibration",

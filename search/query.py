@@ -17,11 +17,11 @@ import numpy as np
 from core.errors import ApplicationError
 from engines.base import CONVERSATION, ENGINE_OPTIONS, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
 from library.models import Index, Segment
-from search import calibration
+from search import backend, calibration
 from search.clips import ClipSet, concatenate, form_clips, order_clips, video_groups
 from search.filters import allowed_videos
 from search.hits import Hits, difference, in_order, intersection, union
-from search.matrix import IndexMatrices, index_matrices
+from search.matrix import IndexMatrices
 from search.scoring import option_hits
 from search.spec import Leaf, Query, SearchSpec, leaves
 
@@ -97,13 +97,17 @@ def check_spec(spec: SearchSpec, index: Index, m: IndexMatrices) -> None:
                 )
 
 
-def _leaf_hits(m: IndexMatrices, leaf: Leaf, spec: SearchSpec, floor: float) -> Hits:
+def _leaf_hits(m: IndexMatrices, leaf: Leaf, spec: SearchSpec, floor: float, allowed: np.ndarray | None) -> Hits:
     conversation_option = leaf.conversation_option or spec.conversation_option
     options = [option for option in _leaf_options(spec, leaf) if not _unsearchable(m, option)]
     parts = []
     for option in options:
         try:
-            parts.append(option_hits(m, leaf, option, conversation_option=conversation_option, floor_score=floor))
+            parts.append(
+                option_hits(
+                    m, leaf, option, conversation_option=conversation_option, floor_score=floor, allowed=allowed
+                )
+            )
         except EngineError as exc:
             # This process cannot embed the query for one option (its visual model is
             # missing): the other options still answer; alone, the error is the answer.
@@ -112,10 +116,10 @@ def _leaf_hits(m: IndexMatrices, leaf: Leaf, spec: SearchSpec, floor: float) -> 
     return union(parts) if spec.operator == "or" else intersection(parts)
 
 
-def _evaluate(m: IndexMatrices, query: Query, spec: SearchSpec, floor: float) -> Hits:
+def _evaluate(m: IndexMatrices, query: Query, spec: SearchSpec, floor: float, allowed: np.ndarray | None) -> Hits:
     if isinstance(query, Leaf):
-        return _leaf_hits(m, query, spec, floor)
-    parts = [_evaluate(m, child, spec, floor) for child in query.children]
+        return _leaf_hits(m, query, spec, floor, allowed)
+    parts = [_evaluate(m, child, spec, floor, allowed) for child in query.children]
     if query.operator == "and":
         return intersection(parts)
     if query.operator == "not":
@@ -125,15 +129,23 @@ def _evaluate(m: IndexMatrices, query: Query, spec: SearchSpec, floor: float) ->
     return union(parts)
 
 
-def _index_hits(m: IndexMatrices, spec: SearchSpec) -> Hits:
+def search_floor(spec: SearchSpec) -> float:
+    """The score a hit must reach: the threshold's, moved by adjust_confidence_level."""
     floor = calibration.THRESHOLDS[spec.threshold]
     if floor > 0:
         floor += calibration.cut_shift(spec.adjust_confidence_level)
+    return floor
+
+
+def _index_hits(m: IndexMatrices, spec: SearchSpec) -> Hits:
+    # The filter restricts the rows before any option is cut to its best candidates, so a
+    # selective filter still gets every row above the threshold (scoring.MAX_CANDIDATES).
+    mask = allowed_videos(m, spec.filter)
+    allowed = mask[m.segment_video] if mask is not None else None
     try:
-        hits = _evaluate(m, spec.query, spec, floor)
+        hits = _evaluate(m, spec.query, spec, search_floor(spec), allowed)
     except EngineError as exc:
         raise ApplicationError(exc.message, code=exc.code) from exc
-    mask = allowed_videos(m, spec.filter)
     if mask is not None and len(hits):
         hits = hits.select(mask[m.segment_video[hits.rows]])
     return hits
@@ -155,7 +167,7 @@ class SearchOutcome:
         return len(self.groups) if self.groups is not None else len(self.clips)
 
     def pools(self) -> list[Pool]:
-        return [Pool(m.index_id, len(m.videos), round(m.total_duration, 3)) for m in self.matrices]
+        return [Pool(m.index_id, m.pool[0], round(m.total_duration, 3)) for m in self.matrices]
 
     def page(self, *, offset: int, limit: int) -> list[Moment] | list[VideoGroup]:
         if self.groups is None:
@@ -249,7 +261,8 @@ def search_run(*, spec: SearchSpec, indexes: list[Index], lenient: bool = False)
     `lenient` (several indexes, the native API): each index is searched with the options
     it can search, and an index with none of them is left out.
     """
-    pairs = [(index, index_matrices(index.id)) for index in indexes]
+    floor = search_floor(spec)
+    pairs = [(index, backend.search_matrices(index, spec, floor)) for index in indexes]
     specs = []
     for index, m in pairs:
         if lenient:

@@ -13,11 +13,11 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import ApplicationError
-from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
+from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
 from search import calibration
 from search.embeddings import image_vector, text_vectors, visual_calibration, visual_text_vector
 from search.hits import Hits, union
-from search.matrix import IndexMatrices, SpanTable
+from search.matrix import IndexMatrices, SemanticRows, SpanTable
 from search.spec import Leaf
 from search.text import MIN_SQUASHED, find_phrase, find_substring, normalise, squash
 from search.vectors import OptionMatrix
@@ -27,16 +27,20 @@ from search.vectors import OptionMatrix
 MAX_CANDIDATES = 10_000
 
 
-def _query_vector(matrix: OptionMatrix, leaf: Leaf, option: str) -> np.ndarray:
+def query_vector(leaf: Leaf, option: str) -> np.ndarray:
+    """The unit query vector of a leaf in an option's space (EngineError without a visual model)."""
     if option == VISUAL and leaf.image is not None:
-        vector = image_vector(leaf.image)
-    elif option == VISUAL and leaf.image_vector is not None:
+        return image_vector(leaf.image)
+    if option == VISUAL and leaf.image_vector is not None:
         vector = np.asarray(leaf.image_vector, dtype=np.float32)
-        vector /= max(float(np.linalg.norm(vector)), 1e-12)  # tokens carry it in float16
-    elif option == VISUAL:
-        vector = visual_text_vector(leaf.text)
-    else:
-        vector = text_vectors([leaf.text])[0]
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)  # tokens carry it in float16
+    if option == VISUAL:
+        return visual_text_vector(leaf.text)
+    return text_vectors([leaf.text])[0]
+
+
+def _query_vector(matrix: OptionMatrix, leaf: Leaf, option: str) -> np.ndarray:
+    vector = query_vector(leaf, option)
     if vector.shape[0] != matrix.dimensions:
         raise ApplicationError(
             f"The {option} vectors of this index have {matrix.dimensions} dimensions but the configured model "
@@ -46,13 +50,30 @@ def _query_vector(matrix: OptionMatrix, leaf: Leaf, option: str) -> np.ndarray:
     return vector
 
 
-def semantic_hits(m: IndexMatrices, leaf: Leaf, option: str, *, floor_score: float) -> Hits:
+def semantic_hits(
+    m: IndexMatrices, leaf: Leaf, option: str, *, floor_score: float, allowed: np.ndarray | None = None
+) -> Hits:
+    """Rows whose `option` vector passes the floor, best MAX_CANDIDATES among the `allowed` rows
+    (a boolean mask over the matrix's segment rows; None: all): filters apply before the cut."""
+    key = visual_calibration() if option == VISUAL else option
+    if m.semantic is not None:
+        # A vector backend (pg_backend.py) already cut them, inside the database, filters first.
+        found = m.semantic.get((leaf, option))
+        if isinstance(found, EngineError):
+            raise found
+        if found is None or not len(found.segment_id):
+            return Hits.empty()
+        rows = found.segment_id
+        if allowed is not None:
+            keep = allowed[rows]
+            rows, found = rows[keep], SemanticRows(rows[keep], found.cosine[keep], found.start[keep], found.end[keep])
+        return Hits.of_option(option, rows, calibration.scores(found.cosine, key), found.start, found.end)
     matrix = m.options.get(option)
     if matrix is None or not len(matrix.rows):
         return Hits.empty()
-    key = visual_calibration() if option == VISUAL else option
     floor = calibration.raw_floor(floor_score, key)
-    passing, similarity = matrix.passing(_query_vector(matrix, leaf, option), floor, MAX_CANDIDATES)
+    mask = None if allowed is None else allowed[matrix.rows]
+    passing, similarity = matrix.passing(_query_vector(matrix, leaf, option), floor, MAX_CANDIDATES, allowed=mask)
     rows = matrix.rows[passing].astype(np.int64)
     scores = calibration.scores(similarity, key)
     if option == CONVERSATION:
@@ -182,11 +203,11 @@ def _span_hits(m: IndexMatrices, table: SpanTable, option: str, scored: dict[int
     return Hits.of_option(option, np.array(rows), np.array(scores), np.array(starts), np.array(ends), texts)
 
 
-def text_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float) -> Hits:
+def text_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float, allowed: np.ndarray | None = None) -> Hits:
     """On-screen text: found verbatim (score >= 90), or similar in meaning (MiniLM, calibrated)."""
     lexical = {span: calibration.verbatim_score(c) for span, c in _lexical_spans(m.texts, leaf.text).items()}
     verbatim = _span_hits(m, m.texts, TEXT_IN_VIDEO, lexical)
-    return union([verbatim, semantic_hits(m, leaf, TEXT_IN_VIDEO, floor_score=floor_score)])
+    return union([verbatim, semantic_hits(m, leaf, TEXT_IN_VIDEO, floor_score=floor_score, allowed=allowed)])
 
 
 def logo_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float) -> Hits:
@@ -204,13 +225,21 @@ def logo_hits(m: IndexMatrices, leaf: Leaf, *, floor_score: float) -> Hits:
     return _span_hits(m, table, LOGO, scored)
 
 
-def option_hits(m: IndexMatrices, leaf: Leaf, option: str, *, conversation_option: str, floor_score: float) -> Hits:
+def option_hits(
+    m: IndexMatrices,
+    leaf: Leaf,
+    option: str,
+    *,
+    conversation_option: str,
+    floor_score: float,
+    allowed: np.ndarray | None = None,
+) -> Hits:
     if option == CONVERSATION:
         if conversation_option == "exact_match":
             return exact_speech_hits(m, leaf, floor_score=floor_score)
-        return semantic_hits(m, leaf, CONVERSATION, floor_score=floor_score)
+        return semantic_hits(m, leaf, CONVERSATION, floor_score=floor_score, allowed=allowed)
     if option == TEXT_IN_VIDEO:
-        return text_hits(m, leaf, floor_score=floor_score)
+        return text_hits(m, leaf, floor_score=floor_score, allowed=allowed)
     if option == LOGO:
         return logo_hits(m, leaf, floor_score=floor_score)
-    return semantic_hits(m, leaf, VISUAL, floor_score=floor_score)
+    return semantic_hits(m, leaf, VISUAL, floor_score=floor_score, allowed=allowed)

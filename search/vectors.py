@@ -56,16 +56,22 @@ class OptionMatrix:
         order = np.argsort(self.rows, kind="stable")
         return self.rows[order], self.vectors[order]
 
-    def passing(self, query: np.ndarray, floor: float, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    def passing(
+        self, query: np.ndarray, floor: float, limit: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(positions, cosines) of the vectors with cosine >= floor: at most `limit`, the best.
 
         Exact over every vector, or over the lists nearest the query when partitioned.
+        `allowed` (a mask over positions) drops vectors before the cut, not after it.
         """
         if self.partitions is None:
             scanned, cosines = None, self.similarities(query)
         else:
             scanned, cosines = partition.scan(self.vectors, self.partitions, query)
-        keep = np.flatnonzero(cosines >= floor)
+        passing = cosines >= floor
+        if allowed is not None:
+            passing &= allowed if scanned is None else allowed[scanned]
+        keep = np.flatnonzero(passing)
         if len(keep) > limit:
             keep = np.sort(keep[np.argpartition(cosines[keep], -limit)[-limit:]])
         return (keep if scanned is None else scanned[keep]), cosines[keep]

@@ -18,8 +18,7 @@ from core.errors import ApplicationError
 from core.models import Team
 from core.rules import Actor, check
 from library.models import Index
-from search.public import index_matrices
-from taxonomy.classify import VideoClasses, classify_videos
+from taxonomy.classify import VideoClasses, classify_index
 from taxonomy.commands import TaxonomyCommand
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import ClassSpec
@@ -88,8 +87,8 @@ def classify_adhoc_run(
     rows: list[tuple[float, str, dict[str, Any]]] = []
     skipped: dict[str, str] = {}
     for index, video_ids in selection.items():
-        result = classify_videos(
-            index_matrices(index.id),
+        result = classify_index(
+            index.id,
             request.specs,
             request.thresholds,
             video_ids=video_ids,

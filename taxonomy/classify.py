@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from search.public import IndexMatrices
+from search.public import IndexMatrices, classification_matrices
 from taxonomy.clips import Clip, clips_for
 from taxonomy.evidence import SEARCH_CALIBRATION, Evidence, build_evidence
 from taxonomy.params import ClassSpec
@@ -71,6 +71,27 @@ def classify_videos(
     videos = [_video_classes(evidence, video, found, clips) for video, found in by_video.items()]
     videos.sort(key=lambda item: (-item.best_score, item.video_id))
     return Classification(videos=videos, skipped=evidence.skipped)
+
+
+def classify_index(
+    index_id: str,
+    specs: Sequence[ClassSpec],
+    thresholds: Thresholds,
+    *,
+    video_ids: Collection[str] | None = None,
+    with_clips: bool = False,
+) -> Classification:
+    """`classify_videos` over an index's ready videos (or `video_ids`), through the vector backend:
+    one whole matrix in process, batches of videos on pgvector (no process loads an index whole).
+    A video's classes depend on its own segments only, so batching changes no score."""
+    videos: list[VideoClasses] = []
+    skipped: dict[str, str] = {}
+    for matrices in classification_matrices(index_id, None if video_ids is None else list(video_ids)):
+        result = classify_videos(matrices, specs, thresholds, video_ids=video_ids, with_clips=with_clips)
+        videos += result.videos
+        skipped.update(result.skipped)
+    videos.sort(key=lambda item: (-item.best_score, item.video_id))
+    return Classification(videos=videos, skipped=skipped)
 
 
 def _video_classes(

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from core import jobs
 from library.models import Video
-from search.public import index_matrices
-from taxonomy.classify import ClassOnVideo, classify_videos
+from search.public import ready_video_ids
+from taxonomy.classify import ClassOnVideo, classify_index
 from taxonomy.kinds import CLASSIFICATION, emit_run_event
 from taxonomy.models import ClassificationRun, LabelOrigin, RunStatus, TaxonomyNode, VideoLabel
 from taxonomy.params import ClassSpec
@@ -145,14 +145,15 @@ def run_execute(*, run_id: str, worker: str | None = None) -> None:
     with lease:
         run = lease.row
         nodes, specs = node_specs(run)
-        matrices = index_matrices(run.index_id)
+        ready = ready_video_ids(run.index_id)
         chosen: list[str] = list(run.video_ids or [])
-        selected = [video_id for video_id in chosen if video_id in matrices.video_code] or None
-        scope: list[str] = (selected or []) if chosen else list(matrices.videos)
+        ready_set = set(ready)
+        selected = [video_id for video_id in chosen if video_id in ready_set] or None
+        scope: list[str] = (selected or []) if chosen else ready
         lease.renew(videos_total=len(scope), progress=5.0)
         thresholds = Thresholds(run.min_video_score, run.min_clip_score, run.min_duration_ratio)
-        result = classify_videos(
-            matrices, specs, thresholds, video_ids=selected if run.video_ids else None, with_clips=True
+        result = classify_index(
+            run.index_id, specs, thresholds, video_ids=(selected or []) if run.video_ids else None, with_clips=True
         )
         lease.renew(progress=SCORED_AT, skipped_options=result.skipped)
         found = {item.video_id: item.classes for item in result.videos}

@@ -3,6 +3,7 @@ from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
 from library.models.tasks import Task, TaskStatus, WorkerHeartbeat
+from library.models.vectors import SegmentVector
 from library.models.webhooks import (
     DeliveryStatus,
     EventType,
@@ -24,6 +25,7 @@ __all__ = [
     "GenerationStatus",
     "Index",
     "Segment",
+    "SegmentVector",
     "Task",
     "TaskStatus",
     "Thumbnail",

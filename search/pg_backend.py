@@ -1,0 +1,309 @@
+"""The pgvector backend: a search reads from PostgreSQL only the segments it can return.
+
+Per search (`search_view`), for one index:
+
+1. the filter (video ids, metadata) becomes the list of allowed videos, one query;
+2. each semantic (leaf, option) of the query is one SQL query over the option's HNSW
+   graph, restricted to the index and the allowed videos *inside* the index scan
+   (iterative scan, `hnsw.iterative_scan = strict_order`, read through a server-side
+   cursor that stops at the first row below the raw cosine the threshold maps to, so the
+   graph is walked only as far as the answer goes), best first, at most
+   scoring.MAX_CANDIDATES rows: so a filter that
+   selects 1 % of a million segments still returns every segment above the threshold.
+   When the index (or the filter) holds few vectors (`EXACT_BELOW`), the same query
+   orders by the raw column instead, which no graph serves: an exact scan of those rows
+   through the (index, option, video) btree, exact recall for selective filters;
+3. exact_match phrases and on-screen text find their candidate videos in the database
+   (lexical.py: the transcript's full-text GIN index), and those videos are loaded
+   whole (words, spans, segments) so the in-process phrase matcher scores them exactly
+   as it scores a whole index;
+4. the answer is an `IndexMatrices` holding only those videos and segments, with the
+   semantic candidates attached (`IndexMatrices.semantic`): clips, calibration, scores
+   and pages are computed by the same code as in process.
+
+Nothing is cached: a video is searchable at the commit that makes it ready (its vector
+rows commit with its segments), gone at the commit that deletes it, and no process
+holds vectors.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+
+from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
+from library.models import Index, Video
+from library.vector_store import TABLE, VectorBackendMissing
+from search import calibration, lexical
+from search.embeddings import visual_calibration
+from search.filters import video_filter
+from search.matrix import IndexMatrices, SemanticRows, assemble_matrices, index_skipped
+from search.spec import Leaf, SearchSpec, leaves
+
+# Below this many vectors in scope (index x option x allowed videos) a query scans them
+# exactly: ~10 ms for 20k 384-d rows, and exact recall where a graph walk would have to
+# skip most of what it visits.
+EXACT_BELOW = 20_000
+# Rows are read from one ordered stream in chunks of these sizes until one is below the
+# threshold: most queries stop in the first chunk (a hundred rows, one graph walk); "every
+# row above the threshold" goes on to the last, MAX_CANDIDATES like the in-process cut.
+LIMITS = (100, 1_000, 10_000)
+# How far an iterative scan may walk for a filtered query before it gives up (pgvector's
+# default is 20,000): a 10 % filter needs ~10 visited rows per row it keeps.
+MAX_SCAN_TUPLES = 200_000
+SCOPE_COUNT_TTL = 30.0
+
+
+@dataclass(frozen=True)
+class _Need:
+    leaf: Leaf
+    option: str
+
+
+def _leaf_options(spec: SearchSpec, leaf: Leaf) -> tuple[str, ...]:
+    return leaf.options if leaf.options is not None else spec.options
+
+
+def semantic_needs(spec: SearchSpec, index: Index) -> list[_Need]:
+    """The (leaf, option) pairs of the query that are answered by vectors."""
+    needs = []
+    for leaf in leaves(spec.query):
+        conversation = leaf.conversation_option or spec.conversation_option
+        for option in _leaf_options(spec, leaf):
+            if option not in index.embedding_options or option == LOGO:
+                continue
+            if option == CONVERSATION and conversation == "exact_match":
+                continue
+            needs.append(_Need(leaf, option))
+    return needs
+
+
+def _halfvec_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.6g}" for x in vector) + "]"
+
+
+_scope_counts: dict[tuple[str, str, int], tuple[float, int]] = {}
+_scope_lock = threading.Lock()
+
+
+def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, allowed: list[str] | None) -> int:
+    """Vectors in scope, counted up to EXACT_BELOW (an index-only btree walk); an index's
+    unfiltered count is remembered for SCOPE_COUNT_TTL seconds (it only picks a plan)."""
+    key = (index_id, option, dims)
+    if allowed is None:
+        with _scope_lock:
+            cached = _scope_counts.get(key)
+        if cached is not None and time.monotonic() - cached[0] < SCOPE_COUNT_TTL:
+            return cached[1]
+    where, params = _scope_where(index_id, option, dims, allowed)
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {EXACT_BELOW + 1}) t", params)
+    count = int(cursor.fetchone()[0])
+    if allowed is None:
+        with _scope_lock:
+            _scope_counts[key] = (time.monotonic(), count)
+    return count
+
+
+def _scope_where(index_id: str, option: str, dims: int, allowed: list[str] | None) -> tuple[str, list[Any]]:
+    # option and dims are literals so the planner matches the partial index of the pair.
+    assert option in (CONVERSATION, TEXT_IN_VIDEO, VISUAL) and isinstance(dims, int)
+    where = f"v.index_id = %s AND v.option = '{option}' AND v.dims = {dims}"
+    params: list[Any] = [index_id]
+    if allowed is not None:
+        where += " AND v.video_id = ANY(%s)"
+        params.append(allowed)
+    return where, params
+
+
+def nearest(
+    *,
+    index_id: str,
+    option: str,
+    vector: np.ndarray,
+    floor: float,
+    allowed: list[str] | None,
+    limits: tuple[int, ...] | None = None,
+) -> list[tuple[int, str, int, float, float, float, float, float]]:
+    """(segment id, video id, position, segment start, segment end, cosine, evidence start, evidence end)
+    of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]
+    (default: LIMITS up to scoring.MAX_CANDIDATES, the in-process cut)."""
+    if limits is None:
+        from search.scoring import MAX_CANDIDATES
+
+        limits = (*(size for size in LIMITS if size < MAX_CANDIDATES), MAX_CANDIDATES)
+    dims = len(vector)
+    where, params = _scope_where(index_id, option, dims, allowed)
+    query = _halfvec_literal(vector)
+    found: list[tuple[int, str, float, float, float]] = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            exact = _scope_count(cursor, index_id, option, dims, allowed) <= EXACT_BELOW
+            if exact:
+                # The raw column is not the graph's expression: the planner scans the scope exactly.
+                distance = f"(v.embedding <#> %s::halfvec({dims}))"
+            else:
+                distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
+                # strict_order: rows arrive best first, so reading can stop at the first one
+                # below the floor; the scan only walks as far as we read (a server-side cursor).
+                cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+                cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.FRAMEWISE_HNSW_EF_SEARCH)}")
+                cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}")
+        stream = connection.chunked_cursor()
+        try:
+            stream.execute(
+                f'SELECT v.segment_id, v.video_id, v.start, v."end", {distance} AS distance '
+                f"FROM {TABLE} v WHERE {where} ORDER BY distance LIMIT {limits[-1]}",
+                [query, *params],
+            )
+            # A graph walk's order is not perfectly by distance: stop after a chunk in which
+            # most rows fell below the floor, not at the first such row.
+            size, read = limits[0], 0
+            while read < limits[-1]:
+                rows = stream.fetchmany(min(size, limits[-1] - read))
+                read += len(rows)
+                passing = [
+                    (segment_id, video_id, -value, start, end)
+                    for segment_id, video_id, start, end, value in rows
+                    if -value >= floor
+                ]
+                found += passing
+                if len(rows) < size or len(passing) * 2 < len(rows):
+                    break
+                size = min(size * 10, limits[-1])
+            found.sort(key=lambda row: -row[2])
+        finally:
+            stream.close()
+        with connection.cursor() as cursor:
+            if not found:
+                _check_dimensions(cursor, index_id, option, dims)
+                return []
+            cursor.execute(
+                'SELECT id, position, start, "end" FROM library_segment WHERE id = ANY(%s)',
+                [[row[0] for row in found]],
+            )
+            cells = {row[0]: row[1:] for row in cursor.fetchall()}
+    return [
+        (segment_id, video_id, *cells[segment_id], cosine, start, end)
+        for segment_id, video_id, cosine, start, end in found
+        if segment_id in cells
+    ]
+
+
+def _check_dimensions(cursor: CursorWrapper, index_id: str, option: str, dims: int) -> None:
+    cursor.execute(f"SELECT dims FROM {TABLE} WHERE index_id = %s AND option = %s LIMIT 1", [index_id, option])
+    row = cursor.fetchone()
+    if row is not None and int(row[0]) != dims:
+        from core.errors import ApplicationError
+
+        raise ApplicationError(
+            f"The {option} vectors of this index have {row[0]} dimensions but the configured model "
+            f"makes {dims}: the index was built with another model; re-index its videos.",
+            code="search_model_mismatch",
+        )
+
+
+def allowed_video_ids(index_id: str, data: dict) -> list[str] | None:
+    if not data:
+        return None
+    return list(
+        Video.objects.filter(video_filter(data), index_id=index_id, indexed_at__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def search_view(index: Index, spec: SearchSpec, floor_score: float) -> IndexMatrices:
+    """The index's matrices restricted to what this search can return (module docstring)."""
+    from search.scoring import query_vector
+
+    allowed = allowed_video_ids(index.id, spec.filter)
+    semantic: dict[tuple[Leaf, str], SemanticRows | EngineError] = {}
+    partial: dict[int, tuple[int, str, int, float, float]] = {}
+    span_videos: set[str] = set()  # text hits report the text seen: their videos' spans are loaded
+    for need in semantic_needs(spec, index):
+        key = (need.leaf, need.option)
+        if key in semantic or allowed == []:
+            continue
+        try:
+            vector = query_vector(need.leaf, need.option)
+        except EngineError as error:  # no visual model in this process: the search decides (query.py)
+            semantic[key] = error
+            continue
+        calibration_key = visual_calibration() if need.option == VISUAL else need.option
+        floor = calibration.raw_floor(floor_score, calibration_key)
+        rows = nearest(index_id=index.id, option=need.option, vector=vector, floor=floor, allowed=allowed)
+        for segment_id, video_id, position, start, end, *_ in rows:
+            partial[segment_id] = (segment_id, video_id, position, start, end)
+            if need.option == TEXT_IN_VIDEO:
+                span_videos.add(video_id)
+        semantic[key] = SemanticRows(
+            segment_id=np.array([row[0] for row in rows], dtype=np.int64),
+            cosine=np.array([row[5] for row in rows], dtype=np.float32),
+            start=np.array([row[6] for row in rows], dtype=np.float64),
+            end=np.array([row[7] for row in rows], dtype=np.float64),
+        )
+    whole = lexical.candidate_videos(index, spec, allowed) if allowed != [] else set()
+    return _view(index, whole, span_videos, partial.values(), semantic)
+
+
+def _view(
+    index: Index,
+    whole: set[str],
+    span_videos: set[str],
+    partial: Iterable[tuple[int, str, int, float, float]],
+    semantic: dict[tuple[Leaf, str], SemanticRows | EngineError],
+) -> IndexMatrices:
+    partial = [row for row in partial if row[1] not in whole]
+    videos = sorted(whole | {row[1] for row in partial})
+    loaded = {
+        row[0]: row
+        for row in Video.objects.filter(id__in=whole).values_list("id", "duration", "transcript", "texts", "logos")
+    }
+    spans: dict[str, tuple[Any, ...]] = {
+        row[0]: (row[0], row[1], [], row[2], row[3])
+        for row in Video.objects.filter(id__in=span_videos - whole).values_list("id", "duration", "texts", "logos")
+    }
+    rest = set(videos) - whole - set(spans)
+    durations = dict(Video.objects.filter(id__in=rest).values_list("id", "duration")) if rest else {}
+    video_rows = [
+        loaded.get(video_id) or spans.get(video_id) or (video_id, durations.get(video_id, 0.0), [], [], [])
+        for video_id in videos
+    ]
+    segments = list(partial)
+    if whole:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT id, video_id, position, start, "end" FROM library_segment WHERE video_id = ANY(%s)',
+                [list(whole)],
+            )
+            segments += cursor.fetchall()
+    segments.sort(key=lambda row: (row[1], row[2]))
+    pool_count, pool_duration, skipped = index_skipped(index.id)
+    return assemble_matrices(
+        index.id,
+        version=index.content_version,
+        video_rows=video_rows,
+        segment_rows=segments,
+        skipped=skipped,
+        semantic=semantic,
+        pool=(pool_count, pool_duration),
+    )
+
+
+def check_available() -> None:
+    """Raise VectorBackendMissing when the pgvector rows do not exist in this database."""
+    from library.vector_store import table_exists
+
+    if not table_exists():
+        raise VectorBackendMissing(
+            "FRAMEWISE_VECTOR_BACKEND=pgvector but the database has no pgvector table: use PostgreSQL with the "
+            "`vector` extension (pgvector >= 0.8) and run `manage.py migrate`."
+        )
