@@ -30,6 +30,11 @@ class LibraryConfig(AppConfig):
 
         kinds.register_all()  # the maintenance job recovers these (core/jobs.py)
 
+        from core.middleware import register_signed_path
+        from library import multipart
+
+        register_signed_path(multipart.CHUNK_PATH, multipart.chunk_path_verified)
+
         from django_q.signals import post_spawn
 
         post_spawn.connect(_worker_started, dispatch_uid="framewise-worker-started")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,6 +67,18 @@ class ChunkUrl:
     chunk_index: int
     token: str
     expires_at: datetime
+
+
+# The chunk route's path (library/api/v13/urls.py) as the authenticate-before-body middleware sees it.
+CHUNK_PATH = (
+    r"/v1\.3/assets/multipart-uploads/(?P<upload_id>[0-9a-zA-Z_.\-]+)"
+    r"/chunks/(?P<chunk_index>[0-9]+)/(?P<token>[0-9]+-[0-9a-f]+)/?"
+)
+
+
+def chunk_path_verified(match: re.Match[str]) -> bool:
+    """A chunk PUT without an API key may send its body only with a valid, unexpired token."""
+    return token_valid(match["upload_id"], int(match["chunk_index"]), match["token"])
 
 
 def chunk_urls(upload: MultipartUpload, start: int, count: int) -> list[ChunkUrl]:
