@@ -280,7 +280,7 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     if FRAMEWISE_ENGINE == "local"
     else {
         "api_key": env_secret("TWELVELABS_API_KEY"),
-        "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.2"),
+        "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.3"),
         "index_name": env_str("TWELVELABS_INDEX_NAME", "framewise"),
         "poll_interval": env_float("TWELVELABS_POLL_INTERVAL", 5.0, minimum=0.1),
         "task_timeout": env_float("TWELVELABS_TASK_TIMEOUT", 3000.0, minimum=1.0),
