@@ -1,6 +1,8 @@
 # Two commands on a fresh machine: `make run` (the product, with demo data) and `make test`.
 PYTHON ?= python3
 VENV   := .venv
+# The v1.3 SDK (twelvelabs 1.3.x) has the v1.2 SDK's import name: it lives in a venv of its own.
+SDK13_VENV := .venv-sdk13
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 # Every install is constrained to the CPU torch wheel: an unpinned torch pulls GBs of CUDA.
@@ -37,9 +39,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
+$(SDK13_VENV)/.installed: requirements-sdk13.txt
+	test -x $(SDK13_VENV)/bin/python || $(PYTHON) -m venv $(SDK13_VENV)
+	$(SDK13_VENV)/bin/python -m pip install -q -r requirements-sdk13.txt
+	touch $@
+
 install: system-deps $(VENV)/.runtime
 
-install-dev: system-deps browser-deps $(VENV)/.dev
+install-dev: system-deps browser-deps $(VENV)/.dev $(SDK13_VENV)/.installed
 
 # Development mode for every process of this checkout, the command-line tools included
 # (config/settings.py reads the file; the environment still wins).
@@ -63,4 +70,4 @@ lint: install-dev
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(SDK13_VENV) var

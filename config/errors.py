@@ -120,7 +120,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 # The API surfaces: every answer under them is JSON, errors included.
-API_PATH = re.compile(r"^/(?:v1\.1|v1\.2|api/v1)(?:/|$)")
+API_PATH = re.compile(r"^/(?:v1\.1|v1\.2|v1\.3|api/v1)(?:/|$)")
 
 # The `code` of an error response that was produced without one (Django, a middleware).
 STATUS_CODES = {

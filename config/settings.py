@@ -306,6 +306,8 @@ FRAMEWISE_MAX_DURATION = env_float("FRAMEWISE_MAX_DURATION", 7200.0, minimum=1.0
 FRAMEWISE_MIN_SIDE = env_int("FRAMEWISE_MIN_SIDE", 240, minimum=1)
 FRAMEWISE_MAX_SIDE = env_int("FRAMEWISE_MAX_SIDE", 4096, minimum=16)
 FRAMEWISE_MAX_UPLOAD_BYTES = env_int("FRAMEWISE_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1)
+# Chunk size of v1.3 multipart uploads (the client splits the file into chunks of this size).
+FRAMEWISE_MULTIPART_CHUNK_BYTES = env_int("FRAMEWISE_MULTIPART_CHUNK_BYTES", 16 * 1024**2, minimum=1024)
 # Total deadlines (not per read) for fetching a user's URL: a query image, a video download.
 FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
 FRAMEWISE_DOWNLOAD_DEADLINE = env_float("FRAMEWISE_DOWNLOAD_DEADLINE", 1800.0, minimum=1.0)

@@ -126,3 +126,92 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
 def _delete_files(names: list[str]) -> None:
     for name in names:
         storage.delete_quietly(name)
+
+
+# What each engine option contributes, by segment column and by video field: an analysis copied
+# into an index with fewer options keeps only what that index would have produced.
+_SEGMENT_COLUMNS = {
+    "conversation": ("conversation_vector", "transcript", "translation"),
+    "text_in_video": ("text_vector", "on_screen_text"),
+    "logo": ("logos",),
+    "visual": ("visual_vector",),
+}
+_VIDEO_FIELDS = {
+    "conversation": ("transcript", "translation", "language"),
+    "text_in_video": ("texts",),
+    "logo": ("logos",),
+    "visual": ("concepts",),
+}
+
+
+def reusable_analysis(video: Video, options: frozenset[str], *, engine_name: str, thumbnails: bool) -> Video | None:
+    """A ready video of the same asset, analysed by this engine with every option `options` asks for.
+
+    An asset is analysed once: indexing it into a second index copies that analysis
+    instead of running the engine again (v1.3 indexed assets).
+    """
+    if video.asset_id is None:
+        return None
+    candidates = (
+        Video.objects.filter(asset_id=video.asset_id, indexed_at__isnull=False, engine_name=engine_name)
+        .exclude(id=video.id)
+        .select_related("index")
+        .order_by("indexed_at")
+    )
+    for candidate in candidates:
+        if not options <= candidate.index.options:
+            continue
+        if thumbnails and not candidate.thumbnails.exists():
+            continue
+        return candidate
+    return None
+
+
+def copy_analysis(*, lease: Lease[Task], video: Video, source: Video, options: frozenset[str]) -> None:
+    """Store `source`'s analysis as `video`'s (for `options` only) and mark the task ready, like store_analysis."""
+    dropped = [column for option, columns in _SEGMENT_COLUMNS.items() if option not in options for column in columns]
+    segments = []
+    for segment in source.segments.all():
+        segment.pk = None
+        segment.video_id = video.id
+        segment.index_id = video.index_id
+        for column in dropped:
+            setattr(segment, column, None if column.endswith("_vector") else "")
+        segments.append(segment)
+    new_files: list[str] = []
+    thumbnails = []
+    if video.index.wants_thumbnails:
+        for thumbnail in source.thumbnails.all():
+            name = f"thumbnails/{video.index_id}/{video.id}/{int(thumbnail.time * 1000):09d}-{lease.row.id}.jpg"
+            with storage.default_storage.open(thumbnail.image.name or "", "rb") as image:
+                new_files.append(storage.save(name, ContentFile(image.read())))
+            thumbnails.append(Thumbnail(video=video, time=thumbnail.time, image=new_files[-1]))
+    old_files = list(video.thumbnails.values_list("image", flat=True))
+    try:
+        with transaction.atomic():
+            lease.lock()
+            if not Video.objects.select_for_update().filter(id=video.id).exists():
+                raise LostClaim(lease.row.id)
+            video.thumbnails.all().delete()
+            Thumbnail.objects.bulk_create(thumbnails)
+            video.segments.all().delete()
+            Segment.objects.bulk_create(segments, batch_size=500)
+            for field in ("shots", "engine_name", "engine_versions"):
+                setattr(video, field, getattr(source, field))
+            for option, fields in _VIDEO_FIELDS.items():
+                for field in fields:
+                    kept = option in options
+                    setattr(video, field, getattr(source, field) if kept else ("" if field == "language" else []))
+            video.skipped = {option: why for option, why in source.skipped.items() if option in options}
+            video.indexed_at = timezone.now()
+            video.save(force_update=True)
+            lease.complete(
+                TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="", indexing_started_at=None
+            )
+            webhook_events.task_finished(lease.row.pk)
+            Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
+            transaction.on_commit(lambda: _delete_files(old_files))
+    except BaseException:
+        for name in new_files:
+            storage.delete_quietly(name)
+        raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -26,15 +27,23 @@ _DOWNLOAD_CODES = {
 }
 
 
-def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
-    """Fetch the task's URL into storage as its upload, through the guarded fetcher.
+@dataclass(frozen=True)
+class Downloaded:
+    name: str  # the storage name it was saved under
+    sha256: str
+    size: int
+    filename: str  # the server's Content-Disposition name, else the URL's last path part, else `filename`
 
-    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
+
+def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
+    """Fetch `url` into storage under `name`, through the guarded fetcher (tasks and assets).
+
+    4xx answers and refused URLs are permanent EngineErrors; 5xx and network errors are transient.
     """
     with tempfile.TemporaryFile() as buffer:
         try:
             result = outbound.fetch(
-                task.source_url,
+                url,
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
                 max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
                 sink=buffer,
@@ -45,32 +54,47 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
             ) from None
         if result.status >= 300:
             raise EngineError(
-                f"Downloading {task.source_url} was answered with HTTP status {result.status}.",
+                f"Downloading {url} was answered with HTTP status {result.status}.",
                 permanent=result.status < 500,
                 code="video_url_unreachable",
             )
         buffer.seek(0)
-        content = File(buffer, name=task.filename)
-        task.sha256 = storage.sha256_of(content)
-        task.size = result.size
-        task.upload.name = storage.save(task_upload_path(task, task.filename or "video.mp4"), content)
+        content = File(buffer, name=filename)
+        sha256 = storage.sha256_of(content)
+        stored = storage.save(name, content)
     disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
-        task.filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or task.filename
-    if not task.filename:
-        task.filename = os.path.basename(urlsplit(task.source_url).path) or "video"
+        filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or filename
+    if not filename:
+        filename = os.path.basename(urlsplit(url).path) or "video"
+    return Downloaded(name=stored, sha256=sha256, size=result.size, filename=filename)
+
+
+def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
+    """Fetch the task's URL into storage as its upload."""
+    got = download_to_storage(
+        task.source_url, name=task_upload_path(task, task.filename or "video.mp4"), filename=task.filename
+    )
+    task.sha256, task.size, task.upload.name, task.filename = got.sha256, got.size, got.name, got.filename
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 
-def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
-    """Give the upload the extension of the container that was decoded (it had none)."""
-    with storage.default_storage.open(task.upload.name or "", "rb") as handle:
+def rename_by_container(name: str, probe: MediaProbe) -> tuple[str, mediatypes.MediaType]:
+    """The stored file `name` under the extension of the container that was decoded: its name now, its type."""
+    with storage.default_storage.open(name, "rb") as handle:
         head = handle.read(16)
     kind = mediatypes.video_type(
         probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
     )
-    stem, extension = os.path.splitext(task.upload.name or "")
+    stem, extension = os.path.splitext(name)
     if extension == kind.extension:
-        return
-    task.upload.name = storage.rename(task.upload.name or "", stem + kind.extension)
-    lease.renew(upload=task.upload.name)
+        return name, kind
+    return storage.rename(name, stem + kind.extension), kind
+
+
+def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
+    """Give the upload the extension of the container that was decoded (it had none)."""
+    name, _ = rename_by_container(task.upload.name or "", probe)
+    if name != task.upload.name:
+        task.upload.name = name
+        lease.renew(upload=task.upload.name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from library import jobs
-from library.models import GeneratedText, GenerationStatus, Task, TaskStatus, Video
+from library.models import Asset, AssetStatus, GeneratedText, GenerationStatus, Task, TaskStatus, Video
 from library.webhooks import events as webhook_events
 from library.webhooks.delivery import DELIVERY
 
@@ -58,6 +58,19 @@ INDEXING: jobs.JobKind[Task] = jobs.JobKind(
     on_fail=_task_failed,
 )
 
+# A v1.3 asset: fetched (URL) or assembled (multipart), then decoded and checked once for every
+# index it will be indexed into. `processing` is both its waiting and its running status.
+ASSET_PREPARATION: jobs.JobKind[Asset] = jobs.JobKind(
+    name="asset_preparation",
+    title="Asset preparation",
+    model=Asset,
+    function="library.tasks.prepare_asset",
+    waiting=(AssetStatus.PROCESSING,),
+    running=AssetStatus.PROCESSING,
+    failed=AssetStatus.FAILED,
+    crash_code="asset_preparation_failed",
+)
+
 GENERATION: jobs.JobKind[GeneratedText] = jobs.JobKind(
     name="generation",
     title="Generation",
@@ -73,5 +86,5 @@ GENERATION: jobs.JobKind[GeneratedText] = jobs.JobKind(
 
 
 def register_all() -> None:
-    for kind in (VALIDATION, INDEXING, GENERATION, DELIVERY):
+    for kind in (VALIDATION, INDEXING, ASSET_PREPARATION, GENERATION, DELIVERY):
         jobs.register(kind)

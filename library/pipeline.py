@@ -21,7 +21,7 @@ from django.utils import timezone
 from engines.base import EngineError, MediaProbe
 from library import intake, jobs, storage
 from library.engine import get_engine
-from library.indexing import store_analysis
+from library.indexing import copy_analysis, reusable_analysis, store_analysis
 from library.kinds import INDEXING, VALIDATION
 from library.models import Task, TaskStatus, Video, WorkerHeartbeat
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # --- Validation -----------------------------------------------------------------------------
 
 
-def _check_limits(probe: MediaProbe) -> None:
+def check_limits(probe: MediaProbe) -> None:
     if probe.duration < settings.FRAMEWISE_MIN_DURATION:
         raise EngineError(
             f"The video is {probe.duration:.1f}s long; videos must be at least {settings.FRAMEWISE_MIN_DURATION:g}s.",
@@ -70,7 +70,7 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
             intake.download_source(task, lease)
         with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
-        _check_limits(probe)
+        check_limits(probe)
         intake.name_by_container(task, probe, lease)
         _create_video(task, probe, lease)
 
@@ -90,6 +90,7 @@ def _create_video(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> Non
         video_codec=probe.video_codec,
         audio_codec=probe.audio_codec,
         has_audio=probe.has_audio,
+        user_metadata=task.user_metadata or {},
     )
     try:
         with transaction.atomic():
@@ -175,8 +176,18 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
         if video is None:
             lease.fail("video_deleted", "The video was deleted before it could be indexed.")
             return
-        lease.renew(indexing_started_at=timezone.now())
         options = task.index.options
+        engine = get_engine()
+        source = reusable_analysis(
+            video,
+            task.index.embedding_options or options,
+            engine_name=engine.name,
+            thumbnails=task.index.wants_thumbnails,
+        )
+        if source is not None:
+            copy_analysis(lease=lease, video=video, source=source, options=options)
+            return
+        lease.renew(indexing_started_at=timezone.now())
         reporter = ProgressReporter(lease, stages=expected_stages(options))
         probe = MediaProbe(
             duration=video.duration,
@@ -189,7 +200,6 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
             audio_codec=video.audio_codec,
             has_audio=video.has_audio,
         )
-        engine = get_engine()
         with storage.local_copy(video.file.name or "") as path:
             analysis = engine.analyze(
                 path,

@@ -48,6 +48,10 @@ class Command(StrEnum):
     VIDEO_UPDATE = "video.update"
     VIDEO_DELETE = "video.delete"
     VIDEO_REINDEX = "video.reindex"
+    ASSET_CREATE = "asset.create"  # direct, URL and multipart uploads (v1.3)
+    ASSET_UPDATE = "asset.update"  # user metadata
+    ASSET_DELETE = "asset.delete"
+    ASSET_INDEX = "asset.index"  # index an asset into an index (an indexed asset)
     GENERATE = "generate"
     SEARCH = "search"  # a read: searching leaves only page tokens behind
     CLASSIFY = "classify"  # a read: ad-hoc /classify stores only its result pages
@@ -81,6 +85,7 @@ CONTENT = frozenset(
         Command.INDEX_CREATE, Command.INDEX_RENAME, Command.INDEX_DELETE,
         Command.TASK_CREATE, Command.TASK_RETRY, Command.TASK_DELETE,
         Command.VIDEO_UPDATE, Command.VIDEO_DELETE, Command.VIDEO_REINDEX, Command.GENERATE,
+        Command.ASSET_CREATE, Command.ASSET_UPDATE, Command.ASSET_DELETE, Command.ASSET_INDEX,
         Command.TAXONOMY_CREATE, Command.TAXONOMY_EDIT, Command.TAXONOMY_DELETE, Command.TAXONOMY_IMPORT,
         Command.CLASS_ACTIVATE, Command.CLASS_DEACTIVATE, Command.RUN_CREATE, Command.RUN_CANCEL,
         Command.LABEL_CONFIRM, Command.LABEL_REJECT, Command.LABEL_RESET, Command.LABEL_ADD,

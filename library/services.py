@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -21,8 +22,8 @@ from engines.languages import normalize_language
 from library import jobs, outbound, storage, uploads
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
-from library.models import Index, Task, TaskStatus, Team, Video
-from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES
+from library.models import Asset, Index, Task, TaskStatus, Team, Video
+from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES, V12_ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
 from library.rules import Actor, Command, check, check_each
 from library.webhooks import events as webhook_events
@@ -41,7 +42,7 @@ def _clean_engines(engines: Any) -> list[dict[str, Any]]:
         options = engine.get("engine_options")
         if name not in ENGINE_NAMES:
             raise ApplicationError(
-                f"The engine_name {name!r} is not supported; use one of {', '.join(ENGINE_NAMES)}.",
+                f"The engine_name {name!r} is not supported; use one of {', '.join(V12_ENGINE_NAMES)}.",
                 code="engine_not_supported" if name else "parameter_not_provided",
             )
         if not isinstance(options, list) or not options:
@@ -129,7 +130,7 @@ MAX_URL_CHARS = 2000  # Task.source_url
 MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
 
 
-def _short_filename(name: str) -> str:
+def short_filename(name: str) -> str:
     """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
     if len(name) <= MAX_FILENAME_CHARS:
         return name
@@ -139,7 +140,7 @@ def _short_filename(name: str) -> str:
     return name[:MAX_FILENAME_CHARS]
 
 
-def _language(value: str) -> str:
+def spoken_language(value: str) -> str:
     """The upload's spoken language, checked before anything is stored ("" : detect it)."""
     try:
         return normalize_language(value)
@@ -155,13 +156,21 @@ def task_create_from_file(
     filename: str,
     language: str = "",
     source: str = TaskSource.UPLOAD,
+    user_metadata: dict[str, Any] | None = None,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
     check(actor, Command.TASK_CREATE, index.team_id, what="index")
     uploads.ensure_upload_size(content.size)
     user = actor.recorded_user
-    filename = _short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
-    task = Task(index=index, source=source, filename=filename, language=_language(language), created_by=user)
+    filename = short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
+    task = Task(
+        index=index,
+        source=source,
+        filename=filename,
+        language=spoken_language(language),
+        user_metadata=clean_metadata(user_metadata or {}),
+        created_by=user,
+    )
     task.sha256 = storage.sha256_of(content)
     task.size = content.size
     stored = storage.save(task_upload_path(task, filename), content)
@@ -188,14 +197,11 @@ def _refuse_internal_url(url: str) -> None:
             raise ApplicationError(exc.message, code=exc.code) from None
 
 
-def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str = "") -> Task:
-    """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
-    check(actor, Command.TASK_CREATE, index.team_id, what="index")
-    user = actor.recorded_user
-    from urllib.parse import unquote, urlsplit
-
-    language = _language(language)
-    if isinstance(url, str) and len(url) > MAX_URL_CHARS:
+def check_public_url(url: Any) -> str:
+    """`url` if it is an http(s) URL the worker's guarded fetcher may try (tasks and assets); else a 400."""
+    if not isinstance(url, str):
+        raise ApplicationError("The url parameter must be an http(s) URL.")
+    if len(url) > MAX_URL_CHARS:
         raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
     try:
         parts = urlsplit(url or "")
@@ -205,7 +211,19 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
     if parts.scheme not in ("http", "https") or not host:
         raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
     _refuse_internal_url(url)
-    filename = _short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
+    return url
+
+
+def task_create_from_url(
+    *, actor: Actor, index: Index, url: str, language: str = "", user_metadata: dict[str, Any] | None = None
+) -> Task:
+    """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
+    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    user = actor.recorded_user
+    language = spoken_language(language)
+    url = check_public_url(url)
+    parts = urlsplit(url)
+    filename = short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,
@@ -213,6 +231,7 @@ def task_create_from_url(*, actor: Actor, index: Index, url: str, language: str 
             source_url=url,
             filename=filename,
             language=language or "",
+            user_metadata=clean_metadata(user_metadata or {}),
             created_by=user,
         )
         enqueue_validation(task)
@@ -333,5 +352,17 @@ def _media_names(*, videos: Iterable[Video], tasks: Iterable[Task]) -> list[str]
 
 
 def _delete_files(names: list[str]) -> None:
-    for name in names:
-        storage.delete_quietly(name)
+    delete_unreferenced_files(names)
+
+
+def delete_unreferenced_files(names: Iterable[str]) -> None:
+    """After a delete commits: remove the files no video or asset still points at.
+
+    A v1.3 asset and the videos it was indexed as share one stored file; it goes with the last of them.
+    """
+    wanted = [name for name in dict.fromkeys(names) if name]
+    used = set(Video.objects.filter(file__in=wanted).values_list("file", flat=True))
+    used |= set(Asset.objects.filter(file__in=wanted).values_list("file", flat=True))
+    for name in wanted:
+        if name not in used:
+            storage.delete_quietly(name)

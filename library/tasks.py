@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from library import jobs, pipeline
+from library import assets_worker, jobs, pipeline
 from library.webhooks.delivery import deliveries_due
 
 
@@ -12,6 +12,10 @@ def validate_task(task_id: str) -> None:
 
 def index_task(task_id: str) -> None:
     pipeline.task_index(task_id=task_id)
+
+
+def prepare_asset(asset_id: str) -> None:
+    assets_worker.asset_prepare(asset_id=asset_id)
 
 
 def maintenance() -> dict[str, int]:

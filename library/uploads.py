@@ -25,7 +25,7 @@ from config.errors import ApplicationError, error_body, is_api_path
 
 # Room for the multipart boundaries and the small form fields that travel with the file.
 FORM_OVERHEAD = 1024 * 1024
-API_PREFIXES = ("/v1.1/", "/v1.2/", "/api/")
+API_PREFIXES = ("/v1.1/", "/v1.2/", "/v1.3/", "/api/")
 
 
 class UploadTooLarge(ApplicationError):

@@ -167,3 +167,11 @@ def two_shot_video(videos: Callable[..., Path]) -> Path:
         ],
         size=(640, 360),
     )
+
+
+@pytest.fixture
+def sdk13(live_server: Any, team_key: tuple[Any, str]) -> Any:
+    """The official SDK 1.3.x (its own venv) against this live server's /v1.3, with the team's key (tests/sdk13.py)."""
+    from tests.sdk13 import Sdk13
+
+    return Sdk13(f"{live_server.url}/v1.3", team_key[1])

@@ -1,3 +1,4 @@
+from library.models.assets import Asset, AssetMethod, AssetStatus, MultipartUpload, UploadChunk, UploadStatus
 from library.models.common import new_object_id
 from library.models.generation import GeneratedText, GenerationKind, GenerationStatus
 from library.models.indexes import Index, Segment, Thumbnail, Video
@@ -16,6 +17,12 @@ from library.models.webhooks import (
 
 __all__ = [
     "ApiKey",
+    "Asset",
+    "AssetMethod",
+    "AssetStatus",
+    "MultipartUpload",
+    "UploadChunk",
+    "UploadStatus",
     "GeneratedText",
     "GenerationKind",
     "GenerationStatus",

@@ -4,13 +4,18 @@ from typing import Any
 
 from django.db import models
 
+from library.models.assets import Asset
 from library.models.common import new_object_id
 from library.models.teams import Team
 
 # Engine names clients send (Twelve Labs model names) and what each family does here:
 # "marengo*" engines feed search and classification, "pegasus*" engines generation.
-EMBEDDING_ENGINES = ("marengo2.5", "marengo2.6")
-GENERATIVE_ENGINES = ("pegasus1", "pegasus1.1")
+# `/v1.2/engines` lists the v1.2 names; v1.3 indexes name today's models (library/api/v13/options.py).
+V12_EMBEDDING_ENGINES = ("marengo2.5", "marengo2.6")
+V12_GENERATIVE_ENGINES = ("pegasus1", "pegasus1.1")
+V12_ENGINE_NAMES = V12_EMBEDDING_ENGINES + V12_GENERATIVE_ENGINES
+EMBEDDING_ENGINES = (*V12_EMBEDDING_ENGINES, "marengo2.7", "marengo3.0")
+GENERATIVE_ENGINES = (*V12_GENERATIVE_ENGINES, "pegasus1.2")
 ENGINE_NAMES = EMBEDDING_ENGINES + GENERATIVE_ENGINES
 ADDONS = ("thumbnail",)
 
@@ -79,6 +84,8 @@ class Video(models.Model):
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="videos")
+    # The v1.3 asset this video indexes (an "indexed asset"); its file is the asset's, shared.
+    asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="videos")
     file = models.FileField(max_length=500)
     filename = models.CharField(max_length=500)
     title = models.CharField(max_length=500, blank=True)

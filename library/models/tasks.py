@@ -26,6 +26,7 @@ class TaskSource(models.TextChoices):
     UPLOAD = "upload", "File upload"
     URL = "url", "URL"
     FOLDER = "folder", "Folder import"
+    ASSET = "asset", "Asset"  # a v1.3 asset indexed into an index: validated already, indexing only
 
 
 def task_upload_path(instance: Task, filename: str) -> str:
@@ -54,6 +55,8 @@ class Task(JobRow):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
     language = models.CharField(max_length=10, blank=True)
+    # Given with the upload (v1.3 `tasks`): the video it becomes starts with this metadata.
+    user_metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.VALIDATING, db_index=True)
     stage = models.CharField(max_length=30, blank=True)
     progress = models.FloatField(default=0.0)

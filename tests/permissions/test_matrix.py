@@ -45,7 +45,7 @@ from tests.permissions.world import (
 )
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-API_PREFIXES = ("v1.2/", "v1.1/", "api/v1/")
+API_PREFIXES = ("v1.2/", "v1.1/", "v1.3/", "api/v1/")
 STANDARD_ADMIN_URLS = ("changelist", "add", "history", "delete", "change")
 
 

@@ -21,7 +21,8 @@ from library.api.compat.common import (
     sort_and_page,
 )
 from library.api.compat.representations import index_json
-from library.models.indexes import EMBEDDING_ENGINES, ENGINE_NAMES
+from library.models.indexes import V12_EMBEDDING_ENGINES as EMBEDDING_ENGINES
+from library.models.indexes import V12_ENGINE_NAMES as ENGINE_NAMES
 from library.selectors import indexes_for_teams
 
 INDEX_FILTERS = {

@@ -21,7 +21,9 @@ from library.api.compat.common import MAX_PAGE
 from library.generation.services import MAX_PROMPT_CHARS
 from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
 from library.models import TaskStatus
-from library.models.indexes import ADDONS, EMBEDDING_ENGINES, GENERATIVE_ENGINES
+from library.models.indexes import ADDONS
+from library.models.indexes import V12_EMBEDDING_ENGINES as EMBEDDING_ENGINES
+from library.models.indexes import V12_GENERATIVE_ENGINES as GENERATIVE_ENGINES
 from library.search.calibration import THRESHOLDS
 from library.search.params import MAX_PAGE_LIMIT, MAX_QUERY_CHARS
 from library.search.spec import CONVERSATION_OPTIONS, GROUP_BY, SORT_OPTIONS

@@ -1,0 +1,156 @@
+"""The OpenAPI description of /v1.3 bodies and parameters (the views parse by hand; these only describe).
+
+Same conventions as library/api/compat/schema.py: the limits the parsers enforce, so the
+fuzzer and generated clients send what the server takes; `*Body` objects refuse unknown keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import serializers
+
+from library.api.compat.schema import (
+    HTTP_URL,
+    ID_ANSWER,
+    NOT_BLANK,
+    OBJECT,
+    PAGE,
+    TIMES,
+    IndexRenameBody,
+    MetadataField,
+    json_body,
+    paging,
+)
+from library.api.v13.options import MODEL_NAMES, MODEL_OPTIONS
+from library.models import TaskStatus
+from library.models.indexes import ADDONS
+from library.multipart import MAX_URLS_PER_REQUEST
+from library.services import MAX_URL_CHARS
+
+__all__ = ["ID_ANSWER", "OBJECT", "PAGE", "IndexRenameBody", "json_body"]
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": {
+                "model_name": {"type": "string", "enum": list(MODEL_NAMES)},
+                "model_options": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(MODEL_OPTIONS)},
+                    "minItems": 1,
+                },
+            },
+            "required": ["model_name", "model_options"],
+            "additionalProperties": False,
+        },
+    }
+)
+class ModelsField(serializers.JSONField):
+    pass
+
+
+class V13IndexCreateBody(serializers.Serializer[Any]):
+    index_name = serializers.RegexField(NOT_BLANK, max_length=200)
+    models = ModelsField()
+    addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
+
+
+class AssetCreateBody(serializers.Serializer[Any]):
+    method = serializers.ChoiceField(["direct", "url"])
+    file = serializers.FileField(required=False)
+    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+    filename = serializers.CharField(max_length=500, required=False)
+    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+    enable_hls = serializers.BooleanField(required=False)
+    enable_thumbnail = serializers.BooleanField(required=False)
+
+
+class MetadataBody(serializers.Serializer[Any]):
+    user_metadata = MetadataField()
+
+
+class MultipartCreateBody(serializers.Serializer[Any]):
+    filename = serializers.RegexField(NOT_BLANK, max_length=500)
+    type = serializers.ChoiceField(["video"], required=False)
+    total_size = serializers.IntegerField(min_value=1, max_value=2**62)
+    enable_hls = serializers.BooleanField(required=False)
+    enable_thumbnail = serializers.BooleanField(required=False)
+    user_metadata = MetadataField(required=False)
+
+
+class PresignedUrlsBody(serializers.Serializer[Any]):
+    start = serializers.IntegerField(min_value=1, max_value=10_000)
+    count = serializers.IntegerField(min_value=1, max_value=MAX_URLS_PER_REQUEST)
+
+
+class CompletedChunkBody(serializers.Serializer[Any]):
+    chunk_index = serializers.IntegerField(min_value=1, max_value=10_000)
+    proof = serializers.CharField(max_length=64)
+    proof_type = serializers.ChoiceField(["etag"])
+    chunk_size = serializers.IntegerField(min_value=1)
+
+
+class ReportChunksBody(serializers.Serializer[Any]):
+    completed_chunks = CompletedChunkBody(many=True)
+
+
+class IndexedAssetCreateBody(serializers.Serializer[Any]):
+    asset_id = serializers.CharField(max_length=24)
+    enable_video_stream = serializers.BooleanField(required=False)
+    user_metadata = MetadataField(required=False)
+
+
+class TaskCreateBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField(max_length=24)
+    video_file = serializers.FileField(required=False)
+    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+    enable_video_stream = serializers.BooleanField(required=False)
+    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+
+
+INDEX_LIST = [
+    *paging("created_at", "updated_at"),
+    OpenApiParameter("index_name", str),
+    OpenApiParameter("model_family", str, enum=["marengo", "pegasus"]),
+    OpenApiParameter("model_options", str, enum=list(MODEL_OPTIONS)),
+    *TIMES,
+]
+PAGING = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    OpenApiParameter("page_limit", {"type": "integer", "minimum": 1, "maximum": 50}),
+]
+ASSET_LIST = [
+    *PAGING,
+    OpenApiParameter("asset_ids", str, many=True),
+    OpenApiParameter("asset_types", str, many=True, enum=["video"]),
+    OpenApiParameter("filename", str),
+]
+INDEXED_ASSET_LIST = [
+    *paging("created_at", "updated_at"),
+    OpenApiParameter("status", str, many=True, enum=list(TaskStatus.values)),
+    OpenApiParameter("filename", str),
+    *(OpenApiParameter(f"{name}[{op}]", float) for name in ("duration", "fps") for op in ("gte", "lte")),
+    *(OpenApiParameter(f"{name}[{op}]", int) for name in ("width", "height", "size") for op in ("gte", "lte")),
+    *TIMES,
+]
+INDEXED_ASSET_DETAIL = [
+    OpenApiParameter("transcription", bool),
+    OpenApiParameter("embedding_option", str, many=True, enum=["visual", "audio", "transcription"]),
+]
+TASK_LIST = [
+    *paging("created_at", "updated_at"),
+    OpenApiParameter("index_id", str),
+    OpenApiParameter("filename", str),
+    OpenApiParameter("status", str, many=True, enum=list(TaskStatus.values)),
+    OpenApiParameter("duration", float),
+    *(OpenApiParameter(name, int) for name in ("width", "height")),
+    *TIMES,
+]
+TRANSCRIPTION = [OpenApiParameter("include", str, many=True, enum=["words", "sentences", "utterances"])]
+ASSET_DELETE = [OpenApiParameter("force", bool)]
