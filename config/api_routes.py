@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from library.api.compat import urls as library_compat
 from library.api.native import urls as library_native
 from library.api.v13 import urls as library_v13
+from search.api import v13 as search_v13
 from taxonomy.api import compat as taxonomy_compat
 from taxonomy.api.native import register as register_taxonomy
 
@@ -15,7 +16,7 @@ from taxonomy.api.native import register as register_taxonomy
 compat_urlpatterns = library_compat.urlpatterns + taxonomy_compat.urlpatterns
 
 # /v1.3/: today's Twelve Labs API (the 1.3 SDK), on the same services as /v1.2/.
-v13_urlpatterns = library_v13.urlpatterns
+v13_urlpatterns = search_v13.urlpatterns + library_v13.urlpatterns
 
 # /api/v1/: the native API.
 _router = DefaultRouter()

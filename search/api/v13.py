@@ -25,19 +25,21 @@ from typing import Any
 
 from django.urls import URLPattern
 from drf_spectacular.utils import extend_schema, inline_serializer
-from library.api.v13.common import V13View, form_bool
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from search.api.compat import thumbnail_urls
 
 from config.errors import ApplicationError
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
 from library.api.compat.common import iso, route
+from library.api.compat.search import thumbnail_urls
+from library.api.v13.common import V13View, form_bool
 from library.models import Index, Video
 from library.search import tokens
 from library.search.embeddings import image_vector
-from library.search.params import MAX_QUERY_CHARS, fetch_image, parse_spec, read_image
+from library.search.params import MAX_QUERY_CHARS, parse_spec
+from library.search.params import _fetch as fetch_image
+from library.search.params import _read_upload as read_image
 from library.search.query import Moment, SearchOutcome, VideoGroup, search_run
 from library.search.spec import Leaf, Node, Query, SearchSpec, with_image_vectors
 from search.api.v13_embed import EmbedTasksView, EmbedTaskView, EmbedView
@@ -48,6 +50,8 @@ MAX_IMAGES = 10
 FIELDS = {
     "index_id", "search_options", "transcription_options", "query_text", "query_media_type", "query_media_url",
     "query_media_file", "group_by", "operator", "page_limit", "filter", "include_user_metadata",
+    # Sent by the 1.3 SDK's search.query when given (v1.2's knobs); Framewise honours them.
+    "threshold", "sort_option", "adjust_confidence_level",
 }  # fmt: skip
 TOKEN = r"(?P<page_token>[^/]+)"
 SEARCH_PAGE = inline_serializer(
@@ -185,6 +189,9 @@ def _spec(request: Request, index: Index, query: Query) -> SearchSpec:
         "group_by": request.data.get("group_by") or None,
         "page_limit": request.data.get("page_limit") or None,
         "filter": request.data.get("filter") or None,
+        "threshold": request.data.get("threshold") or None,
+        "sort_option": request.data.get("sort_option") or None,
+        "adjust_confidence_level": request.data.get("adjust_confidence_level") or None,
     }
     # The tree's own size is bounded here (modalities x transcription options + images); the
     # /v1.2 sub-query limit counts the placeholder.

@@ -12,14 +12,15 @@ from typing import Any
 
 import numpy as np
 from drf_spectacular.utils import extend_schema, inline_serializer
-from library.api.v13.common import V13View
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
 from library.api.compat.common import iso
-from library.search.params import MAX_QUERY_CHARS, fetch_image
+from library.api.v13.common import V13View
+from library.search.params import MAX_QUERY_CHARS
+from library.search.params import _fetch as fetch_image
 from search import embed_v2
 
 
