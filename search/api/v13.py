@@ -30,10 +30,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import ApplicationError
-from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
+from engines.base import CONVERSATION, VISUAL, EngineError
 from library.api.compat.common import iso, route
 from library.api.compat.search import thumbnail_urls
 from library.api.v13.common import V13View, form_bool
+from library.api.v13.options import EMBEDDING_OPTIONS
 from library.models import Index, Video
 from library.search import tokens
 from library.search.embeddings import image_vector
@@ -146,7 +147,8 @@ def v13_query(request: Request, index: Index) -> Query:
     per_modality: list[Query] = []
     for modality in modalities:
         if modality == "visual":
-            options = _enabled(index, (VISUAL, TEXT_IN_VIDEO, LOGO), modality)
+            # The same table the index endpoints read `model_options` with (visual, on-screen text, logos).
+            options = _enabled(index, EMBEDDING_OPTIONS["visual"], modality)
             queries: list[Query] = []
             if images:
                 _enabled(index, (VISUAL,), "image")
@@ -163,7 +165,7 @@ def v13_query(request: Request, index: Index) -> Query:
             raise ApplicationError(
                 f"An image query searches the visual modality only; {modality} needs query_text.",
             )
-        _enabled(index, (CONVERSATION,), modality)
+        _enabled(index, EMBEDDING_OPTIONS["audio"], modality)
         if modality == "audio":
             per_modality.append(Leaf(text=text, options=(CONVERSATION,), conversation_option="semantic"))
         else:
