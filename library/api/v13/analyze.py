@@ -92,7 +92,8 @@ def _request(data: dict[str, Any], *, task: bool) -> Any:
     return analyze.analyze_request(
         prompt=_prompt(data),
         temperature=data.get("temperature"),
-        max_tokens=data.get("max_tokens"),
+        # Async tasks may say "unlimited": the generator's own length then.
+        max_tokens=None if data.get("max_tokens") == "unlimited" else data.get("max_tokens"),
         start_time=data.get("start_time"),
         end_time=data.get("end_time"),
         response_format=data.get("response_format"),
