@@ -54,14 +54,14 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from library import accounts  # noqa: E402
+from core import accounts  # noqa: E402
+from core.rules import Actor  # noqa: E402
 from library.engine import get_engine  # noqa: E402
 from library.models import Index, Video  # noqa: E402
-from library.rules import Actor  # noqa: E402
-from library.search import embeddings, matrix  # noqa: E402
-from library.search.matrix import IndexMatrices, span_table  # noqa: E402
-from library.search.speech import speech_corpus  # noqa: E402
-from library.search.vectors import OptionMatrix, unit_matrix  # noqa: E402
+from search import embeddings, matrix  # noqa: E402
+from search.matrix import IndexMatrices, span_table  # noqa: E402
+from search.speech import speech_corpus  # noqa: E402
+from search.vectors import OptionMatrix, unit_matrix  # noqa: E402
 from taxonomy import runs, services  # noqa: E402
 from taxonomy.classify import classify_videos  # noqa: E402
 from taxonomy.models import ClassificationRun, RunStatus, VideoLabel  # noqa: E402

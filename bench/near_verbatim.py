@@ -5,7 +5,7 @@
 Every English sentence the benches and tests speak (tests/speech_data.py, bench/moments.py,
 bench/index_speed.py) is spoken alone by espeak-ng, transcribed with word timestamps as the
 worker does (asr_server.py), and the words of all of them make one speech corpus
-(library/search/speech.py), one "video" per sentence. Then:
+(search/speech.py), one "video" per sentence. Then:
 
 - said: every 4-word window of each sentence as written is searched; found if a hit is in
   its own sentence. Counted verbatim only, then verbatim or near.
@@ -36,9 +36,9 @@ from bench.moments import ANNOUNCEMENTS  # noqa: E402
 from engines.local.asr_server import Speech, _run  # noqa: E402
 from engines.local.audio import decode_audio  # noqa: E402
 from engines.local.speech_models import model_path  # noqa: E402
-from library.search.speech import NEAR_MIN_CHARS, SpeechCorpus, speech_corpus  # noqa: E402
-from library.search.text import normalise  # noqa: E402
 from library.synthetic import speak  # noqa: E402
+from search.speech import NEAR_MIN_CHARS, SpeechCorpus, speech_corpus  # noqa: E402
+from search.text import normalise  # noqa: E402
 from tests.speech_data import SENTENCES  # noqa: E402
 
 WINDOW = 4

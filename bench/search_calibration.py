@@ -1,4 +1,4 @@
-"""Measure the raw similarities that library/search/calibration.py maps to scores.
+"""Measure the raw similarities that search/calibration.py maps to scores.
 
     python bench/search_calibration.py [--workdir DIR]
 

@@ -3,7 +3,7 @@
     python bench/search_speed.py [--sizes 10000,100000,1000000] [--queries 100] [--options conversation]
                                  [--noise 0.05] [--probe-share 0.08] [--exact]
 
-What is timed is `library.search.query.search_run` plus the first page, exactly as the
+What is timed is `search.query.search_run` plus the first page, exactly as the
 API view calls them, minus HTTP: the version check of the index (one query), the
 query embedding (MiniLM, real; the embedding cache is emptied before every query so
 each one pays for it), the matrix product, calibration, clip formation, ordering, and
@@ -22,7 +22,7 @@ queries. Prints figures; it is not a test. Target (issue 4): p50 <= 30 ms and
 p95 <= 60 ms at 1M segments on 2 cores.
 
 From `partition.PARTITION_FROM` vectors on, option matrices are partitioned into
-inverted lists (library/search/partition.py) and a query scans the nearest lists only.
+inverted lists (search/partition.py) and a query scans the nearest lists only.
 Then the script also measures recall against exact search over the same vectors:
 of the segments exact search passes at the default threshold, the share the partitioned
 search passes too, and of the first page's moments (top 10), the share it returns.
@@ -60,12 +60,12 @@ from django.core.management import call_command  # noqa: E402
 from engines.base import CONVERSATION, TEXT_IN_VIDEO  # noqa: E402
 from library.engine import get_engine  # noqa: E402
 from library.models import Index, Team  # noqa: E402
-from library.search import calibration, embeddings, matrix, partition  # noqa: E402
-from library.search.matrix import IndexMatrices, span_table  # noqa: E402
-from library.search.query import search_run  # noqa: E402
-from library.search.spec import Leaf, SearchSpec  # noqa: E402
-from library.search.speech import speech_corpus  # noqa: E402
-from library.search.vectors import OptionMatrix  # noqa: E402
+from search import calibration, embeddings, matrix, partition  # noqa: E402
+from search.matrix import IndexMatrices, span_table  # noqa: E402
+from search.query import search_run  # noqa: E402
+from search.spec import Leaf, SearchSpec  # noqa: E402
+from search.speech import speech_corpus  # noqa: E402
+from search.vectors import OptionMatrix  # noqa: E402
 
 TOPICS = [
     "cooking pasta with tomato sauce", "a football match in the rain", "backing up computer files",

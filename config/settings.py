@@ -77,7 +77,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "axes",
+    # The layers, lowest first (import-linter's layers contract in pyproject.toml).
+    "core",
     "library",
+    "search",
     "taxonomy",
     "studio",
     # Last: composes the apps above (routes, admin extras, the demo).
@@ -86,7 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: JSON errors on the API paths for whatever the inner stack answers or raises.
-    "config.middleware.ApiBoundaryMiddleware",
+    "core.middleware.ApiBoundaryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body (CSRF does): an upload over the limit is a 413, unread.
@@ -110,7 +113,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
@@ -188,22 +191,22 @@ LOGIN_URL = "/admin/login/"
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "library.api.auth.ApiKeyAuthentication",
+        "core.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         # DRF's parsers, refusing what the database cannot store (NUL, NaN, Infinity).
-        "config.parsers.StrictJSONParser",
-        "config.parsers.StrictMultiPartParser",
-        "config.parsers.StrictFormParser",
+        "core.parsers.StrictJSONParser",
+        "core.parsers.StrictMultiPartParser",
+        "core.parsers.StrictFormParser",
     ],
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
     "PAGE_SIZE": 10,
-    "DEFAULT_THROTTLE_CLASSES": ["library.api.ratelimit.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env_str("API_RATE_LIMIT", "600/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -237,7 +240,7 @@ else:
 # A job may legitimately run long: indexing a 2-hour video with every option is about
 # 10 minutes here (RTF ~0.08), so `timeout` leaves a wide margin. `retry` must exceed
 # `timeout`, or the broker re-delivers a job that is still running. Attempts are finite:
-# our own job rows decide about retries (transient errors only, library/jobs.py). A killed
+# our own job rows decide about retries (transient errors only, core/jobs.py). A killed
 # worker's job is resumed by our maintenance job once its lease expires (about a minute),
 # long before django-q2 re-delivers the unacknowledged message (after `retry`); that late
 # copy then finds the row done or held and does nothing, since every claim is conditional.

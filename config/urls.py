@@ -8,9 +8,9 @@ from config.api_routes import compat_urlpatterns, native_urlpatterns, v13_urlpat
 from config.health import healthz
 from library.media import serve_media
 
-handler400 = "config.errors.handler400"
-handler404 = "config.errors.handler404"
-handler500 = "config.errors.handler500"
+handler400 = "core.errors.handler400"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from engines.errors import FramewiseError
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -27,19 +29,11 @@ ENGINE_OPTIONS: tuple[str, ...] = (VISUAL, CONVERSATION, TEXT_IN_VIDEO, LOGO)
 ProgressFn = Callable[[str, float], None]
 
 
-class EngineError(Exception):
-    """An engine could not do what was asked.
+class EngineError(FramewiseError):
+    """An engine could not do what was asked: a broken file is not transient (the task fails with
+    `code`), a timeout talking to a cloud engine is (the task is retried)."""
 
-    `permanent` tells the worker whether trying again can help: a broken file is
-    permanent (the task fails with `code`), a timeout talking to a cloud engine is not
-    (the task is retried).
-    """
-
-    def __init__(self, message: str, *, permanent: bool, code: str = "engine_error") -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.code = code
+    code = "engine_error"
 
 
 @dataclass(frozen=True)
@@ -153,7 +147,7 @@ class VideoEngine(Protocol):
     name: str
 
     def probe(self, path: str) -> MediaProbe:
-        """Decode enough of `path` to validate it; EngineError(permanent=True) if it is not a video."""
+        """Decode enough of `path` to validate it; a non-transient EngineError if it is not a video."""
         ...
 
     def analyze(

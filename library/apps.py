@@ -19,9 +19,16 @@ class LibraryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from library import kinds
+        from library import commands, kinds
 
-        kinds.register_all()  # the maintenance job recovers these (library/jobs.py)
+        commands.register()
+        from core.event_types import register_event_types
+        from library.models import EventType
+
+        register_event_types(*(t for t in EventType if t != EventType.TEST))
+        register_event_types(EventType.TEST, subscribable=False)
+
+        kinds.register_all()  # the maintenance job recovers these (core/jobs.py)
 
         from django_q.signals import post_spawn
 

@@ -14,21 +14,18 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
-from config.errors import ApplicationError, Conflict
-from library import jobs, storage, uploads
+from core import jobs
+from core.errors import ApplicationError, Conflict
+from core.models import Team
+from core.rules import Actor, check
+from library import intake_policy, storage
+from library.commands import LibraryCommand
 from library.kinds import ASSET_PREPARATION, INDEXING
 from library.metadata import clean_metadata
-from library.models import Asset, AssetMethod, AssetStatus, Index, Task, TaskStatus, Team, UploadChunk, Video
+from library.models import Asset, AssetMethod, AssetStatus, Index, Task, TaskStatus, UploadChunk, Video
 from library.models.assets import asset_upload_path
 from library.models.tasks import TaskSource
-from library.rules import Actor, Command, check
-from library.services import (
-    MAX_URL_CHARS,
-    check_public_url,
-    delete_unreferenced_files,
-    short_filename,
-    spoken_language,
-)
+from library.services import delete_unreferenced_files
 
 # What the v1.3 API calls a file that is not a video: refused, Framewise indexes videos only.
 NOT_VIDEO_PREFIXES = ("image/", "audio/", "text/", "application/pdf", "application/msword")
@@ -64,18 +61,16 @@ def asset_create_from_file(
     language: str = "",
 ) -> Asset:
     """Store the received bytes as a `processing` asset and enqueue its validation."""
-    check(actor, Command.ASSET_CREATE, team, what="team")
-    uploads.ensure_upload_size(content.size)
-    filename = short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
+    check(actor, LibraryCommand.ASSET_CREATE, team, what="team")
+    intake_policy.check_size(content.size)
+    filename = intake_policy.filename(filename or getattr(content, "name", "") or "video")
     refuse_non_video(filename, content_type)
-    if not content.size:
-        raise ApplicationError("The uploaded file is empty.", code="video_file_broken")
     asset = Asset(
         team=team,
         method=AssetMethod.DIRECT,
         filename=filename,
         user_metadata=asset_metadata(user_metadata),
-        language=spoken_language(language),
+        language=intake_policy.language(language),
         created_by=actor.recorded_user,
         sha256=storage.sha256_of(content),
         size=content.size,
@@ -96,18 +91,18 @@ def asset_create_from_url(
     *, actor: Actor, team: Team, url: Any, filename: str = "", user_metadata: Any = None, language: str = ""
 ) -> Asset:
     """Record a `processing` asset whose worker downloads `url` through the guarded fetcher."""
-    check(actor, Command.ASSET_CREATE, team, what="team")
-    url = check_public_url(url)
-    filename = short_filename(os.path.basename(filename or "") or url.rstrip("/").rsplit("/", 1)[-1] or "video")
+    check(actor, LibraryCommand.ASSET_CREATE, team, what="team")
+    url = intake_policy.source_url(url)
+    filename = intake_policy.filename(filename) if filename else intake_policy.filename_from_url(url)
     refuse_non_video(filename)
     with transaction.atomic():
         asset = Asset.objects.create(
             team=team,
             method=AssetMethod.URL,
-            source_url=url[:MAX_URL_CHARS],
+            source_url=url,
             filename=filename,
             user_metadata=asset_metadata(user_metadata),
-            language=spoken_language(language),
+            language=intake_policy.language(language),
             created_by=actor.recorded_user,
         )
         jobs.enqueue(ASSET_PREPARATION, asset.id)
@@ -116,7 +111,7 @@ def asset_create_from_url(
 
 def asset_update_metadata(*, actor: Actor, asset: Asset, user_metadata: Any, replace: bool) -> Asset:
     """Merge (`PATCH`) or replace (`PUT`) the asset's user metadata; a key set to null is removed."""
-    check(actor, Command.ASSET_UPDATE, asset.team_id, what="asset")
+    check(actor, LibraryCommand.ASSET_UPDATE, asset.team_id, what="asset")
     if not isinstance(user_metadata, dict):
         raise ApplicationError("The user_metadata parameter must be an object.")
     removed = {key for key, value in user_metadata.items() if value is None}
@@ -128,7 +123,7 @@ def asset_update_metadata(*, actor: Actor, asset: Asset, user_metadata: Any, rep
 
 
 def asset_clear_metadata(*, actor: Actor, asset: Asset) -> Asset:
-    check(actor, Command.ASSET_UPDATE, asset.team_id, what="asset")
+    check(actor, LibraryCommand.ASSET_UPDATE, asset.team_id, what="asset")
     asset.user_metadata = {}
     asset.save(update_fields=["user_metadata", "updated_at"])
     return asset
@@ -140,7 +135,7 @@ def asset_delete(*, actor: Actor, asset: Asset, force: bool = False) -> None:
     With `force` its indexed assets stay searchable: they keep the file they share with the
     asset, which is removed with the last of them (services.delete_unreferenced_files).
     """
-    check(actor, Command.ASSET_DELETE, asset.team_id, what="asset")
+    check(actor, LibraryCommand.ASSET_DELETE, asset.team_id, what="asset")
     indexed = list(asset.videos.values_list("id", flat=True)[:5])
     if indexed and not force:
         raise Conflict(
@@ -162,7 +157,7 @@ def asset_index(*, actor: Actor, index: Index, asset: Asset, user_metadata: Any 
     analysed for another index with the options this one needs, the worker copies that
     analysis instead of running the engine again (library/pipeline.py).
     """
-    check(actor, Command.ASSET_INDEX, index.team_id, what="index")
+    check(actor, LibraryCommand.ASSET_INDEX, index.team_id, what="index")
     if asset.team_id != index.team_id:
         raise ApplicationError("The asset and the index belong to different teams.", code="resource_not_exist")
     if asset.status != AssetStatus.READY:
@@ -171,24 +166,8 @@ def asset_index(*, actor: Actor, index: Index, asset: Asset, user_metadata: Any 
             code="asset_not_ready" if asset.status == AssetStatus.PROCESSING else "asset_failed",
         )
     metadata = {**asset.user_metadata, **asset_metadata(user_metadata)}
-    video = Video(
-        index=index,
-        asset=asset,
-        file=asset.file.name,
-        filename=asset.filename,
-        title=title,
-        sha256=asset.sha256,
-        duration=asset.duration or 0.0,
-        fps=asset.fps or 0.0,
-        width=asset.width or 0,
-        height=asset.height or 0,
-        size=asset.size or 0,
-        container=asset.container,
-        video_codec=asset.video_codec,
-        audio_codec=asset.audio_codec,
-        has_audio=asset.has_audio,
-        user_metadata=metadata,
-    )
+    video = intake_policy.video_from_asset(index=index, asset=asset)
+    video.title, video.user_metadata = title, metadata
     try:
         with transaction.atomic():
             video.save()

@@ -14,13 +14,13 @@ import tempfile
 from django.core.files import File
 from django.db import transaction
 
+from core import jobs
 from engines.base import EngineError
-from library import intake, jobs, storage
+from library import intake, intake_policy, storage
 from library.engine import get_engine
 from library.kinds import ASSET_PREPARATION
 from library.models import Asset, AssetMethod, AssetStatus, UploadChunk, UploadStatus
 from library.models.assets import asset_upload_path
-from library.pipeline import check_limits
 
 
 def asset_prepare(*, asset_id: str, worker: str | None = None) -> None:
@@ -39,7 +39,7 @@ def asset_prepare(*, asset_id: str, worker: str | None = None) -> None:
             _assemble(asset, lease)
         with storage.local_copy(asset.file.name or "") as path:
             probe = get_engine().probe(path)
-        check_limits(probe)
+        intake_policy.check_probe(probe)
         name, media_type = intake.rename_by_container(asset.file.name or "", probe)
         lease.complete(
             AssetStatus.READY,
@@ -64,7 +64,7 @@ def _assemble(asset: Asset, lease: jobs.Lease[Asset]) -> None:
     chunks = list(UploadChunk.objects.filter(upload=upload).order_by("chunk_index"))
     indexes = [chunk.chunk_index for chunk in chunks]
     if indexes != list(range(1, upload.total_chunks + 1)) or any(not chunk.file for chunk in chunks):
-        raise EngineError("The multipart upload is missing chunks.", permanent=True, code="upload_incomplete")
+        raise EngineError("The multipart upload is missing chunks.", transient=False, code="upload_incomplete")
     digest = hashlib.sha256()
     size = 0
     with tempfile.TemporaryFile() as joined:
@@ -78,7 +78,7 @@ def _assemble(asset: Asset, lease: jobs.Lease[Asset]) -> None:
         if size != upload.total_size:
             raise EngineError(
                 f"The chunks hold {size} bytes; the upload announced {upload.total_size}.",
-                permanent=True,
+                transient=False,
                 code="upload_size_mismatch",
             )
         stored = storage.save(asset_upload_path(asset, asset.filename), File(joined, name=asset.filename))

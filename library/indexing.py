@@ -9,12 +9,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.jobs import Lease, LostClaim
 from engines.base import Segment as EngineSegment
 from engines.base import TextSpan, TranscriptLine, VideoAnalysis
 from library import storage
-from library.jobs import Lease, LostClaim
 from library.models import Index, Segment, Task, TaskStatus, Thumbnail, Video
-from library.search.codec import vector_to_bytes
+from library.vector_codec import vector_to_bytes
 from library.webhooks import events as webhook_events
 
 

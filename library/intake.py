@@ -1,7 +1,7 @@
-"""Getting a task's file into storage as what it is: the URL download and the container's name.
+"""Getting an upload's file into storage as what it is: the URL download and the container's name.
 
-Worker-side steps of validation (library/pipeline.py calls them); they raise EngineError,
-which the pipeline turns into a retry or a failure.
+Worker-side steps of validation (library/pipeline.py for tasks, library/assets_worker.py for v1.3
+assets); they raise EngineError, which the job lifecycle turns into a retry or a failure.
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files import File
 
+from core import jobs, outbound
 from engines.base import EngineError, MediaProbe
-from library import jobs, mediatypes, outbound, storage
+from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
@@ -32,30 +33,30 @@ class Downloaded:
     name: str  # the storage name it was saved under
     sha256: str
     size: int
-    filename: str  # the server's Content-Disposition name, else the URL's last path part, else `filename`
+    filename: str  # the server's Content-Disposition name, else `filename`, else the URL's
 
 
 def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
     """Fetch `url` into storage under `name`, through the guarded fetcher (tasks and assets).
 
-    4xx answers and refused URLs are permanent EngineErrors; 5xx and network errors are transient.
+    4xx answers and refused URLs are permanent; 5xx and network errors are transient.
     """
     with tempfile.TemporaryFile() as buffer:
         try:
             result = outbound.fetch(
                 url,
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
-                max_bytes=settings.FRAMEWISE_MAX_UPLOAD_BYTES,
+                max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
             )
         except outbound.OutboundError as exc:
             raise EngineError(
-                exc.message, permanent=exc.permanent, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+                exc.message, transient=exc.transient, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
             ) from None
         if result.status >= 300:
             raise EngineError(
                 f"Downloading {url} was answered with HTTP status {result.status}.",
-                permanent=result.status < 500,
+                transient=result.status >= 500,
                 code="video_url_unreachable",
             )
         buffer.seek(0)
@@ -64,9 +65,9 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
         stored = storage.save(name, content)
     disposition = result.headers.get("content-disposition", "")
     if "filename=" in disposition:
-        filename = unquote(disposition.split("filename=")[-1].strip('"; ')) or filename
+        filename = intake_policy.filename(unquote(disposition.split("filename=")[-1].strip('"; ')))
     if not filename:
-        filename = os.path.basename(urlsplit(url).path) or "video"
+        filename = intake_policy.filename_from_url(url)
     return Downloaded(name=stored, sha256=sha256, size=result.size, filename=filename)
 
 

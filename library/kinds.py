@@ -1,8 +1,8 @@
-"""The library's job kinds: validating and indexing tasks, generation jobs (see library/jobs.py)."""
+"""The library's job kinds: validating and indexing tasks, generation jobs (see core/jobs.py)."""
 
 from __future__ import annotations
 
-from library import jobs
+from core import jobs
 from library.models import Asset, AssetStatus, GeneratedText, GenerationStatus, Task, TaskStatus, Video
 from library.webhooks import events as webhook_events
 from library.webhooks.delivery import DELIVERY

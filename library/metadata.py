@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 # Letters, digits, space, "-", "." and single underscores, not at the end: "__" separates ORM
 # lookups, and a trailing "_" would join the "__" that follows the key. Every "_" is followed by

@@ -23,13 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from config.errors import ApplicationError, Forbidden, NotFound
-from library import jobs, storage, uploads
+from core import jobs
+from core.errors import ApplicationError, Forbidden, NotFound
+from core.models import Team
+from core.rules import Actor, check
+from library import intake_policy, storage
 from library.assets import asset_metadata, refuse_non_video
+from library.commands import LibraryCommand
 from library.kinds import ASSET_PREPARATION
-from library.models import Asset, AssetMethod, AssetStatus, MultipartUpload, Team, UploadChunk, UploadStatus
-from library.rules import Actor, Command, check
-from library.services import short_filename
+from library.models import Asset, AssetMethod, AssetStatus, MultipartUpload, UploadChunk, UploadStatus
 
 _SALT = "framewise.multipart-chunk"
 URL_TTL = 24 * 3600  # a chunk URL works for a day; more can be asked for
@@ -86,7 +88,7 @@ def multipart_create(
     user_metadata: Any = None,
 ) -> MultipartUpload:
     """An `uploading` asset and its upload session: chunk size and count follow from `total_size`."""
-    check(actor, Command.ASSET_CREATE, team, what="team")
+    check(actor, LibraryCommand.ASSET_CREATE, team, what="team")
     if not isinstance(filename, str) or not filename.strip():
         raise ApplicationError("The filename parameter is required.", code="parameter_not_provided")
     if file_type not in (None, "video"):
@@ -94,11 +96,11 @@ def multipart_create(
             f"Assets of type {file_type!r} are not supported; Framewise indexes video assets only.",
             code="asset_type_not_supported",
         )
-    filename = short_filename(filename.strip())
+    filename = intake_policy.filename(filename)
     refuse_non_video(filename)
     if isinstance(total_size, bool) or not isinstance(total_size, int) or total_size < 1:
         raise ApplicationError("The total_size parameter must be a positive number of bytes.")
-    uploads.ensure_upload_size(total_size)
+    intake_policy.check_size(total_size)
     size = chunk_size()
     chunks = math.ceil(total_size / size)
     if chunks > MAX_CHUNKS:
@@ -123,7 +125,7 @@ def multipart_create(
 
 def multipart_urls(*, actor: Actor, upload: MultipartUpload, start: Any, count: Any) -> list[ChunkUrl]:
     """More signed chunk URLs, for an actor who may create assets in the upload's team."""
-    check(actor, Command.ASSET_CREATE, upload.asset.team_id, what="upload")
+    check(actor, LibraryCommand.ASSET_CREATE, upload.asset.team_id, what="upload")
     _refuse_unless_active(upload)
     for name, value in (("start", start), ("count", count)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -154,7 +156,7 @@ def chunk_store(*, upload_id: str, chunk_index: int, token: str, content: bytes)
         raise NotFound("The upload does not exist.")
     creator = upload.asset.created_by
     if creator is not None:
-        check(Actor.for_session(creator), Command.ASSET_CREATE, upload.asset.team_id, what="upload")
+        check(Actor.for_session(creator), LibraryCommand.ASSET_CREATE, upload.asset.team_id, what="upload")
     _refuse_unless_active(upload)
     if not 1 <= chunk_index <= upload.total_chunks:
         raise ApplicationError(f"The chunk index must be between 1 and {upload.total_chunks}.")
@@ -192,7 +194,7 @@ class Report:
 
 def multipart_report(*, actor: Actor, upload: MultipartUpload, completed_chunks: Any) -> Report:
     """Record chunks the client says it finished (any order); the last one hands the asset to the worker."""
-    check(actor, Command.ASSET_CREATE, upload.asset.team_id, what="upload")
+    check(actor, LibraryCommand.ASSET_CREATE, upload.asset.team_id, what="upload")
     _refuse_unless_active(upload)
     reports = list(_clean_reports(completed_chunks, upload.total_chunks))
     processed = duplicates = 0

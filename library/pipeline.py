@@ -1,6 +1,6 @@
 """The worker side of a task: validate, then index. Entry points take a task id only.
 
-Both phases are job kinds of library/jobs.py (library/kinds.py): the claim is a
+Both phases are job kinds of core/jobs.py (library/kinds.py): the claim is a
 conditional UPDATE, so of two deliveries of the same id exactly one proceeds; a
 heartbeat keeps the lease alive through long engine calls; transient errors are
 retried, others fail the task with a reason; the maintenance job resumes a task whose
@@ -14,12 +14,12 @@ import logging
 import time
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from engines.base import EngineError, MediaProbe
-from library import intake, jobs, storage
+from core import jobs
+from engines.base import MediaProbe
+from library import intake, intake_policy, storage
 from library.engine import get_engine
 from library.indexing import copy_analysis, reusable_analysis, store_analysis
 from library.kinds import INDEXING, VALIDATION
@@ -29,35 +29,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- Validation -----------------------------------------------------------------------------
-
-
-def check_limits(probe: MediaProbe) -> None:
-    if probe.duration < settings.FRAMEWISE_MIN_DURATION:
-        raise EngineError(
-            f"The video is {probe.duration:.1f}s long; videos must be at least {settings.FRAMEWISE_MIN_DURATION:g}s.",
-            permanent=True,
-            code="video_duration_too_short",
-        )
-    if probe.duration > settings.FRAMEWISE_MAX_DURATION:
-        raise EngineError(
-            f"The video is {probe.duration:.0f}s long; the limit is {settings.FRAMEWISE_MAX_DURATION:g}s.",
-            permanent=True,
-            code="video_duration_too_long",
-        )
-    if min(probe.width, probe.height) < settings.FRAMEWISE_MIN_SIDE:
-        raise EngineError(
-            f"The video is {probe.width}x{probe.height}; its shorter side must be at least "
-            f"{settings.FRAMEWISE_MIN_SIDE} pixels.",
-            permanent=True,
-            code="video_resolution_too_low",
-        )
-    if max(probe.width, probe.height) > settings.FRAMEWISE_MAX_SIDE:
-        raise EngineError(
-            f"The video is {probe.width}x{probe.height}; its longer side must be at most "
-            f"{settings.FRAMEWISE_MAX_SIDE} pixels.",
-            permanent=True,
-            code="video_resolution_too_high",
-        )
 
 
 def task_validate(*, task_id: str, worker: str | None = None) -> None:
@@ -70,28 +41,14 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
             intake.download_source(task, lease)
         with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
-        check_limits(probe)
+        intake_policy.check_probe(probe)
         intake.name_by_container(task, probe, lease)
         _create_video(task, probe, lease)
 
 
 def _create_video(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
-    video = Video(
-        index=task.index,
-        file=task.upload.name,
-        filename=task.filename,
-        sha256=task.sha256,
-        duration=probe.duration,
-        fps=probe.fps,
-        width=probe.width,
-        height=probe.height,
-        size=probe.size,
-        container=probe.container,
-        video_codec=probe.video_codec,
-        audio_codec=probe.audio_codec,
-        has_audio=probe.has_audio,
-        user_metadata=task.user_metadata or {},
-    )
+    video = intake_policy.video_from_probe(index=task.index, task=task, probe=probe)
+    video.user_metadata = task.user_metadata or {}
     try:
         with transaction.atomic():
             video.save()
@@ -178,28 +135,13 @@ def task_index(*, task_id: str, worker: str | None = None) -> None:
             return
         options = task.index.options
         engine = get_engine()
-        source = reusable_analysis(
-            video,
-            task.index.embedding_options or options,
-            engine_name=engine.name,
-            thumbnails=task.index.wants_thumbnails,
-        )
+        source = reusable_analysis(video, options, engine_name=engine.name, thumbnails=task.index.wants_thumbnails)
         if source is not None:
             copy_analysis(lease=lease, video=video, source=source, options=options)
             return
         lease.renew(indexing_started_at=timezone.now())
         reporter = ProgressReporter(lease, stages=expected_stages(options))
-        probe = MediaProbe(
-            duration=video.duration,
-            fps=video.fps,
-            width=video.width,
-            height=video.height,
-            size=video.size,
-            container=video.container,
-            video_codec=video.video_codec,
-            audio_codec=video.audio_codec,
-            has_audio=video.has_audio,
-        )
+        probe = intake_policy.probe_of(video)
         with storage.local_copy(video.file.name or "") as path:
             analysis = engine.analyze(
                 path,

@@ -11,8 +11,9 @@ from django.db.models import Count, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from library import jobs
-from library.models import Index, Task, TaskStatus, Team, Video
+from core import jobs
+from core.models import Team
+from library.models import Index, Task, TaskStatus, Video
 
 # Seconds of work per second of video when nothing has been measured yet: the local
 # engine's measured end-to-end factor with every option (shared/notes, section 4).
@@ -22,7 +23,7 @@ _rate_cache: tuple[float, float] = (0.0, DEFAULT_RATE)
 
 def indexes_for_teams(teams: list[Team]) -> QuerySet[Index]:
     ready = Q(videos__indexed_at__isnull=False)
-    return Index.objects.filter(team__in=teams).annotate(
+    return Index.objects.visible_to(teams).annotate(
         video_count=Count("videos", filter=ready),
         total_duration=Coalesce(Sum("videos__duration", filter=ready), Value(0.0), output_field=FloatField()),
     )

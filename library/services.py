@@ -7,25 +7,25 @@ committed yet and a rolled-back request enqueues nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from config.errors import ApplicationError, Conflict
+from core import jobs
+from core.errors import ApplicationError, Conflict
+from core.models import Team
+from core.rules import Actor, check, check_each
 from engines.base import ENGINE_OPTIONS
-from engines.languages import normalize_language
-from library import jobs, outbound, storage, uploads
+from library import intake_policy, storage
+from library.commands import LibraryCommand
 from library.kinds import INDEXING, VALIDATION
 from library.metadata import clean_metadata
-from library.models import Asset, Index, Task, TaskStatus, Team, Video
+from library.models import Asset, Index, Task, TaskStatus, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES, V12_ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
-from library.rules import Actor, Command, check, check_each
 from library.webhooks import events as webhook_events
 
 # --- Indexes ----------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _clean_index_name(name: Any) -> str:
 
 
 def index_create(*, actor: Actor, team: Team, name: Any, engines: Any, addons: Any = None) -> Index:
-    check(actor, Command.INDEX_CREATE, team, what="team")
+    check(actor, LibraryCommand.INDEX_CREATE, team, what="team")
     index = Index(
         team=team, name=_clean_index_name(name), engines=_clean_engines(engines), addons=_clean_addons(addons)
     )
@@ -94,7 +94,7 @@ def index_create(*, actor: Actor, team: Team, name: Any, engines: Any, addons: A
 
 
 def index_rename(*, actor: Actor, index: Index, name: Any) -> Index:
-    check(actor, Command.INDEX_RENAME, index.team_id, what="index")
+    check(actor, LibraryCommand.INDEX_RENAME, index.team_id, what="index")
     index.name = _clean_index_name(name)
     try:
         with transaction.atomic():
@@ -108,7 +108,7 @@ def index_rename(*, actor: Actor, index: Index, name: Any) -> Index:
 
 def index_delete(*, actor: Actor, index: Index) -> None:
     """Delete the index, its videos, tasks and files (removed once the deletion is committed)."""
-    check(actor, Command.INDEX_DELETE, index.team_id, what="index")
+    check(actor, LibraryCommand.INDEX_DELETE, index.team_id, what="index")
     names = _media_names(videos=index.videos.all(), tasks=index.tasks.all())
     with transaction.atomic():
         index.delete()
@@ -126,28 +126,6 @@ def enqueue_indexing(task: Task) -> None:
     jobs.enqueue(INDEXING, task.id)
 
 
-MAX_URL_CHARS = 2000  # Task.source_url
-MAX_FILENAME_CHARS = 500  # Task.filename, Video.filename
-
-
-def short_filename(name: str) -> str:
-    """`name` cut to the column's length, keeping its extension (PostgreSQL refuses longer values)."""
-    if len(name) <= MAX_FILENAME_CHARS:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and 0 < len(extension) <= 16:
-        return stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
-    return name[:MAX_FILENAME_CHARS]
-
-
-def spoken_language(value: str) -> str:
-    """The upload's spoken language, checked before anything is stored ("" : detect it)."""
-    try:
-        return normalize_language(value)
-    except ValueError as exc:
-        raise ApplicationError(str(exc), code="parameter_invalid") from None
-
-
 def task_create_from_file(
     *,
     actor: Actor,
@@ -159,15 +137,16 @@ def task_create_from_file(
     user_metadata: dict[str, Any] | None = None,
 ) -> Task:
     """Store the received bytes, record a validating task and enqueue its validation."""
-    check(actor, Command.TASK_CREATE, index.team_id, what="index")
-    uploads.ensure_upload_size(content.size)
+    check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
+    intake_policy.check_size(content.size)
     user = actor.recorded_user
-    filename = short_filename(os.path.basename(filename or getattr(content, "name", "") or "video"))
+    filename = intake_policy.filename(filename or getattr(content, "name", "") or "video")
+    language = intake_policy.language(language)
     task = Task(
         index=index,
         source=source,
         filename=filename,
-        language=spoken_language(language),
+        language=language,
         user_metadata=clean_metadata(user_metadata or {}),
         created_by=user,
     )
@@ -185,45 +164,15 @@ def task_create_from_file(
     return task
 
 
-def _refuse_internal_url(url: str) -> None:
-    """Refuse now what the worker's fetcher would refuse; it checks again (DNS answers change).
-
-    A name that does not resolve yet is accepted: the worker reports it if it still fails.
-    """
-    try:
-        outbound.check_url(url)
-    except outbound.OutboundError as exc:
-        if exc.code != "url_unresolvable":
-            raise ApplicationError(exc.message, code=exc.code) from None
-
-
-def check_public_url(url: Any) -> str:
-    """`url` if it is an http(s) URL the worker's guarded fetcher may try (tasks and assets); else a 400."""
-    if not isinstance(url, str):
-        raise ApplicationError("The url parameter must be an http(s) URL.")
-    if len(url) > MAX_URL_CHARS:
-        raise ApplicationError(f"The url parameter is longer than {MAX_URL_CHARS} characters.")
-    try:
-        parts = urlsplit(url or "")
-        host = parts.hostname
-    except ValueError:  # e.g. an unbalanced [ in the host
-        raise ApplicationError("The url parameter must be an http(s) URL.") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise ApplicationError("The url parameter must be an http(s) URL.", code="parameter_invalid")
-    _refuse_internal_url(url)
-    return url
-
-
 def task_create_from_url(
     *, actor: Actor, index: Index, url: str, language: str = "", user_metadata: dict[str, Any] | None = None
 ) -> Task:
     """Record a task whose worker will download `url`; an unreachable URL fails the task, not the call."""
-    check(actor, Command.TASK_CREATE, index.team_id, what="index")
+    check(actor, LibraryCommand.TASK_CREATE, index.team_id, what="index")
     user = actor.recorded_user
-    language = spoken_language(language)
-    url = check_public_url(url)
-    parts = urlsplit(url)
-    filename = short_filename(unquote(os.path.basename(parts.path)) or parts.netloc)
+    language = intake_policy.language(language)
+    url = intake_policy.source_url(url)
+    filename = intake_policy.filename_from_url(url)
     with transaction.atomic():
         task = Task.objects.create(
             index=index,
@@ -240,7 +189,7 @@ def task_create_from_url(
 
 def task_retry(*, actor: Actor, task: Task) -> Task:
     """Start a failed task again from validation (its upload was kept for this)."""
-    check(actor, Command.TASK_RETRY, task.index.team_id, what="task")
+    check(actor, LibraryCommand.TASK_RETRY, task.index.team_id, what="task")
     if task.status != TaskStatus.FAILED:
         raise ApplicationError(f"Only failed tasks can be retried; this one is {task.status}.", code="task_not_failed")
     if not task.upload and not task.source_url:
@@ -259,7 +208,7 @@ def task_retry(*, actor: Actor, task: Task) -> Task:
 
 
 def task_delete(*, actor: Actor, task: Task) -> None:
-    check(actor, Command.TASK_DELETE, task.index.team_id, what="task")
+    check(actor, LibraryCommand.TASK_DELETE, task.index.team_id, what="task")
     if task.status in ACTIVE_STATUSES:
         raise ApplicationError(
             f"The task is still {task.status}; wait until it is ready or failed before deleting it.",
@@ -278,7 +227,7 @@ def task_delete(*, actor: Actor, task: Task) -> None:
 def video_update(
     *, actor: Actor, video: Video, title: str | None = None, metadata: dict[str, Any] | None = None
 ) -> Video:
-    check(actor, Command.VIDEO_UPDATE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_UPDATE, video.index.team_id, what="video")
     if title is not None:
         if not isinstance(title, str) or len(title) > 500:
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
@@ -291,10 +240,10 @@ def video_update(
 
 def video_delete(*, actor: Actor, video: Video) -> None:
     """Delete the video and its files; its index's content version moves, so cached search matrices go stale."""
-    check(actor, Command.VIDEO_DELETE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_DELETE, video.index.team_id, what="video")
     names = _media_names(videos=[video], tasks=video.tasks.all())
     with transaction.atomic():
-        # A worker indexing it loses its claim and stops without writing (library/jobs.py).
+        # A worker indexing it loses its claim and stops without writing (core/jobs.py).
         for kind in (VALIDATION, INDEXING):
             jobs.cancel(kind, video.tasks.all(), code="video_deleted", message="The video was deleted.")
         webhook_events.video_deleted(video)
@@ -305,7 +254,7 @@ def video_delete(*, actor: Actor, video: Video) -> None:
 
 def video_reindex(*, actor: Actor, video: Video) -> Task:
     """Index a ready video again (e.g. after a model change); its segments are replaced atomically."""
-    check(actor, Command.VIDEO_REINDEX, video.index.team_id, what="video")
+    check(actor, LibraryCommand.VIDEO_REINDEX, video.index.team_id, what="video")
     user = actor.recorded_user
     if video.tasks.filter(status__in=ACTIVE_STATUSES).exists():
         raise ApplicationError("The video is already being indexed.", code="task_in_progress")
@@ -332,7 +281,7 @@ def video_reindex(*, actor: Actor, video: Video) -> Task:
 def videos_reindex(*, actor: Actor, videos: Iterable[Video]) -> list[Task]:
     """Re-index each video; refused as a whole (nothing queued) if any of them is not the actor's to re-index."""
     chosen = list(videos)
-    check_each(actor, Command.VIDEO_REINDEX, [video.index.team_id for video in chosen], what="video")
+    check_each(actor, LibraryCommand.VIDEO_REINDEX, [video.index.team_id for video in chosen], what="video")
     tasks = []
     for video in chosen:
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from library import assets_worker, jobs, pipeline
+from core import jobs
+from library import assets_worker, pipeline
 from library.webhooks.delivery import deliveries_due
 
 
@@ -21,7 +22,7 @@ def prepare_asset(asset_id: str) -> None:
 def maintenance() -> dict[str, int]:
     """Scheduled every minute: proves the cluster is alive and rescues every kind of abandoned job.
 
-    The kinds are those registered with library/jobs.py (tasks, generation jobs, and the
+    The kinds are those registered with core/jobs.py (tasks, generation jobs, and the
     taxonomy's classification runs, registered from its AppConfig).
     """
     pipeline.worker_heartbeat()

@@ -1,6 +1,6 @@
 """The upload size limit, enforced while the body arrives, for every surface that takes a file.
 
-`FRAMEWISE_MAX_UPLOAD_BYTES` is the one limit. Three places apply it:
+`FRAMEWISE_MAX_UPLOAD_BYTES` is the one limit (library/intake_policy.py decides); three places apply it:
 
 * `UploadLimitMiddleware` refuses a multipart request whose Content-Length is over the limit
   before reading any of it, and parses the others early, so that a refusal is a 413 on every
@@ -8,7 +8,7 @@
 * `LimitedUploadHandler`, first in FILE_UPLOAD_HANDLERS, counts each file's bytes as they
   arrive and stops the parse as soon as one is over the limit, so no more than the limit is
   ever written to a temporary file (DRF's parsers, e.g. for PUT, use the same handlers);
-* `ensure_upload_size` in the services, for files that do not come over HTTP (`import_folder`).
+* the services' check (library/intake_policy.py), for files that do not come over HTTP (`import_folder`).
 """
 
 from __future__ import annotations
@@ -16,34 +16,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from config.errors import ApplicationError, error_body, is_api_path
+from core.errors import error_body, is_api_path
+from library import intake_policy
+from library.intake_policy import UploadRefused, max_upload_bytes
 
 # Room for the multipart boundaries and the small form fields that travel with the file.
 FORM_OVERHEAD = 1024 * 1024
 API_PREFIXES = ("/v1.1/", "/v1.2/", "/v1.3/", "/api/")
 
 
-class UploadTooLarge(ApplicationError):
-    code = "video_file_too_large"
-    status = 413
-
-
-def max_upload_bytes() -> int:
-    return int(settings.FRAMEWISE_MAX_UPLOAD_BYTES)
-
-
-def _refusal() -> UploadTooLarge:
-    return UploadTooLarge(f"The file is larger than the limit of {max_upload_bytes()} bytes.")
-
-
-def ensure_upload_size(size: int | None) -> None:
-    if size is not None and size > max_upload_bytes():
-        raise _refusal()
+def _refusal() -> UploadRefused:
+    return intake_policy.too_large()
 
 
 class LimitedUploadHandler(FileUploadHandler):
@@ -69,7 +56,7 @@ class LimitedUploadHandler(FileUploadHandler):
         return None  # the next handler builds the file
 
 
-def _response(request: HttpRequest, error: UploadTooLarge) -> HttpResponse:
+def _response(request: HttpRequest, error: UploadRefused) -> HttpResponse:
     body = {"code": error.code, "message": error.message}
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("Accept", ""):
         return JsonResponse(body, status=413)
@@ -91,7 +78,7 @@ class UploadLimitMiddleware:
                     raise _refusal()
                 request.POST  # noqa: B018 - parse now, through LimitedUploadHandler
                 request.FILES  # noqa: B018
-            except UploadTooLarge as error:
+            except UploadRefused as error:
                 return _response(request, error)
             except RequestDataTooBig:
                 if not is_api_path(request.path):
@@ -102,7 +89,7 @@ class UploadLimitMiddleware:
         forms = ("multipart/form-data", "application/x-www-form-urlencoded")
         if request.method == "POST" and request.content_type in forms and is_api_path(request.path):
             # A form parsed by Django (here, or by CSRF) never reaches the API's strict parsers
-            # (config/parsers.py): refuse NUL characters the way they would.
+            # (core/parsers.py): refuse NUL characters the way they would.
             try:
                 request.POST  # noqa: B018
             except RequestDataTooBig:

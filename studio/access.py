@@ -9,8 +9,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from library.models import Index, Team, Video
-from library.rules import Actor, Command, may
+from core.models import Team
+from core.rules import Actor, may
+from library.models import Index, Video
 from library.selectors import indexes_for_teams
 
 AnyUser = User | AnonymousUser
@@ -32,12 +33,12 @@ def index_for_user(user: AnyUser, index_id: str) -> Index:
 
 
 def video_for_user(user: AnyUser, video_id: str) -> Video:
-    video = Video.objects.select_related("index__team").filter(id=video_id, index__team__in=user_teams(user)).first()
+    video = Video.objects.visible_to(user_teams(user)).select_related("index__team").filter(id=video_id).first()
     if video is None:
         raise Http404("No such video.")
     return video
 
 
-def may_in_team(user: AnyUser, command: Command, team: Team) -> bool:
-    """Whether to offer a button: the rule table (library/rules.py) decides, the service checks again."""
+def may_in_team(user: AnyUser, command: str, team: Team) -> bool:
+    """Whether to offer a button: the rule table (core/rules.py) decides, the service checks again."""
     return may(Actor.for_session(user), command, team)

@@ -47,7 +47,7 @@ def node_for_teams(node_id: Any, team_ids: Iterable[int]) -> TaxonomyNode | None
     """The node if it belongs to one of the teams; None for a malformed or foreign id."""
     if not str(node_id).isdigit():
         return None
-    return TaxonomyNode.objects.select_related("taxonomy").filter(id=int(node_id), taxonomy__team__in=team_ids).first()
+    return TaxonomyNode.objects.visible_to(team_ids).select_related("taxonomy").filter(id=int(node_id)).first()
 
 
 def labeled_with(videos: QuerySet[Video], node: TaxonomyNode) -> QuerySet[Video]:

@@ -14,11 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from config.errors import ApplicationError
-from library.models import Index, Team
-from library.rules import Actor, Command, check
-from library.search.matrix import index_matrices
+from core.errors import ApplicationError
+from core.models import Team
+from core.rules import Actor, check
+from library.models import Index
+from search.public import index_matrices
 from taxonomy.classify import VideoClasses, classify_videos
+from taxonomy.commands import TaxonomyCommand
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import ClassSpec
 from taxonomy.scoring import Thresholds
@@ -108,7 +110,7 @@ def classify_results_store(
     *, actor: Actor, team: Team, results: list[dict[str, Any]], skipped: dict[str, str], page_limit: int
 ) -> ClassifyResultSet:
     """Keep a /classify answer for its page tokens; expired answers are dropped on the way."""
-    check(actor, Command.CLASSIFY, team, what="index")
+    check(actor, TaxonomyCommand.CLASSIFY, team, what="index")
     now = timezone.now()
     ClassifyResultSet.objects.filter(expires_at__lt=now).delete()
     return ClassifyResultSet.objects.create(

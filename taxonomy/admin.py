@@ -18,12 +18,14 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from config.errors import ApplicationError
-from library.admin.base import REFUSALS, TeamScopedAdmin, rule_action
-from library.models import Index, Team, Video
-from library.rules import Actor, Command, actor_for_request
+from core.admin.base import REFUSALS, TeamScopedAdmin, rule_action
+from core.errors import ApplicationError
+from core.models import Team
+from core.rules import Actor, actor_for_request
+from library.models import Index, Video
 from taxonomy import services
 from taxonomy.admin_actions import SELECTION_KEY
+from taxonomy.commands import TaxonomyCommand
 from taxonomy.iab import guess_version
 from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode
 from taxonomy.scoring import Thresholds
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldGroups  # the stubs' name for fields/fieldsets values
 
 
-def _teams_allowing(request: HttpRequest, command: Command) -> QuerySet[Team]:
+def _teams_allowing(request: HttpRequest, command: str) -> QuerySet[Team]:
     return actor_for_request(request).teams_allowing(command)
 
 
@@ -63,9 +65,9 @@ class TaxonomyAdmin(TeamScopedAdmin):
     search_fields = ["name"]
     fields = ["team", "name", "source", "version", "description"]
     change_list_template = "admin/taxonomy/taxonomy/change_list.html"
-    add_command = Command.TAXONOMY_CREATE
-    change_command = Command.TAXONOMY_EDIT
-    delete_command = Command.TAXONOMY_DELETE
+    add_command = TaxonomyCommand.TAXONOMY_CREATE
+    change_command = TaxonomyCommand.TAXONOMY_EDIT
+    delete_command = TaxonomyCommand.TAXONOMY_DELETE
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A taxonomy never moves to another team: its labels and runs belong to that team's videos.
@@ -98,10 +100,10 @@ class TaxonomyAdmin(TeamScopedAdmin):
         return [path("import/", view, name="taxonomy_taxonomy_import"), *super().get_urls()]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self._allowed(request, Command.TAXONOMY_IMPORT):
+        if not self._allowed(request, TaxonomyCommand.TAXONOMY_IMPORT):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
-        form.fields["team"].queryset = _teams_allowing(request, Command.TAXONOMY_IMPORT)  # type: ignore[attr-defined]
+        form.fields["team"].queryset = _teams_allowing(request, TaxonomyCommand.TAXONOMY_IMPORT)  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload  # read in chunks by the parser, up to its size limit
@@ -157,7 +159,6 @@ class NodeForm(forms.ModelForm):
 
 @admin.register(TaxonomyNode)
 class TaxonomyNodeAdmin(TeamScopedAdmin):
-    team_path = "taxonomy__team"
     form = NodeForm
     list_display = ["indented_name", "code", "taxonomy", "depth", "active", "prompt_list", "prompts_edited", "labels"]
     list_filter = ["taxonomy", "depth", "active", "prompts_edited"]
@@ -166,8 +167,8 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     ordering = ["taxonomy", "path"]
     list_per_page = 200
     actions = ["activate", "deactivate"]
-    add_command = Command.TAXONOMY_EDIT
-    change_command = Command.TAXONOMY_EDIT
+    add_command = TaxonomyCommand.TAXONOMY_EDIT
+    change_command = TaxonomyCommand.TAXONOMY_EDIT
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(label_total=Count("labels"))
@@ -181,11 +182,11 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
         return ["taxonomy", "name_path", "code", "depth", "extension"] if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        teams = _teams_allowing(request, Command.TAXONOMY_EDIT)
+        teams = _teams_allowing(request, TaxonomyCommand.TAXONOMY_EDIT)
         if db_field.name == "taxonomy":
-            kwargs["queryset"] = Taxonomy.objects.filter(team__in=teams)
+            kwargs["queryset"] = Taxonomy.objects.visible_to(teams)
         if db_field.name == "parent":
-            kwargs["queryset"] = TaxonomyNode.objects.filter(taxonomy__team__in=teams)
+            kwargs["queryset"] = TaxonomyNode.objects.visible_to(teams)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: TaxonomyNode, form: Any, change: bool) -> None:
@@ -218,13 +219,13 @@ class TaxonomyNodeAdmin(TeamScopedAdmin):
     def labels(self, node: Any) -> int:
         return int(node.label_total)
 
-    @rule_action(Command.CLASS_ACTIVATE, description="Activate selected nodes")
+    @rule_action(TaxonomyCommand.CLASS_ACTIVATE, description="Activate selected nodes")
     def activate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
         actor = self.actor(request)
         for node in queryset:
             services.node_update(actor=actor, node=node, active=True)
 
-    @rule_action(Command.CLASS_DEACTIVATE, description="Deactivate selected nodes (no longer classified)")
+    @rule_action(TaxonomyCommand.CLASS_DEACTIVATE, description="Deactivate selected nodes (no longer classified)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[TaxonomyNode]) -> None:
         actor = self.actor(request)
         for node in queryset:
@@ -252,7 +253,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
     list_select_related = ["taxonomy", "index"]
     readonly_fields = [field.name for field in ClassificationRun._meta.fields]
     actions = ["run_again"]
-    add_command = Command.RUN_CREATE
+    add_command = TaxonomyCommand.RUN_CREATE
 
     @admin.display(description="Videos")
     def scope(self, run: ClassificationRun) -> str:
@@ -280,14 +281,14 @@ class ClassificationRunAdmin(TeamScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         actor = self.actor(request)
-        teams = actor.teams_allowing(Command.RUN_CREATE)
+        teams = actor.teams_allowing(TaxonomyCommand.RUN_CREATE)
         video_ids = request.session.get(SELECTION_KEY, []) if request.GET.get("from") == "videos" else []
-        videos = list(Video.objects.filter(id__in=video_ids, index__team__in=teams).select_related("index"))
+        videos = list(Video.objects.visible_to(teams).filter(id__in=video_ids).select_related("index"))
         index_ids = [i for i in request.GET.get("indexes", "").split(",") if i]
-        indexes = list(Index.objects.filter(id__in=index_ids, team__in=teams))
+        indexes = list(Index.objects.visible_to(teams).filter(id__in=index_ids))
         form = RunForm(request.POST or None)
-        form.fields["taxonomy"].queryset = Taxonomy.objects.filter(team__in=teams)  # type: ignore[attr-defined]
-        form.fields["index"].queryset = Index.objects.filter(team__in=teams)  # type: ignore[attr-defined]
+        form.fields["taxonomy"].queryset = Taxonomy.objects.visible_to(teams)  # type: ignore[attr-defined]
+        form.fields["index"].queryset = Index.objects.visible_to(teams)  # type: ignore[attr-defined]
         if videos or indexes:
             del form.fields["index"]
         if request.method == "POST" and form.is_valid():
@@ -330,7 +331,9 @@ class ClassificationRunAdmin(TeamScopedAdmin):
             intro = "Classify every ready video of an index."
         return _form_page(request, self, form, "Classify videos", intro)
 
-    @rule_action(Command.RUN_CREATE, description="Run selected runs again (same taxonomy, videos and thresholds)")
+    @rule_action(
+        TaxonomyCommand.RUN_CREATE, description="Run selected runs again (same taxonomy, videos and thresholds)"
+    )
     def run_again(self, request: HttpRequest, queryset: QuerySet[ClassificationRun]) -> None:
         actor = self.actor(request)
         runs = [

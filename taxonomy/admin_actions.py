@@ -15,10 +15,11 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from library.admin.base import rule_action
+from core.admin.base import rule_action
+from core.rules import actor_for_request
 from library.models import Index, Video
-from library.rules import Command, actor_for_request
 from taxonomy import selectors
+from taxonomy.commands import TaxonomyCommand
 from taxonomy.models import TaxonomyNode
 
 # The selected video ids travel in the session: "select all" over a large library would
@@ -26,13 +27,13 @@ from taxonomy.models import TaxonomyNode
 SELECTION_KEY = "taxonomy.classify.videos"
 
 
-@rule_action(Command.RUN_CREATE, description="Classify selected videos…")
+@rule_action(TaxonomyCommand.RUN_CREATE, description="Classify selected videos…")
 def classify_selected_videos(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Video]) -> HttpResponseRedirect:
     request.session[SELECTION_KEY] = list(queryset.filter(indexed_at__isnull=False).values_list("id", flat=True))
     return HttpResponseRedirect(reverse("admin:taxonomy_classificationrun_start") + "?" + urlencode({"from": "videos"}))
 
 
-@rule_action(Command.RUN_CREATE, description="Classify whole library…")
+@rule_action(TaxonomyCommand.RUN_CREATE, description="Classify whole library…")
 def classify_whole_library(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Index]) -> HttpResponseRedirect:
     ids = ",".join(queryset.values_list("id", flat=True))
     return HttpResponseRedirect(reverse("admin:taxonomy_classificationrun_start") + "?" + urlencode({"indexes": ids}))
@@ -46,9 +47,11 @@ class LabelFilter(admin.SimpleListFilter):
     max_depth = 2
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        nodes = TaxonomyNode.objects.filter(
-            depth__lte=self.max_depth, labels__isnull=False, taxonomy__team__in=actor_for_request(request).teams()
-        ).select_related("taxonomy")
+        nodes = (
+            TaxonomyNode.objects.visible_to(actor_for_request(request).teams())
+            .filter(depth__lte=self.max_depth, labels__isnull=False)
+            .select_related("taxonomy")
+        )
         seen = nodes.distinct().order_by("taxonomy__name", "path")
         return [(str(node.id), f"{node.taxonomy.name}: {node.name_path}") for node in seen]
 
@@ -56,7 +59,7 @@ class LabelFilter(admin.SimpleListFilter):
         value = self.value()
         if not value or not value.isdigit():
             return queryset
-        node = TaxonomyNode.objects.filter(id=int(value), taxonomy__team__in=actor_for_request(request).teams()).first()
+        node = TaxonomyNode.objects.visible_to(actor_for_request(request).teams()).filter(id=int(value)).first()
         if node is None:
             return queryset.none()
         labeled = selectors.visible_labels_in_subtree(node).values("video_id")

@@ -11,10 +11,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from config.errors import ApplicationError
-from library.admin.base import REFUSALS, TeamScopedAdmin, rule_action
-from library.rules import Command
+from core.admin.base import REFUSALS, TeamScopedAdmin, rule_action
+from core.errors import ApplicationError
 from taxonomy import services
+from taxonomy.commands import TaxonomyCommand
 from taxonomy.models import VideoLabel
 
 if TYPE_CHECKING:
@@ -29,14 +29,13 @@ class LabelAddForm(forms.ModelForm):
 
 @admin.register(VideoLabel)
 class VideoLabelAdmin(TeamScopedAdmin):
-    team_path = "video__index__team"
     list_display = ["video", "node", "origin", "decision", "score", "duration_ratio", "clip_count", "run", "updated_at"]
     list_filter = ["decision", "origin", "node__taxonomy", "video__index", "node__depth"]
     search_fields = ["video__filename", "node__name", "node__code"]
     list_select_related = ["video", "node", "node__taxonomy", "run"]
     raw_id_fields = ["video", "node"]
     actions = ["confirm", "reject", "reset"]
-    add_command = Command.LABEL_ADD
+    add_command = TaxonomyCommand.LABEL_ADD
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -80,21 +79,21 @@ class VideoLabelAdmin(TeamScopedAdmin):
             ),
         )
 
-    @rule_action(Command.LABEL_CONFIRM, description="Confirm selected labels")
+    @rule_action(TaxonomyCommand.LABEL_CONFIRM, description="Confirm selected labels")
     def confirm(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:
             services.label_confirm(actor=actor, label=label)
         self.message_user(request, f"Confirmed {queryset.count()} label(s); re-runs keep them.")
 
-    @rule_action(Command.LABEL_REJECT, description="Reject selected labels")
+    @rule_action(TaxonomyCommand.LABEL_REJECT, description="Reject selected labels")
     def reject(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:
             services.label_reject(actor=actor, label=label)
         self.message_user(request, f"Rejected {queryset.count()} label(s); re-runs will not bring them back.")
 
-    @rule_action(Command.LABEL_RESET, description="Forget the decision on selected labels")
+    @rule_action(TaxonomyCommand.LABEL_RESET, description="Forget the decision on selected labels")
     def reset(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:

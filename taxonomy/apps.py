@@ -8,7 +8,17 @@ class TaxonomyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from library import jobs
-        from taxonomy.kinds import CLASSIFICATION
+        from core import jobs
+        from core.event_types import register_event_types
+        from taxonomy import commands
+        from taxonomy.kinds import CLASSIFICATION, RunEventType
+
+        commands.register()
+        register_event_types(*RunEventType)
+
+        from library.generation.context import register_label_source
+        from taxonomy.selectors import generation_labels
+
+        register_label_source(generation_labels)
 
         jobs.register(CLASSIFICATION)  # library's maintenance job recovers runs too

@@ -1,7 +1,7 @@
 """Classify videos of one index against classes: scores, duration ratios, clips and detailed scores.
 
 Shared by the /classify endpoints (ad-hoc classes, answered at once) and by runs
-(taxonomy nodes, labels stored). Matrices come from library.search.matrix.
+(taxonomy nodes, labels stored). Matrices come from search.matrix.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from library.search.matrix import IndexMatrices
+from search.public import IndexMatrices
 from taxonomy.clips import Clip, clips_for
 from taxonomy.evidence import SEARCH_CALIBRATION, Evidence, build_evidence
 from taxonomy.params import ClassSpec

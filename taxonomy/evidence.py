@@ -1,4 +1,4 @@
-"""From an index's search matrices (library.search.matrix) to the grid and channels scoring needs.
+"""From an index's search matrices (search.matrix) to the grid and channels scoring needs.
 
 Classification reads exactly what search reads: the same per-process matrices, the same
 prompt-vector cache and the same calibration, so a clip score of 80 here means what a
@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL, EngineError
-from library.search import calibration
-from library.search.embeddings import text_vectors, visual_calibration, visual_text_vector
-from library.search.matrix import IndexMatrices
-from library.search.text import normalise
+from search.public import IndexMatrices, calibration, normalise, text_vectors, visual_calibration, visual_text_vector
 from taxonomy.params import ClassSpec
 from taxonomy.scoring import Channel, Grid, ScoringClass
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from library.models import Index, Team, Video, new_object_id
-from library.models.jobs import JobRow
+from core.models import Team
+from core.models.jobs import JobRow
+from core.scoping import TeamScopedQuerySet
+from library.models import Index, Video, new_object_id
 
 CLASSIFY_OPTIONS = ("visual", "conversation", "text_in_video")
 CONVERSATION_OPTIONS = ("semantic", "exact_match")
@@ -24,6 +26,9 @@ class TaxonomySource(models.TextChoices):
 
 
 class Taxonomy(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["Taxonomy"].as_manager()
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="taxonomies")
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=10, choices=TaxonomySource.choices, default=TaxonomySource.CUSTOM)
@@ -41,6 +46,9 @@ class Taxonomy(models.Model):
 
 
 class TaxonomyNode(models.Model):
+    team_path = "taxonomy__team"
+    objects = TeamScopedQuerySet["TaxonomyNode"].as_manager()
+
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="nodes")
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
     code = models.CharField(max_length=64, help_text="The id in the source file, or a slug of the name.")
@@ -99,6 +107,9 @@ class ClassificationRun(JobRow):
     upserted per (video, node), so a re-delivered or resumed run rewrites, never duplicates.
     """
 
+    team_path = "team"
+    objects = TeamScopedQuerySet["ClassificationRun"].as_manager()
+
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="classification_runs")
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="runs")
@@ -136,7 +147,7 @@ class Decision(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class VideoLabelQuerySet(models.QuerySet["VideoLabel"]):
+class VideoLabelQuerySet(TeamScopedQuerySet["VideoLabel"]):
     def visible(self) -> VideoLabelQuerySet:
         """What a labeled library shows: everything but labels an editor rejected."""
         return self.exclude(decision=Decision.REJECTED)
@@ -164,6 +175,7 @@ class VideoLabel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    team_path = "video__index__team"
     objects = VideoLabelQuerySet.as_manager()
 
     class Meta:
@@ -180,6 +192,9 @@ class VideoLabel(models.Model):
 
 class ClassifyResultSet(models.Model):
     """The full, ordered result of one /classify request, served page by page through tokens."""
+
+    team_path = "team"
+    objects = TeamScopedQuerySet["ClassifyResultSet"].as_manager()
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")

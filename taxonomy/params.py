@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from config.errors import ApplicationError
-from library import params
+from core import params
+from core.errors import ApplicationError
 from taxonomy.models import CLASSIFY_OPTIONS, CONVERSATION_OPTIONS
 from taxonomy.scoring import Thresholds
 

@@ -1,7 +1,7 @@
 """The worker side of a classification run: claim, score every node, write labels, finish.
 
 The run is a job of kind CLASSIFICATION (taxonomy/kinds.py) in the lifecycle of
-library/jobs.py: a conditional claim (a re-delivered job finds the run taken and stops),
+core/jobs.py: a conditional claim (a re-delivered job finds the run taken and stops),
 a lease renewed by a heartbeat while scoring and by every progress write, retries of
 transient errors, and recovery of runs whose worker died by the one maintenance job.
 Labels are upserts under the (video, node) constraint and a run rewrites exactly the
@@ -20,8 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from library import jobs
-from library.search.matrix import index_matrices
+from core import jobs
+from search.public import index_matrices
 from taxonomy.classify import ClassOnVideo, classify_videos
 from taxonomy.kinds import CLASSIFICATION, emit_run_event
 from taxonomy.models import ClassificationRun, LabelOrigin, RunStatus, TaxonomyNode, VideoLabel

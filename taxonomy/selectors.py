@@ -12,10 +12,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from config.errors import ApplicationError, NotFound
-from library.models import Index, Team, Video
-from library.search.thumbnails import ThumbnailFinder
+from core.errors import ApplicationError, NotFound
+from core.models import Team
+from engines.generation.base import Label
+from library.models import Index, Video
 from library.spreadsheet import safe_row
+from search.public import ThumbnailFinder
 from taxonomy.models import ClassifyResultSet, Taxonomy, TaxonomyNode, VideoLabel
 
 # --- /classify pages ---------------------------------------------------------------------------
@@ -29,7 +31,7 @@ def classify_result_page(*, token: str, teams: list[Team]) -> tuple[ClassifyResu
     set_id, _, page_text = token.rpartition("-")
     if not set_id or not page_text.isdigit() or int(page_text) < 1:
         raise NotFound(f"The page token {token} is not valid.")
-    result_set = ClassifyResultSet.objects.filter(id=set_id, team__in=teams).first()
+    result_set = ClassifyResultSet.objects.visible_to(teams).filter(id=set_id).first()
     if result_set is None:
         raise NotFound(f"The page token {token} is not valid.")
     if result_set.expires_at < timezone.now():
@@ -59,7 +61,7 @@ def attach_clip_thumbnails(data: list[dict[str, Any]], *, request: HttpRequest |
 
 
 def taxonomies_for_teams(teams: list[Team]) -> QuerySet[Taxonomy]:
-    return Taxonomy.objects.filter(team__in=teams).annotate(node_count=Count("nodes")).order_by("name")
+    return Taxonomy.objects.visible_to(teams).annotate(node_count=Count("nodes")).order_by("name")
 
 
 def subtree(node: TaxonomyNode) -> QuerySet[TaxonomyNode]:
@@ -180,3 +182,14 @@ def export_rows(
             "run_id": label.run_id or "",
             "updated_at": label.updated_at.isoformat(),
         }
+
+
+def generation_labels(video: Video, limit: int) -> tuple[Label, ...]:
+    """A video's labels for generators (library/generation/context.py): editors' decisions first, then by score."""
+    rows = list(VideoLabel.objects.visible().filter(video=video).select_related("node"))
+    rows.sort(key=lambda row: (not row.is_editor_decided, -(row.score if row.score is not None else 0.0)))
+    return tuple(
+        Label(row.node.name, 100.0 if row.score is None else float(row.score))
+        for row in rows[:limit]
+        if row.score is not None or row.is_editor_decided
+    )

@@ -15,10 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.errors import ApplicationError, Conflict
-from library import jobs
-from library.models import Index, Team, Video
-from library.rules import Actor, Command, check, check_each
+from core import jobs
+from core.errors import ApplicationError, Conflict
+from core.models import Team
+from core.rules import Actor, check, check_each
+from library.models import Index, Video
+from taxonomy.commands import TaxonomyCommand
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
 from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import (
@@ -65,7 +67,7 @@ def taxonomy_import_iab(
     prompts follow the names unless an editor changed them; nodes no longer in the file
     are deactivated, not deleted, so the labels that point at them stay readable.
     """
-    check(actor, Command.TAXONOMY_IMPORT, team, what="team")
+    check(actor, TaxonomyCommand.TAXONOMY_IMPORT, team, what="team")
     try:
         rows = parse_iab_tsv(data)
     except TaxonomyFileError as error:
@@ -131,7 +133,7 @@ def taxonomy_save_classes(*, actor: Actor, team: Team, name: str, classes: Seque
     saved from an API request classifies the same way when run again.
     """
     exists = Taxonomy.objects.filter(team=team, name=name.strip()).exists()
-    check(actor, Command.TAXONOMY_EDIT if exists else Command.TAXONOMY_CREATE, team, what="team")
+    check(actor, TaxonomyCommand.TAXONOMY_EDIT if exists else TaxonomyCommand.TAXONOMY_CREATE, team, what="team")
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
@@ -159,7 +161,7 @@ def taxonomy_save_classes(*, actor: Actor, team: Team, name: str, classes: Seque
 
 def taxonomy_create(*, actor: Actor, team: Team, name: str, description: str = "") -> Taxonomy:
     """An empty taxonomy of your own classes (add them with node_create)."""
-    check(actor, Command.TAXONOMY_CREATE, team, what="team")
+    check(actor, TaxonomyCommand.TAXONOMY_CREATE, team, what="team")
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
@@ -172,7 +174,7 @@ def taxonomy_create(*, actor: Actor, team: Team, name: str, description: str = "
 
 def taxonomy_update(*, actor: Actor, taxonomy: Taxonomy, name: str, description: str) -> Taxonomy:
     """Rename or describe a taxonomy; it stays in its team (a taxonomy never moves between teams)."""
-    check(actor, Command.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
+    check(actor, TaxonomyCommand.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
@@ -187,7 +189,7 @@ def taxonomy_update(*, actor: Actor, taxonomy: Taxonomy, name: str, description:
 
 def taxonomy_delete(*, actor: Actor, taxonomy: Taxonomy) -> None:
     """Delete a taxonomy with its nodes, labels and runs."""
-    check(actor, Command.TAXONOMY_DELETE, taxonomy.team_id, what="taxonomy")
+    check(actor, TaxonomyCommand.TAXONOMY_DELETE, taxonomy.team_id, what="taxonomy")
     taxonomy.delete()
 
 
@@ -201,7 +203,7 @@ def node_create(
     options: Sequence[str] = (),
 ) -> TaxonomyNode:
     """An editor's own class (or sub-class): prompts default to the name and path."""
-    check(actor, Command.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
+    check(actor, TaxonomyCommand.TAXONOMY_EDIT, taxonomy.team_id, what="taxonomy")
     name = name.strip()
     if not name:
         raise ApplicationError("A class needs a name.", code="parameter_not_provided")
@@ -228,9 +230,11 @@ def node_update(
     """An editor's change to a node; edited prompts are kept by later re-imports."""
     team_id = node.taxonomy.team_id
     if prompts is not None or options is not None:
-        check(actor, Command.TAXONOMY_EDIT, team_id, what="class")
+        check(actor, TaxonomyCommand.TAXONOMY_EDIT, team_id, what="class")
     if active is not None:
-        check(actor, Command.CLASS_ACTIVATE if active else Command.CLASS_DEACTIVATE, team_id, what="class")
+        check(
+            actor, TaxonomyCommand.CLASS_ACTIVATE if active else TaxonomyCommand.CLASS_DEACTIVATE, team_id, what="class"
+        )
     if prompts is not None:
         cleaned = [prompt.strip() for prompt in prompts if prompt.strip()]
         ambiguous = node.taxonomy.nodes.filter(name=node.name).exclude(pk=node.pk).exists()
@@ -263,7 +267,7 @@ def run_create(
     videos: Iterable[Video] | None = None,
 ) -> ClassificationRun:
     """Record a classification run over the index (or the given videos of it) and queue it."""
-    check(actor, Command.RUN_CREATE, index.team_id, what="index")
+    check(actor, TaxonomyCommand.RUN_CREATE, index.team_id, what="index")
     if taxonomy.team_id != index.team_id:
         raise ApplicationError("The taxonomy and the index belong to different teams.", code="team_mismatch")
     options = parse_options(list(options))
@@ -313,7 +317,7 @@ def runs_create_per_index(
 ) -> list[ClassificationRun]:
     """The admin's "classify selected videos": one run per index the selection touches."""
     chosen = list(videos)
-    check_each(actor, Command.RUN_CREATE, [video.index.team_id for video in chosen], what="video")
+    check_each(actor, TaxonomyCommand.RUN_CREATE, [video.index.team_id for video in chosen], what="video")
     by_index: dict[str, list[Video]] = {}
     for video in chosen:
         by_index.setdefault(video.index_id, []).append(video)
@@ -350,19 +354,19 @@ def _decide(label: VideoLabel, decision: str, actor: Actor) -> VideoLabel:
 
 
 def label_confirm(*, actor: Actor, label: VideoLabel) -> VideoLabel:
-    check(actor, Command.LABEL_CONFIRM, _team_of(label), what="label")
+    check(actor, TaxonomyCommand.LABEL_CONFIRM, _team_of(label), what="label")
     return _decide(label, Decision.CONFIRMED, actor)
 
 
 def label_reject(*, actor: Actor, label: VideoLabel) -> VideoLabel:
     """The label stays (hidden from the library) so a re-run cannot bring it back."""
-    check(actor, Command.LABEL_REJECT, _team_of(label), what="label")
+    check(actor, TaxonomyCommand.LABEL_REJECT, _team_of(label), what="label")
     return _decide(label, Decision.REJECTED, actor)
 
 
 def label_reset(*, actor: Actor, label: VideoLabel) -> VideoLabel | None:
     """Forget the editor's decision; a hand-added label without model evidence goes away."""
-    check(actor, Command.LABEL_RESET, _team_of(label), what="label")
+    check(actor, TaxonomyCommand.LABEL_RESET, _team_of(label), what="label")
     if label.origin == LabelOrigin.EDITOR and label.score is None:
         label.delete()
         return None
@@ -375,7 +379,7 @@ def label_reset(*, actor: Actor, label: VideoLabel) -> VideoLabel | None:
 
 def label_add(*, actor: Actor, video: Video, node: TaxonomyNode) -> VideoLabel:
     """An editor labels a video by hand; an existing (even rejected) label becomes confirmed."""
-    check(actor, Command.LABEL_ADD, video.index.team_id, what="video")
+    check(actor, TaxonomyCommand.LABEL_ADD, video.index.team_id, what="video")
     if node.taxonomy.team_id != video.index.team_id:
         raise ApplicationError("The node and the video belong to different teams.", code="team_mismatch")
     with transaction.atomic():

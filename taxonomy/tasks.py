@@ -1,7 +1,7 @@
 """django-q2 entry points. Adapters only: they take an id and call the worker side.
 
 Stale runs are recovered by library's one maintenance job (library/tasks.py), which
-covers every job kind registered with library/jobs.py.
+covers every job kind registered with core/jobs.py.
 """
 
 from __future__ import annotations

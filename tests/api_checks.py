@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from library.models import Index, Task, TaskStatus, Team, Thumbnail, Video
+from core.models import Team
+from library.models import Index, Task, TaskStatus, Thumbnail, Video
 from tests.factories import IndexFactory
 
 

@@ -76,7 +76,7 @@ def index(api: APIClient) -> Any:
 class InlineWorker:
     """Runs enqueued jobs on a background thread, like a one-process django-q2 cluster.
 
-    Every job kind enqueues through `library.jobs.enqueue` (django_q's `async_task`); the fixture routes those calls
+    Every job kind enqueues through `core.jobs.enqueue` (django_q's `async_task`); the fixture routes those calls
     here so tests exercise the real pipeline, asynchronously, without a broker.
     """
 
@@ -121,7 +121,7 @@ class InlineWorker:
 @pytest.fixture
 def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[InlineWorker]:
     inline = InlineWorker()
-    monkeypatch.setattr("library.jobs.async_task", inline.enqueue)  # every job kind enqueues there
+    monkeypatch.setattr("core.jobs.async_task", inline.enqueue)  # every job kind enqueues there
     yield inline
     inline.stop()
 

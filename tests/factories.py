@@ -5,9 +5,10 @@ from typing import Any
 import factory
 from django.contrib.auth.models import User
 
-from library import accounts
-from library.models import ApiKey, Index, Membership, Role, Team
-from library.rules import Actor
+from core import accounts
+from core.models import ApiKey, Membership, Role, Team
+from core.rules import Actor
+from library.models import Index
 
 # Fixtures set the scene as the operator would; the tests' requests act as real users.
 SYSTEM = Actor.system("tests")

@@ -77,7 +77,7 @@ def context_of(analysis: VideoAnalysis, *, key: str = "cooking", **changes: Any)
 
 def store_ready_video(index: Any, path: Path, analysis: VideoAnalysis) -> Any:
     """A ready video of `index` holding `analysis`, written by the pipeline's own writer."""
-    from library import jobs
+    from core import jobs
     from library.indexing import store_analysis
     from library.kinds import INDEXING
     from library.models import Task, TaskStatus, Video

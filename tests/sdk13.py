@@ -78,11 +78,14 @@ class Sdk13:
             pytest.fail(f"{python} is missing: `make install-dev` creates the SDK 1.3 virtual environment")
         self.python = python
 
-    def run(self, script: str, *, api_key: str | None = None, timeout: float = 180, **args: Any) -> Any:
+    def run(
+        self, script: str, *, helpers: str = "", api_key: str | None = None, timeout: float = 180, **args: Any
+    ) -> Any:
+        """Run `script` (after `helpers`, shared definitions) and return what it passed to `result()`."""
         with tempfile.TemporaryDirectory() as folder:
             source = Path(folder) / "script.py"
             result = Path(folder) / "result.json"
-            source.write_text(PRELUDE + "\n" + textwrap.dedent(script))
+            source.write_text("\n".join((PRELUDE, textwrap.dedent(helpers), textwrap.dedent(script))))
             env = {
                 "PATH": os.environ.get("PATH", ""),
                 "HOME": folder,

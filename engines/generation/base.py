@@ -13,23 +13,16 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from engines.base import Segment, Shot, TextSpan, TranscriptLine
+from engines.errors import FramewiseError
 
 GIST_TYPES: tuple[str, ...] = ("title", "topic", "hashtag")
 SUMMARY_TYPES: tuple[str, ...] = ("summary", "chapter", "highlight")
 
 
-class GenerationError(Exception):
-    """A generator could not produce text.
+class GenerationError(FramewiseError):
+    """A generator could not produce text; transient for a timeout or a 5xx from an LLM server."""
 
-    `transient` tells a worker whether trying again can help (a timeout or a 5xx from
-    an LLM server); `code` is what API clients see.
-    """
-
-    def __init__(self, message: str, *, code: str, transient: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.transient = transient
+    code = "generation_failed"
 
 
 def word_pieces(text: str) -> Iterator[str]:

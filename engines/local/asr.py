@@ -99,18 +99,18 @@ class _Child:
             message = self.messages.get(timeout=_READY_TIMEOUT)
         except queue.Empty:
             self.kill()
-            raise EngineError("The speech model did not load in time.", permanent=False, code="asr_failed") from None
+            raise EngineError("The speech model did not load in time.", transient=True, code="asr_failed") from None
         if message is _EOF:
             raise EngineError(
                 f"The speech recognition process exited while loading (code {self.process.wait()}).",
-                permanent=False,
+                transient=True,
                 code="asr_failed",
             )
         if message.get("event") == "error":
             self.kill()
             raise EngineError(
                 f"The speech model could not be loaded: {message.get('error')}",
-                permanent=True,
+                transient=False,
                 code="asr_model_unavailable",
             )
 
@@ -301,7 +301,7 @@ class SpeechJob:
             if remaining <= 0:
                 self._recognizer.discard(self._child)
                 raise EngineError(
-                    f"Speech recognition took longer than {self._timeout:.0f}s.", permanent=False, code="asr_failed"
+                    f"Speech recognition took longer than {self._timeout:.0f}s.", transient=True, code="asr_failed"
                 )
             try:
                 message = self._child.messages.get(timeout=min(0.25, remaining))
@@ -317,7 +317,7 @@ class SpeechJob:
             self._recognizer.discard(self._child)
             if self._attempts >= 2:
                 raise EngineError(
-                    "The speech recognition process died twice on this video.", permanent=False, code="asr_failed"
+                    "The speech recognition process died twice on this video.", transient=True, code="asr_failed"
                 )
             self.fraction = 0.0
             self.send()  # restart once: a crash may have been the machine's, not the file's
@@ -331,12 +331,14 @@ class SpeechJob:
         if event == "failed" and message.get("kind") == "model":
             raise EngineError(
                 f"The speech model could not be loaded: {message.get('error')}",
-                permanent=True,
+                transient=False,
                 code="asr_model_unavailable",
             )
         if event == "failed":
             raise EngineError(
-                f"The audio track could not be transcribed: {message.get('error')}", permanent=True, code="audio_broken"
+                f"The audio track could not be transcribed: {message.get('error')}",
+                transient=False,
+                code="audio_broken",
             )
         self.fraction = 1.0
         self.seconds = float(message.get("seconds", 0.0))

@@ -350,7 +350,7 @@ class LocalEngine:
 
     @staticmethod
     def _unavailable(reason: str) -> EngineError:
-        return EngineError(f"Visual search is unavailable: {reason}", permanent=True, code="visual_model_unavailable")
+        return EngineError(f"Visual search is unavailable: {reason}", transient=False, code="visual_model_unavailable")
 
     def _configured_visual(self) -> str:
         if self.config.clip_model:

@@ -190,7 +190,7 @@ def run_frame_pass(
             clip_worker.close()
     shots = detector.shots(probe.duration)
     if not shots:
-        raise EngineError("No frame could be decoded.", permanent=True, code="video_file_broken")
+        raise EngineError("No frame could be decoded.", transient=False, code="video_file_broken")
     seconds = {"decode": round(decoded - (reading.seconds if reading is not None else 0.0), 3)}
     frames = None
     concepts: tuple[TextSpan, ...] = ()

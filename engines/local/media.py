@@ -49,24 +49,24 @@ def probe(path: str) -> MediaProbe:
     """Open the container and check that its video stream really decodes, start and end."""
     size = os.path.getsize(path)
     if size == 0:
-        raise EngineError("The file is empty.", permanent=True, code="video_file_broken")
+        raise EngineError("The file is empty.", transient=False, code="video_file_broken")
     try:
         container = av.open(path, metadata_errors="ignore")
     except (av.FFmpegError, UnicodeDecodeError) as exc:
         if _looks_like_media(path):
             raise EngineError(
                 f"The video file is damaged or truncated and cannot be decoded ({exc}).",
-                permanent=True,
+                transient=False,
                 code="video_file_broken",
             ) from exc
         raise EngineError(
             "The file is not a video in a format we can decode (MP4, MOV, MKV, WebM, AVI, ...).",
-            permanent=True,
+            transient=False,
             code="unsupported_file_type",
         ) from exc
     with container:
         if not container.streams.video:
-            raise EngineError("The file has no video stream.", permanent=True, code="unsupported_file_type")
+            raise EngineError("The file has no video stream.", transient=False, code="unsupported_file_type")
         stream = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
         duration = _duration_seconds(container, stream)
@@ -75,9 +75,7 @@ def probe(path: str) -> MediaProbe:
         height = int(stream.codec_context.height or 0)
         if width == 0 or height == 0 or duration <= 0:
             raise EngineError(
-                "The video stream has no picture size or duration.",
-                permanent=True,
-                code="video_file_broken",
+                "The video stream has no picture size or duration.", transient=False, code="video_file_broken"
             )
         _check_decodes(container, stream, duration)
         return MediaProbe(
@@ -110,7 +108,7 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
     try:
         first = next(container.decode(stream), None)
         if first is None:
-            raise EngineError("No frame could be decoded.", permanent=True, code="video_file_broken")
+            raise EngineError("No frame could be decoded.", transient=False, code="video_file_broken")
         tail_target = max(0.0, duration - 1.5)
         time_base = stream.time_base or Fraction(1, av.time_base)  # always set on decoded streams
         container.seek(int(tail_target / time_base), stream=stream, backward=True)
@@ -120,9 +118,7 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
                 last_time = frame.time
     except av.FFmpegError as exc:
         raise EngineError(
-            f"The video stream is damaged and cannot be decoded ({exc}).",
-            permanent=True,
-            code="video_file_broken",
+            f"The video stream is damaged and cannot be decoded ({exc}).", transient=False, code="video_file_broken"
         ) from exc
     start_time = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
     # Frames must reach close to the advertised end; allow a second of slack for
@@ -131,7 +127,7 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
         raise EngineError(
             f"The video stops at {last_time - start_time:.1f}s of an advertised {duration:.1f}s: "
             "the file is truncated.",
-            permanent=True,
+            transient=False,
             code="video_file_broken",
         )
 
@@ -251,4 +247,4 @@ def decode_image(data: bytes) -> av.VideoFrame:
         with av.open(io.BytesIO(data), mode="r") as container:
             return next(container.decode(video=0))
     except (av.FFmpegError, StopIteration, ValueError, IndexError) as exc:
-        raise EngineError("The query image could not be decoded.", permanent=True, code="image_invalid") from exc
+        raise EngineError("The query image could not be decoded.", transient=False, code="image_invalid") from exc

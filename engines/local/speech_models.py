@@ -42,8 +42,7 @@ _CHUNK = 1 << 20
 
 
 class SpeechModelUnavailable(EngineError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=True, code="asr_model_unavailable")
+    code = "asr_model_unavailable"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class TimedValue:
 
 def _bad_response(what: str, detail: str) -> EngineError:
     return EngineError(
-        f"Twelve Labs answered {what} in an unexpected shape ({detail}).", permanent=True, code="remote_bad_response"
+        f"Twelve Labs answered {what} in an unexpected shape ({detail}).", transient=False, code="remote_bad_response"
     )
 
 

@@ -161,7 +161,7 @@ class TwelveLabsClient:
                 last = transient
         assert last is not None
         raise EngineError(
-            f"{last.message} (gave up after {self._max_retries + 1} attempts)", permanent=False, code=last.code
+            f"{last.message} (gave up after {self._max_retries + 1} attempts)", transient=True, code=last.code
         )
 
     def _delay(self, attempt: int, last: _Transient) -> float:
@@ -226,7 +226,7 @@ class TwelveLabsClient:
             detail = f" [{code}]" if code else ""
             raise EngineError(
                 f"Twelve Labs refused {what} ({status}{detail}): {message}",
-                permanent=True,
+                transient=False,
                 code="remote_auth_failed" if status in (401, 403) else "remote_request_rejected",
             )
         if not response.content:

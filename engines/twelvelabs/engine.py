@@ -226,7 +226,7 @@ class TwelveLabsEngine:
         if not any(set(model_options) <= set(m.get("model_options") or []) for m in models):
             raise EngineError(
                 f"The Twelve Labs index {name!r} exists without the options {model_options}; rename or delete it.",
-                permanent=True,
+                transient=False,
                 code="remote_index_mismatch",
             )
         return str(found["_id"])
@@ -274,7 +274,7 @@ class TwelveLabsEngine:
             between_samples()
         shots = detector.shots(probe.duration)
         if not shots:
-            raise EngineError("No frame could be decoded.", permanent=True, code="video_file_broken")
+            raise EngineError("No frame could be decoded.", transient=False, code="video_file_broken")
         report("decode", 1.0)
         return shots, picker.thumbnails()
 
@@ -329,7 +329,7 @@ class TwelveLabsEngine:
                 raise
         if len({len(v) for v in vectors}) != 1:
             raise EngineError(
-                "Twelve Labs returned embeddings of different lengths.", permanent=True, code="remote_bad_response"
+                "Twelve Labs returned embeddings of different lengths.", transient=False, code="remote_bad_response"
             )
         return normalise(np.stack(vectors))
 

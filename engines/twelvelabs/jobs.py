@@ -94,7 +94,7 @@ class RemoteJobs:
     def _failed(what: str, reason: str, code: str) -> EngineError:
         return EngineError(
             f"Twelve Labs {what}: {reason or 'no reason given'}",
-            permanent=True,
+            transient=False,
             code=code or "remote_indexing_failed",
         )
 
@@ -113,7 +113,7 @@ class RemoteJobs:
                     f"Twelve Labs had not finished after {self._timeout:.0f} s (asset {self.asset_id}: "
                     f"{self.asset_status or 'unknown'}; indexing: {self.index_status or 'not started'}; "
                     f"embedding: {self.embed_status or 'not started'}).",
-                    permanent=False,
+                    transient=True,
                     code="remote_timeout",
                 )
             time.sleep(max(0.0, min(self._next_poll, self._deadline) - time.monotonic()))

@@ -8,10 +8,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from library.admin.base import rule_action
+from core.admin.base import rule_action
+from core.rules import actor_for_request
+from library.commands import LibraryCommand
 from library.generation.jobs import videos_generate_metadata
 from library.models import GeneratedText, Video
-from library.rules import Command, actor_for_request
 
 
 class GeneratedTextInline(admin.StackedInline):
@@ -34,7 +35,7 @@ class GeneratedTextInline(admin.StackedInline):
         return False
 
 
-@rule_action(Command.GENERATE, description="Generate title, hashtags and summary")
+@rule_action(LibraryCommand.GENERATE, description="Generate title, hashtags and summary")
 def generate_title_hashtags_summary(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Video]) -> None:
     result = videos_generate_metadata(actor=actor_for_request(request), videos=queryset.select_related("index"))
     parts = [f"Queued {result.queued} generation(s)."]

@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin.base import TeamScopedAdmin, rule_action
+from core.rules import Actor, check
 from library import services
-from library.admin.base import TeamScopedAdmin, rule_action
+from library.commands import LibraryCommand
 from library.models import Index, Video
-from library.rules import Actor, Command, check
 
 
 class IndexForm(forms.ModelForm):
@@ -35,9 +36,9 @@ class IndexAdmin(TeamScopedAdmin):
     list_filter = ["team"]
     form = IndexForm
     actions = ["reindex_all"]  # + classify whole library (config/admin_extras.py)
-    add_command = Command.INDEX_CREATE
-    change_command = Command.INDEX_RENAME
-    delete_command = Command.INDEX_DELETE
+    add_command = LibraryCommand.INDEX_CREATE
+    change_command = LibraryCommand.INDEX_RENAME
+    delete_command = LibraryCommand.INDEX_DELETE
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:
@@ -69,13 +70,13 @@ class IndexAdmin(TeamScopedAdmin):
     def delete_with_service(self, actor: Actor, obj: Index) -> None:
         services.index_delete(actor=actor, index=obj)
 
-    @rule_action(Command.VIDEO_REINDEX, description="Re-index every video of the selected indexes")
+    @rule_action(LibraryCommand.VIDEO_REINDEX, description="Re-index every video of the selected indexes")
     def reindex_all(self, request: HttpRequest, queryset: QuerySet[Index]) -> None:
         actor = self.actor(request)
         indexes = list(queryset)
         # The indexes themselves are checked too: an index without ready videos is no loophole.
         for index in indexes:
-            check(actor, Command.VIDEO_REINDEX, index.team_id, what="index")
+            check(actor, LibraryCommand.VIDEO_REINDEX, index.team_id, what="index")
         tasks = services.videos_reindex(
             actor=actor, videos=Video.objects.filter(index__in=indexes, indexed_at__isnull=False)
         )

@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from config.errors import ApplicationError
-from library import services
-from library.admin.base import TeamScopedAdmin, rule_action
+from core.admin.base import TeamScopedAdmin, rule_action
+from core.errors import ApplicationError
+from core.rules import Actor
+from library import intake_policy, services
 from library.admin.generation import GeneratedTextInline, generate_title_hashtags_summary
+from library.commands import LibraryCommand
 from library.media import media_url
 from library.models import Index, Task, TaskStatus, Thumbnail, Video
-from library.rules import Actor, Command
 from library.selectors import task_progress
 
 
@@ -44,7 +45,6 @@ class ThumbnailInline(admin.TabularInline):
 
 @admin.register(Video)
 class VideoAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["thumbnail", "filename", "index", "state", "length", "resolution", "language", "indexed_at"]
     list_display_links = ["filename"]
     list_filter = ["index", "has_audio", "language"]  # + taxonomy's label filter (config/admin_extras.py)
@@ -95,8 +95,8 @@ class VideoAdmin(TeamScopedAdmin):
     ]
     inlines = [ThumbnailInline, GeneratedTextInline]
     actions = ["reindex", generate_title_hashtags_summary]  # + classify (config/admin_extras.py)
-    change_command = Command.VIDEO_UPDATE
-    delete_command = Command.VIDEO_DELETE
+    change_command = LibraryCommand.VIDEO_UPDATE
+    delete_command = LibraryCommand.VIDEO_DELETE
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The extraction columns can be large; the list never shows them.
@@ -190,7 +190,7 @@ class VideoAdmin(TeamScopedAdmin):
     def visual_model(self, video: Video) -> str:
         return (video.engine_versions or {}).get("visual", "—")
 
-    @rule_action(Command.VIDEO_REINDEX, description="Re-index selected videos")
+    @rule_action(LibraryCommand.VIDEO_REINDEX, description="Re-index selected videos")
     def reindex(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
         actor = self.actor(request)
         tasks = services.videos_reindex(actor=actor, videos=queryset.filter(indexed_at__isnull=False))
@@ -206,12 +206,10 @@ class UploadForm(forms.Form):
     )
 
     def clean_language(self) -> str:
-        from engines.languages import normalize_language
-
         try:
-            return normalize_language(self.cleaned_data.get("language") or "")
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            return intake_policy.language(self.cleaned_data.get("language") or "")
+        except intake_policy.UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -222,15 +220,14 @@ class UploadForm(forms.Form):
 
 @admin.register(Task)
 class TaskAdmin(TeamScopedAdmin):
-    team_path = "index__team"
     list_display = ["filename", "index", "status", "percentage", "stage", "error", "attempts", "created_at"]
     list_filter = ["status", "source", "index"]
     search_fields = ["filename", "id", "error_message"]
     list_select_related = ["index"]
     readonly_fields = [f.name for f in Task._meta.fields]
     actions = ["retry_failed"]
-    add_command = Command.TASK_CREATE
-    delete_command = Command.TASK_DELETE
+    add_command = LibraryCommand.TASK_CREATE
+    delete_command = LibraryCommand.TASK_DELETE
 
     @admin.display(description="Progress")
     def percentage(self, task: Task) -> str:
@@ -250,7 +247,7 @@ class TaskAdmin(TeamScopedAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         actor = self.actor(request)
-        editable = Index.objects.filter(team__in=actor.teams_allowing(Command.TASK_CREATE))
+        editable = Index.objects.visible_to(actor.teams_allowing(LibraryCommand.TASK_CREATE))
         form.fields["index"].queryset = editable  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -284,7 +281,7 @@ class TaskAdmin(TeamScopedAdmin):
     def delete_with_service(self, actor: Actor, obj: Task) -> None:
         services.task_delete(actor=actor, task=obj)
 
-    @rule_action(Command.TASK_RETRY, description="Retry selected failed tasks")
+    @rule_action(LibraryCommand.TASK_RETRY, description="Retry selected failed tasks")
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         actor = self.actor(request)
         retried = [

@@ -1,4 +1,4 @@
-"""Webhook endpoints in the admin: owners only (Command.WEBHOOK_MANAGE), with their deliveries.
+"""Webhook endpoints in the admin: owners only (LibraryCommand.WEBHOOK_MANAGE), with their deliveries.
 
 The secret is shown once, as a message after creating or rotating; the form never has it.
 """
@@ -12,18 +12,23 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from library.admin.base import TeamScopedAdmin, rule_action
+from core.admin.base import TeamScopedAdmin, rule_action
+from core.event_types import subscribable_event_types
+from core.rules import may_somewhere
+from core.scoping import visible
+from library.commands import LibraryCommand
 from library.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from library.rules import Command, may_somewhere
 from library.webhooks import services
+
+
+def _event_choices() -> list[tuple[str, str]]:
+    return [(event, event) for event in subscribable_event_types()]
 
 
 class EndpointForm(forms.ModelForm):
     # A receiver typed without a scheme is an https one (Django 6's default, said now).
     url = forms.URLField(max_length=2000, assume_scheme="https")
-    events = forms.MultipleChoiceField(
-        choices=[(event, event) for event in services.SUBSCRIBABLE], widget=forms.CheckboxSelectMultiple
-    )
+    events = forms.MultipleChoiceField(choices=_event_choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = WebhookEndpoint
@@ -65,16 +70,16 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
     readonly_fields = ["disabled_reason", "consecutive_failures"]
     inlines = [DeliveryInline]
     actions = ["send_test_event", "rotate_secret"]
-    add_command = Command.WEBHOOK_MANAGE
-    change_command = Command.WEBHOOK_MANAGE
-    delete_command = Command.WEBHOOK_MANAGE
+    add_command = LibraryCommand.WEBHOOK_MANAGE
+    change_command = LibraryCommand.WEBHOOK_MANAGE
+    delete_command = LibraryCommand.WEBHOOK_MANAGE
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         actor = self.actor(request)
-        return super().get_queryset(request).filter(team__in=actor.teams_allowing(Command.WEBHOOK_MANAGE))
+        return visible(super().get_queryset(request), actor.teams_allowing(LibraryCommand.WEBHOOK_MANAGE))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_somewhere(self.actor(request), Command.WEBHOOK_MANAGE)
+        return may_somewhere(self.actor(request), LibraryCommand.WEBHOOK_MANAGE)
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         actor, data = self.actor(request), form.cleaned_data
@@ -92,7 +97,7 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
     def delete_with_service(self, actor: Any, obj: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(actor=actor, endpoint=obj)
 
-    @rule_action(Command.WEBHOOK_MANAGE, description="Send a test event")
+    @rule_action(LibraryCommand.WEBHOOK_MANAGE, description="Send a test event")
     def send_test_event(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         actor = self.actor(request)
         endpoints = list(queryset)
@@ -100,7 +105,7 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
             services.webhook_test_send(actor=actor, endpoint=endpoint)
         self.message_user(request, f"Test event queued for {len(endpoints)} endpoint(s); see its deliveries.")
 
-    @rule_action(Command.WEBHOOK_MANAGE, description="Rotate the signing secret (old one valid 24 h)")
+    @rule_action(LibraryCommand.WEBHOOK_MANAGE, description="Rotate the signing secret (old one valid 24 h)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         actor = self.actor(request)
         for endpoint in queryset:

@@ -10,11 +10,11 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from library.api.auth import HEADER
+from core.auth import HEADER
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "library.api.auth.ApiKeyAuthentication"
+    target_class = "core.auth.ApiKeyAuthentication"
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

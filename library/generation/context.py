@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.apps import apps
+from collections.abc import Callable
 
 from engines.base import Segment as EngineSegment
 from engines.base import Shot, TextSpan, TranscriptLine, Word
 from engines.generation.base import Label, VideoContext
 from library.models import Video
-from library.search.codec import vector_from_bytes
+from library.vector_codec import vector_from_bytes
 
 # Labels beyond these add nothing to titles or topics.
 MAX_LABELS = 10
@@ -30,22 +30,23 @@ def _concepts(rows: list[dict[str, object]]) -> tuple[TextSpan, ...]:
     )
 
 
-def labels(video: Video) -> tuple[Label, ...]:
-    """The video's taxonomy labels, editors' decisions first, then by score.
+# Where labels come from: classification registers its source when its app is ready
+# (taxonomy/apps.py), so the library reads labels without knowing who writes them.
+LabelSource = Callable[[Video, int], tuple[Label, ...]]
+_label_sources: list[LabelSource] = []
 
-    Classification is an optional app; without it (or before any run) there are none.
-    """
-    try:
-        video_label = apps.get_model("taxonomy", "VideoLabel")
-    except LookupError:
-        return ()
-    rows = list(video_label.objects.visible().filter(video=video).select_related("node"))
-    rows.sort(key=lambda row: (not row.is_editor_decided, -(row.score if row.score is not None else 0.0)))
-    return tuple(
-        Label(row.node.name, 100.0 if row.score is None else float(row.score))
-        for row in rows[:MAX_LABELS]
-        if row.score is not None or row.is_editor_decided
-    )
+
+def register_label_source(source: LabelSource) -> None:
+    if source not in _label_sources:
+        _label_sources.append(source)
+
+
+def labels(video: Video) -> tuple[Label, ...]:
+    """The video's labels, as each registered source orders them; none without a source."""
+    found: list[Label] = []
+    for source in _label_sources:
+        found.extend(source(video, MAX_LABELS - len(found)))
+    return tuple(found[:MAX_LABELS])
 
 
 def video_context(video: Video) -> VideoContext:

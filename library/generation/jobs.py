@@ -4,7 +4,7 @@
 It does not run inline: with an LLM provider each request can take many seconds, and
 an editor may select a whole index. A GeneratedText row is the job (kind GENERATION of
 library/kinds.py): it is created (or reset) `pending` and its id is enqueued on commit;
-the lifecycle of library/jobs.py claims it, keeps its lease alive while the generator
+the lifecycle of core/jobs.py claims it, keeps its lease alive while the generator
 runs, retries transient generator errors (timeouts, 5xx) up to
 FRAMEWISE_TASK_MAX_ATTEMPTS times, fails others, and the maintenance job resumes a row
 whose worker died.
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from library import jobs
+from core import jobs
+from core.rules import Actor, check_each
+from library.commands import LibraryCommand
 from library.generation.context import video_context
 from library.generation.providers import get_generator
 from library.generation.results import GenerationRequest, produce
@@ -28,7 +30,6 @@ from library.generation.services import gist_request, summarize_request
 from library.kinds import GENERATION
 from library.models import GeneratedText, GenerationStatus, Video
 from library.models.generation import request_key
-from library.rules import Actor, Command, check_each
 from library.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class QueuedGeneration:
 def videos_generate_metadata(*, actor: Actor, videos: Iterable[Video]) -> QueuedGeneration:
     """Queue the metadata requests of each video; refused as a whole if any video is not the actor's to generate."""
     chosen = list(videos)
-    check_each(actor, Command.GENERATE, [video.index.team_id for video in chosen], what="video")
+    check_each(actor, LibraryCommand.GENERATE, [video.index.team_id for video in chosen], what="video")
     user = actor.recorded_user
     provider = get_generator().label
     queued = stored = skipped = 0

@@ -19,14 +19,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.rules import Actor, check
 from engines.generation.base import GIST_TYPES, SUMMARY_TYPES, GenerationError, TextGenerator, word_pieces
+from library.commands import LibraryCommand
 from library.generation.context import video_context
 from library.generation.providers import get_generator
 from library.generation.results import GenerationRequest, produce
 from library.models import GeneratedText, GenerationKind, GenerationStatus, Video
 from library.models.generation import request_key
-from library.rules import Actor, Command, check
 
 # Prompts longer than this are refused (400 prompt_too_long): about 400 words, far more
 # than any instruction needs, and it bounds what reaches an LLM's context.
@@ -160,7 +161,7 @@ def generation_generate(
     *, actor: Actor, video: Video, request: GenerationRequest, regenerate: bool = False
 ) -> GeneratedText:
     """The stored result of `request`, generating it first when there is none (or when asked to)."""
-    check(actor, Command.GENERATE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
     stored = None if regenerate else stored_result(video, generator, request)
@@ -184,7 +185,7 @@ class TextStream:
 def generation_text_stream(
     *, actor: Actor, video: Video, request: GenerationRequest, regenerate: bool = False
 ) -> TextStream:
-    check(actor, Command.GENERATE, video.index.team_id, what="video")
+    check(actor, LibraryCommand.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
     stored = None if regenerate else stored_result(video, generator, request)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.models.jobs import JobRow
+from core.models.teams import Team
+from core.scoping import TeamScopedQuerySet
 from library.models.common import new_object_id
-from library.models.jobs import JobRow
-from library.models.teams import Team
 
 
 class AssetStatus(models.TextChoices):
@@ -40,6 +41,9 @@ class Asset(JobRow):
 
     `processing` is both the waiting and the running status of the job (like a task's `validating`).
     """
+
+    team_path = "team"
+    objects = TeamScopedQuerySet["Asset"].as_manager()
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assets")
@@ -81,6 +85,9 @@ class UploadStatus(models.TextChoices):
 class MultipartUpload(models.Model):
     """An asset arriving in chunks: each chunk is PUT to its own signed URL, then reported done."""
 
+    team_path = "asset__team"
+    objects = TeamScopedQuerySet["MultipartUpload"].as_manager()
+
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="multipart_upload")
     total_size = models.BigIntegerField()
@@ -97,6 +104,9 @@ class MultipartUpload(models.Model):
 
 class UploadChunk(models.Model):
     """One received chunk (1-based `chunk_index`), stored as its own file until the asset is assembled."""
+
+    team_path = "upload__asset__team"
+    objects = TeamScopedQuerySet["UploadChunk"].as_manager()
 
     upload = models.ForeignKey(MultipartUpload, on_delete=models.CASCADE, related_name="chunks")
     chunk_index = models.PositiveIntegerField()

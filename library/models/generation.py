@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from core.models.jobs import JobRow
+from core.scoping import TeamScopedQuerySet
 from library.models.indexes import Video
-from library.models.jobs import JobRow
 
 
 class GenerationKind(models.TextChoices):
@@ -41,6 +42,9 @@ class GeneratedText(JobRow):
     new `generation_id`. Rows made by an editor's admin action start `pending` and a
     worker claims them; rows made by an API call are written `ready` at once.
     """
+
+    team_path = "video__index__team"
+    objects = TeamScopedQuerySet["GeneratedText"].as_manager()
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="generated_texts")
     kind = models.CharField(max_length=10, choices=GenerationKind.choices)

@@ -4,9 +4,10 @@ from typing import Any
 
 from django.db import models
 
+from core.models.teams import Team
+from core.scoping import TeamScopedQuerySet
 from library.models.assets import Asset
 from library.models.common import new_object_id
-from library.models.teams import Team
 
 # Engine names clients send (Twelve Labs model names) and what each family does here:
 # "marengo*" engines feed search and classification, "pegasus*" engines generation.
@@ -21,6 +22,9 @@ ADDONS = ("thumbnail",)
 
 
 class Index(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["Index"].as_manager()
+
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="indexes")
     name = models.CharField(max_length=200)
@@ -81,6 +85,9 @@ class Video(models.Model):
     A video whose indexing fails for good is deleted again (its upload stays on the
     task), so a later upload of the same file is not taken for a duplicate.
     """
+
+    team_path = "index__team"
+    objects = TeamScopedQuerySet["Video"].as_manager()
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="videos")
@@ -150,6 +157,9 @@ class Segment(models.Model):
     Vectors are float16 bytes: half the size of float32 with no measurable loss for
     cosine ranking, and any process can load an index's matrix straight from the table.
     """
+
+    team_path = "video__index__team"
+    objects = TeamScopedQuerySet["Segment"].as_manager()
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="segments")
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="segments")

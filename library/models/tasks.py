@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.models.jobs import JobRow
+from core.scoping import TeamScopedQuerySet
 from library.models.common import new_object_id
 from library.models.indexes import Index, Video
-from library.models.jobs import JobRow
 
 
 class TaskStatus(models.TextChoices):
@@ -40,9 +41,12 @@ class Task(JobRow):
 
     Two job kinds share the row (library/kinds.py): validation (`validating`) and
     indexing (`queued`/`pending` -> `indexing`). Workers claim it and keep the lease
-    alive through library/jobs.py, so a task whose worker died is found and resumed or
+    alive through core/jobs.py, so a task whose worker died is found and resumed or
     failed, never left in an active state.
     """
+
+    team_path = "index__team"
+    objects = TeamScopedQuerySet["Task"].as_manager()
 
     id = models.CharField(primary_key=True, max_length=24, default=new_object_id, editable=False)
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="tasks")

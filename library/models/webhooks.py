@@ -8,18 +8,21 @@ library is installed); it is shown once, by the create and rotate answers, and n
 from __future__ import annotations
 
 import secrets
+from enum import StrEnum
 
 from django.db import models
 
-from library.models.jobs import JobRow
-from library.models.teams import Team
+from core.event_types import event_type_choices
+from core.models.jobs import JobRow
+from core.models.teams import Team
+from core.scoping import TeamScopedQuerySet
 
 
-class EventType(models.TextChoices):
+class EventType(StrEnum):
+    """The library's events; other apps register their own (core/event_types.py)."""
+
     TASK_READY = "index.task.ready"
     TASK_FAILED = "index.task.failed"
-    RUN_FINISHED = "classification.run.finished"
-    RUN_FAILED = "classification.run.failed"
     GENERATION_FINISHED = "generation.finished"
     GENERATION_FAILED = "generation.failed"
     VIDEO_DELETED = "video.deleted"
@@ -35,6 +38,9 @@ def new_secret() -> str:
 
 
 class WebhookEndpoint(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["WebhookEndpoint"].as_manager()
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)
     events = models.JSONField(default=list, help_text="Subscribed event types.")
@@ -52,9 +58,12 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookEvent(models.Model):
+    team_path = "team"
+    objects = TeamScopedQuerySet["WebhookEvent"].as_manager()
+
     id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_events")
-    type = models.CharField(max_length=40, choices=EventType.choices)
+    type = models.CharField(max_length=40, choices=event_type_choices)
     subject = models.CharField(max_length=60, help_text="What the event is about (task id, run id, ...): ordering key.")
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

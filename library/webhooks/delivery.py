@@ -1,4 +1,4 @@
-"""Sending deliveries: one job row per (event, endpoint) through library/jobs.py.
+"""Sending deliveries: one job row per (event, endpoint) through core/jobs.py.
 
 A worker claims the delivery, waits (re-schedules itself) while an earlier delivery of the
 same endpoint and subject is unfinished, signs and POSTs the body through the guarded
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from library import jobs, outbound
+from core import jobs, outbound
 from library.models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from library.webhooks import signing
 
@@ -144,7 +144,7 @@ def _attempt(delivery: WebhookDelivery) -> _Outcome:
         elif not 200 <= status < 300:
             code, error = "endpoint_refused", f"The endpoint answered {status}."
     except outbound.OutboundError as exc:
-        code, error, retry = exc.code, exc.message, not exc.permanent
+        code, error, retry = exc.code, exc.message, exc.transient
     WebhookAttempt.objects.create(
         delivery=delivery,
         started_at=now,

@@ -3,35 +3,28 @@
 The event row and one delivery row per subscribed active endpoint are written in the
 caller's transaction, and the deliveries are enqueued on its commit. A worker killed after
 the commit but before the broker got the message leaves pending delivery rows, which the
-maintenance job's recovery (library/jobs.py) re-enqueues: an event is never lost.
+maintenance job's recovery (core/jobs.py) re-enqueues: an event is never lost.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
 
-from library import jobs
-from library.models import (
-    EventType,
-    GeneratedText,
-    Task,
-    Team,
-    Video,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from core import jobs
+from core.models import Team
+from library.models import EventType, GeneratedText, Task, Video, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
-def event_emit(*, team: Team | int, type: EventType, subject: str, data: dict[str, Any]) -> WebhookEvent | None:
+def event_emit(*, team: Team | int, type: StrEnum, subject: str, data: dict[str, Any]) -> WebhookEvent | None:
     """Record an event for the team's subscribed endpoints; None (nothing written) when nobody subscribed."""
     from library.webhooks.delivery import DELIVERY
 
     team_id = team if isinstance(team, int) else team.pk
     endpoints = [
-        endpoint for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True) if type in endpoint.events
+        endpoint for endpoint in WebhookEndpoint.objects.of_team(team_id).filter(active=True) if type in endpoint.events
     ]
     if not endpoints:
         return None
@@ -79,12 +72,6 @@ def generation_finished(generated_id: int) -> None:
         data["error"] = {"code": row.error_code, "message": row.error_message}
     event_type = EventType.GENERATION_FINISHED if row.status == "ready" else EventType.GENERATION_FAILED
     event_emit(team=row.video.index.team_id, type=event_type, subject=f"generation:{row.pk}", data=data)
-
-
-def run_finished(*, team_id: int, run_id: Any, status: str, data: dict[str, Any]) -> None:
-    """Classification runs (taxonomy calls this: library never imports taxonomy)."""
-    event_type = EventType.RUN_FINISHED if status != "failed" else EventType.RUN_FAILED
-    event_emit(team=team_id, type=event_type, subject=f"run:{run_id}", data={"id": run_id, "status": status, **data})
 
 
 def video_deleted(video: Video) -> None:

@@ -1,4 +1,4 @@
-"""Commands on webhook endpoints (owners only: Command.WEBHOOK_MANAGE) and the owners' reads."""
+"""Commands on webhook endpoints (owners only: LibraryCommand.WEBHOOK_MANAGE) and the owners' reads."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from config.errors import ApplicationError
-from library import jobs, outbound
-from library.models import EventType, Team, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from core import jobs, outbound
+from core.errors import ApplicationError
+from core.event_types import subscribable_event_types
+from core.models import Team
+from core.rules import Actor, check, may
+from library.commands import LibraryCommand
+from library.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from library.models.webhooks import new_secret
-from library.rules import Actor, Command, check, may
 from library.webhooks.delivery import DELIVERY
 
-SUBSCRIBABLE = [choice for choice in EventType.values if choice != EventType.TEST]
 ROTATION_GRACE = timedelta(hours=24)
 
 
@@ -30,10 +32,11 @@ def _clean_url(url: str) -> str:
 
 def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(events))
-    unknown = [event for event in chosen if event not in SUBSCRIBABLE]
+    subscribable = subscribable_event_types()
+    unknown = [event for event in chosen if event not in subscribable]
     if unknown or not chosen:
         raise ApplicationError(
-            f"Subscribe to at least one of {', '.join(SUBSCRIBABLE)} (unknown: {', '.join(unknown) or 'none'}).",
+            f"Subscribe to at least one of {', '.join(subscribable)} (unknown: {', '.join(unknown) or 'none'}).",
             code="parameter_invalid",
         )
     return chosen
@@ -41,7 +44,7 @@ def _clean_events(events: Iterable[str]) -> list[str]:
 
 def webhook_endpoint_create(*, actor: Actor, team: Team, url: str, events: Iterable[str]) -> WebhookEndpoint:
     """The answer carries the secret; it is never shown again."""
-    check(actor, Command.WEBHOOK_MANAGE, team, what="webhook endpoint")
+    check(actor, LibraryCommand.WEBHOOK_MANAGE, team, what="webhook endpoint")
     return WebhookEndpoint.objects.create(team=team, url=_clean_url(url), events=_clean_events(events))
 
 
@@ -53,7 +56,7 @@ def webhook_endpoint_update(
     events: Iterable[str] | None = None,
     active: bool | None = None,
 ) -> WebhookEndpoint:
-    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    check(actor, LibraryCommand.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
     if url is not None:
         endpoint.url = _clean_url(url)
     if events is not None:
@@ -69,13 +72,13 @@ def webhook_endpoint_update(
 
 
 def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
-    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    check(actor, LibraryCommand.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
     endpoint.delete()
 
 
 def webhook_secret_rotate(*, actor: Actor, endpoint: WebhookEndpoint, grace: timedelta = ROTATION_GRACE) -> str:
     """A new secret (returned once); the old one keeps verifying for `grace` (both are signed)."""
-    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    check(actor, LibraryCommand.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = timezone.now() + grace
     endpoint.secret = new_secret()
@@ -85,7 +88,7 @@ def webhook_secret_rotate(*, actor: Actor, endpoint: WebhookEndpoint, grace: tim
 
 def webhook_test_send(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a `webhook.test` event to this endpoint only (also when it is disabled: owners check the fix)."""
-    check(actor, Command.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
+    check(actor, LibraryCommand.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
     with transaction.atomic():
         event = WebhookEvent.objects.create(
             team_id=endpoint.team_id,
@@ -104,8 +107,8 @@ def webhook_test_send(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDeli
 def endpoints_for_owner(actor: Actor, teams: Iterable[Team]) -> QuerySet[WebhookEndpoint]:
     """The endpoints of the teams the actor owns (operators: all of `teams`)."""
     owned = [team.pk for team in teams if owns(actor, team)]
-    return WebhookEndpoint.objects.filter(team_id__in=owned)
+    return WebhookEndpoint.objects.visible_to(owned)
 
 
 def owns(actor: Actor, team: Team) -> bool:
-    return may(actor, Command.WEBHOOK_MANAGE, team)
+    return may(actor, LibraryCommand.WEBHOOK_MANAGE, team)

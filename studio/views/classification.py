@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from library.media import media_url
 from library.models import Index, Video
-from library.search.thumbnails import ThumbnailFinder
+from search.public import ThumbnailFinder
 from studio import access, labels
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy, TaxonomyNode

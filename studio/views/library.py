@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from library.commands import LibraryCommand
 from library.models import Task
-from library.rules import Command
 from library.selectors import task_counts
 from studio import access, cards, labels
 from studio.views.common import page_login_required, paginate, query_without_page
@@ -47,7 +47,7 @@ def index_detail(request: HttpRequest, index_id: str) -> HttpResponse:
     uploads = cards.upload_tasks(index, status=status) if page.number == 1 and not text and not label else []
     context = {
         "index": index,
-        "can_edit": access.may_in_team(request.user, Command.TASK_CREATE, index.team),
+        "can_edit": access.may_in_team(request.user, LibraryCommand.TASK_CREATE, index.team),
         "cards": [cards.task_card(task, request) for task in uploads]
         + cards.video_cards(list(page.object_list), request),
         "page": page,

@@ -10,13 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from engines.base import ENGINE_OPTIONS
 from library.media import media_url
 from library.models import Index, Video
-from library.search.query import Moment, search_run
-from library.search.spec import Leaf, SearchSpec
-from library.search.thumbnails import ThumbnailFinder
+from search.public import Leaf, Moment, SearchSpec, ThumbnailFinder, search_run
 from studio import access
 from studio.views.common import page_login_required, query_without_page
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from library.models import Video
-from library.search.thumbnails import ThumbnailFinder
+from search.public import ThumbnailFinder
 from studio import access, labels
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy
@@ -41,7 +41,7 @@ def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @page_login_required
 def taxonomy_detail(request: HttpRequest, taxonomy_id: int) -> HttpResponse:
     teams = access.user_teams(request.user)
-    taxonomy = Taxonomy.objects.filter(id=taxonomy_id, team__in=teams).select_related("team").first()
+    taxonomy = Taxonomy.objects.visible_to(teams).filter(id=taxonomy_id).select_related("team").first()
     if taxonomy is None:
         raise Http404("No such taxonomy.")
     indexes = [index for index in access.visible_indexes(request.user) if index.team_id == taxonomy.team_id]

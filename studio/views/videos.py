@@ -10,15 +10,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import ApplicationError, Forbidden, NotFound
+from core.errors import ApplicationError, Forbidden, NotFound
+from core.rules import actor_for_request
 from library import subtitles
+from library.commands import LibraryCommand
 from library.generation.services import generation_generate
 from library.media import media_url
 from library.models import GenerationKind, Video
 from library.models.tasks import ACTIVE_STATUSES
-from library.rules import Command, actor_for_request
-from library.search.thumbnails import ThumbnailFinder
 from library.selectors import task_progress
+from search.public import ThumbnailFinder
 from studio import access
 from studio.generated import BUTTON_LABELS, generated_for, page_request
 from studio.labels import top_labels
@@ -61,7 +62,7 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         "labels": top_labels(labels_of_video(video), limit=None),
         "generated": generated_for(video),
         "generate_buttons": BUTTON_LABELS,
-        "can_edit": access.may_in_team(request.user, Command.GENERATE, video.index.team),
+        "can_edit": access.may_in_team(request.user, LibraryCommand.GENERATE, video.index.team),
         "visual_model": (video.engine_versions or {}).get("visual") if "visual" not in video.skipped else None,
         "transcript_lines": transcript_with_english(video),
     }

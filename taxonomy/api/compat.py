@@ -13,13 +13,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
-from library import params
+from core import params
+from core.errors import ApplicationError, NotFound
 from library.api.compat import schema
 from library.api.compat.common import ID, CompatView, body, iso, reject_unknown, required, route
 from library.models import Index, Video
 from taxonomy import selectors
 from taxonomy.adhoc import AdhocRequest, classify_adhoc_run
+from taxonomy.api import schema as taxonomy_schema
 from taxonomy.models import ClassifyResultSet
 from taxonomy.params import (
     parse_bool,
@@ -70,7 +71,7 @@ class _ClassifyView(CompatView):
 
 
 class ClassifyVideosView(_ClassifyView):
-    @extend_schema(request=schema.json_body(schema.ClassifyVideosBody), responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(taxonomy_schema.ClassifyVideosBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"video_ids"})
@@ -79,7 +80,7 @@ class ClassifyVideosView(_ClassifyView):
             raise ApplicationError("The video_ids parameter must be a list of video ids.")
         if len(video_ids) > MAX_VIDEO_IDS:
             raise ApplicationError(f"At most {MAX_VIDEO_IDS} video_ids per request; use /classify/bulk for more.")
-        found = dict(Video.objects.filter(id__in=video_ids, index__team__in=self.teams()).values_list("id", "index_id"))
+        found = dict(Video.objects.visible_to(self.teams()).filter(id__in=video_ids).values_list("id", "index_id"))
         missing = [video_id for video_id in dict.fromkeys(video_ids) if video_id not in found]
         if missing:
             raise NotFound(f"The video(s) {', '.join(missing[:5])} do not exist.")
@@ -90,7 +91,7 @@ class ClassifyVideosView(_ClassifyView):
 
 
 class ClassifyIndexView(_ClassifyView):
-    @extend_schema(request=schema.json_body(schema.ClassifyIndexBody), responses=CLASSIFY_PAGE)
+    @extend_schema(request=schema.json_body(taxonomy_schema.ClassifyIndexBody), responses=CLASSIFY_PAGE)
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, COMMON_FIELDS | {"index_id"})

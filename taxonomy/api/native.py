@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from config.errors import ApplicationError, NotFound
-from library.api.auth import request_actor, request_teams
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, NotFound
 from library.api.native.serializers import VideoSerializer
 from library.api.native.views import request_team
 from library.models import Index, Video
@@ -125,7 +125,7 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[TaxonomyNode]:
-        nodes = TaxonomyNode.objects.filter(taxonomy__team__in=request_teams(self.request)).order_by("taxonomy", "path")
+        nodes = TaxonomyNode.objects.visible_to(request_teams(self.request)).order_by("taxonomy", "path")
         params = self.request.query_params
         for name in ("taxonomy", "parent", "depth"):
             value = _integer(params.get(name), name)
@@ -147,7 +147,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = RunSerializer
 
     def get_queryset(self) -> QuerySet[ClassificationRun]:
-        runs = ClassificationRun.objects.filter(team__in=request_teams(self.request)).order_by("-created_at")
+        runs = ClassificationRun.objects.visible_to(request_teams(self.request)).order_by("-created_at")
         for name in ("index", "status"):
             value = self.request.query_params.get(name)
             if value:
@@ -161,7 +161,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         index = _index(request, data["index"])
-        taxonomy = Taxonomy.objects.filter(id=data["taxonomy"], team__in=request_teams(request)).first()
+        taxonomy = Taxonomy.objects.visible_to(request_teams(request)).filter(id=data["taxonomy"]).first()
         if taxonomy is None:
             raise NotFound(f"The taxonomy {data['taxonomy']} does not exist.")
         videos = None
@@ -216,7 +216,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = LabelSerializer
 
     def get_queryset(self) -> QuerySet[VideoLabel]:
-        labels = VideoLabel.objects.filter(video__index__team__in=request_teams(self.request)).select_related(
+        labels = VideoLabel.objects.visible_to(request_teams(self.request)).select_related(
             "node", "node__taxonomy", "decided_by"
         )
         params = self.request.query_params
@@ -237,7 +237,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _node(self, node_id: int | None) -> TaxonomyNode:
         if node_id is None:
             raise NotFound("The node parameter is required.")
-        node = TaxonomyNode.objects.filter(pk=node_id, taxonomy__team__in=request_teams(self.request)).first()
+        node = TaxonomyNode.objects.visible_to(request_teams(self.request)).filter(pk=node_id).first()
         if node is None:
             raise NotFound(f"The taxonomy node {node_id} does not exist.")
         return node
@@ -260,7 +260,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         payload = LabelCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         teams = request_teams(request)
-        video = Video.objects.filter(id=payload.validated_data["video"], index__team__in=teams).first()
+        video = Video.objects.visible_to(teams).filter(id=payload.validated_data["video"]).first()
         if video is None:
             raise NotFound(f"The video {payload.validated_data['video']} does not exist.")
         node = self._node(payload.validated_data["node"])
@@ -320,7 +320,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         index = _index(request, request.query_params.get("index"))
         taxonomy_id = _integer(request.query_params.get("taxonomy"), "taxonomy")
         taxonomy = (
-            Taxonomy.objects.filter(pk=taxonomy_id, team__in=request_teams(request)).first() if taxonomy_id else None
+            Taxonomy.objects.visible_to(request_teams(request)).filter(pk=taxonomy_id).first() if taxonomy_id else None
         )
         if taxonomy is None:
             raise NotFound("The taxonomy does not exist.")

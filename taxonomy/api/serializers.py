@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from library.api.compat.schema import ClassifyThresholdField
+from taxonomy.api.schema import ClassifyThresholdField
 from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
 
 

@@ -85,7 +85,7 @@ def test_a_child_that_keeps_dying_is_a_transient_error(main_video: VideoTruth) -
     job = recognizer.submit(str(main_video.path), language="en", beam_size=1, timeout=30)
     with pytest.raises(EngineError) as caught:
         job.wait(lambda fraction: None)
-    assert caught.value.permanent is False
+    assert caught.value.transient is True
     assert caught.value.code == "asr_failed"
     recognizer.close()
 
@@ -94,7 +94,7 @@ def test_a_missing_model_is_a_permanent_error(tmp_path: os.PathLike[str]) -> Non
     recognizer = SpeechRecognizer(str(tmp_path))
     with pytest.raises(EngineError) as caught:
         recognizer.start()
-    assert caught.value.permanent is True
+    assert caught.value.transient is False
     assert caught.value.code == "asr_model_unavailable"
     recognizer.close()
 

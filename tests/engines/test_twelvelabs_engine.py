@@ -320,7 +320,7 @@ def test_image_queries_are_decoded_locally_and_sent_as_base64_jpeg(fake: FakeTwe
 
     with pytest.raises(EngineError) as caught:
         engine.embed_visual_images([b"not an image"])
-    assert (caught.value.permanent, caught.value.code) == (True, "image_invalid")
+    assert (caught.value.transient, caught.value.code) == (False, "image_invalid")
     assert len(fake.calls("POST", "/embed-v2")) == 1
 
 
@@ -332,7 +332,7 @@ def test_a_failed_indexing_is_a_permanent_error_with_the_remote_reason(two_shot_
     with make_fake(index_script=["indexing", "failed"], index_error=error).serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert caught.value.permanent is True
+    assert caught.value.transient is False
     assert caught.value.code == "video_resolution_too_low"
     assert "The video resolution is too low (360p)." in caught.value.message
 
@@ -341,7 +341,7 @@ def test_failed_indexing_without_a_reason_a_failed_asset_and_a_failed_embedding(
     with make_fake(index_script=["failed"]).serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_indexing_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_indexing_failed")
     assert "no reason given" in caught.value.message
 
     asset_error = {"code": "unsupported_file", "message": "The file could not be decoded."}
@@ -349,13 +349,13 @@ def test_failed_indexing_without_a_reason_a_failed_asset_and_a_failed_embedding(
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
         assert fake.calls("POST", r"/indexes/\w+/indexed-assets") == []
-    assert (caught.value.permanent, caught.value.code) == (True, "unsupported_file")
+    assert (caught.value.transient, caught.value.code) == (False, "unsupported_file")
     assert "The file could not be decoded." in caught.value.message
 
     with make_fake(embed_script=["processing", "failed"], embed_error="Video too dark to embed.").serving() as fake:
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_embedding_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_embedding_failed")
     assert "Video too dark to embed." in caught.value.message
 
 
@@ -384,7 +384,7 @@ def test_repeated_503_is_a_transient_error_after_the_retry_budget(fake: FakeTwel
     fake.faults = [Fault("GET", r"/assets/\w+", status=503, times=100)]
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake, max_retries=2), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_unavailable")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_unavailable")
     assert "gave up after 3 attempts" in caught.value.message and "Try again later." in caught.value.message
     assert len(fake.calls("GET", r"/assets/\w+")) == 3
 
@@ -399,14 +399,14 @@ def test_a_slow_answer_times_out_and_is_retried(fake: FakeTwelveLabs) -> None:
     fake.faults = [Fault("POST", "/embed-v2", status=200, delay=1.0, body={}, times=3)]
     with pytest.raises(EngineError) as caught:
         engine.embed_texts(["slow query"])
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_timeout")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_timeout")
 
 
 def test_an_answer_without_the_embedding_is_a_bad_response(fake: FakeTwelveLabs) -> None:
     fake.faults = [Fault("POST", "/embed-v2", status=200, body={"data": []})]
     with pytest.raises(EngineError) as caught:
         make_engine(fake).embed_texts(["anything"])
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_bad_response")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_bad_response")
     assert "data[0].embedding" in caught.value.message
 
 
@@ -415,7 +415,7 @@ def test_remote_work_that_never_finishes_is_a_transient_timeout(two_shot_video: 
         started = time.monotonic()
         with pytest.raises(EngineError) as caught:
             run(make_engine(fake, task_timeout=0.5), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_timeout")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_timeout")
     assert "indexing: queued" in caught.value.message
     assert time.monotonic() - started < 5
 
@@ -423,7 +423,7 @@ def test_remote_work_that_never_finishes_is_a_transient_timeout(two_shot_video: 
 def test_client_errors_are_permanent_and_carry_the_remote_message(fake: FakeTwelveLabs, two_shot_video: Path) -> None:
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake, api_key="wrong-key"), two_shot_video)
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_auth_failed")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_auth_failed")
     assert "The API key is invalid." in caught.value.message
 
     fake.faults = [
@@ -431,7 +431,7 @@ def test_client_errors_are_permanent_and_carry_the_remote_message(fake: FakeTwel
     ]
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake), two_shot_video, options=frozenset({"conversation"}))
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_request_rejected")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_request_rejected")
     assert "[index_option_invalid]" in caught.value.message and "No such option." in caught.value.message
 
 
@@ -443,7 +443,7 @@ def test_an_index_without_the_needed_option_is_refused(fake: FakeTwelveLabs, two
     }
     with pytest.raises(EngineError) as caught:
         run(make_engine(fake), two_shot_video, options=frozenset({"conversation"}))
-    assert (caught.value.permanent, caught.value.code) == (True, "remote_index_mismatch")
+    assert (caught.value.transient, caught.value.code) == (False, "remote_index_mismatch")
     assert fake.calls("POST", "/assets") == []
 
 
@@ -453,7 +453,7 @@ def test_an_unreachable_server_is_a_transient_error(two_shot_video: Path) -> Non
     engine = build({"api_key": API_KEY, "base_url": url, "max_retries": 1, "backoff": 0.01})
     with pytest.raises(EngineError) as caught:
         engine.embed_texts(["anything"])
-    assert (caught.value.permanent, caught.value.code) == (False, "remote_unreachable")
+    assert (caught.value.transient, caught.value.code) == (True, "remote_unreachable")
 
 
 def test_probe_is_local_and_a_broken_file_is_never_uploaded(fake: FakeTwelveLabs, tmp_path: Path) -> None:
@@ -461,7 +461,7 @@ def test_probe_is_local_and_a_broken_file_is_never_uploaded(fake: FakeTwelveLabs
     broken.write_bytes(b"this is not a video at all" * 100)
     with pytest.raises(EngineError) as caught:
         make_engine(fake).probe(str(broken))
-    assert caught.value.permanent is True and caught.value.code == "unsupported_file_type"
+    assert caught.value.transient is False and caught.value.code == "unsupported_file_type"
     assert fake.requests == []
 
 

@@ -93,4 +93,4 @@ def test_without_a_model_visual_is_skipped_with_a_reason(
     for call in (lambda: engine.embed_visual_texts(["a dog"]), lambda: engine.embed_visual_images([b"..."])):
         with pytest.raises(EngineError) as caught:
             call()
-        assert caught.value.code == "visual_model_unavailable" and caught.value.permanent
+        assert caught.value.code == "visual_model_unavailable" and not caught.value.transient

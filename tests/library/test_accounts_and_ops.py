@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from config import env
-from library import accounts
-from library.models import ApiKey, Task, TaskStatus, Team, WorkerHeartbeat
+from core import accounts
+from core.models import ApiKey, Team
+from library.models import Task, TaskStatus, WorkerHeartbeat
 from tests.factories import SYSTEM, IndexFactory, MembershipFactory, UserFactory
 
 

@@ -30,10 +30,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.views import APIView
 from schemathesis import GenerationMode
 
-from library.models import Membership, Role, Task, TaskStatus, Thumbnail, Video
+from core.models import Membership, Role
+from library.models import Task, TaskStatus, Thumbnail, Video
 from library.models.webhooks import WebhookEndpoint
-from library.search import tokens
-from library.search.params import parse_query, parse_spec
+from search import tokens
+from search.params import parse_query, parse_spec
 from taxonomy import selectors as taxonomy_selectors
 from taxonomy import services as taxonomy_services
 from taxonomy.adhoc import classify_results_store

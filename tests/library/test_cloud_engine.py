@@ -16,7 +16,7 @@ import pytest
 
 from engines.twelvelabs import build
 from library.models import Video
-from library.search.codec import vector_from_bytes
+from library.vector_codec import vector_from_bytes
 from tests.fake_twelvelabs import API_KEY, FakeTwelveLabs, text_vector, unit
 from tests.library.test_ingest import upload
 

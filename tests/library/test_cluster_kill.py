@@ -24,7 +24,7 @@ import pytest
 from django.db.models import Count
 from django_q.models import Schedule
 
-from library import jobs
+from core import jobs
 from library.generation.jobs import videos_generate_metadata
 from library.models import GeneratedText, GenerationStatus, Segment, Task, TaskStatus, Video
 from taxonomy import services as taxonomy_services

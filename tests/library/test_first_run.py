@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from library.models import ApiKey, Membership, Role, Team
+from core.models import ApiKey, Membership, Role, Team
 from tests.library.test_cluster import _database_url_of_test_db
 
 pytestmark = pytest.mark.django_db(transaction=True)

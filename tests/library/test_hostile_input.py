@@ -25,8 +25,8 @@ from rest_framework import exceptions as drf
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError
-from config.middleware import ApiBoundaryMiddleware
+from core.errors import ApplicationError
+from core.middleware import ApiBoundaryMiddleware
 from library import services
 from library.models import Index, Task, Video
 from taxonomy import services as taxonomy_services

@@ -1,4 +1,4 @@
-"""The one job lifecycle (library/jobs.py): claims, the heartbeat lease, retries, failures, cancel, recovery."""
+"""The one job lifecycle (core/jobs.py): claims, the heartbeat lease, retries, failures, cancel, recovery."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.core.files import File
 from django.db import OperationalError
 from django.utils import timezone
 
+from core import jobs
 from engines.base import EngineError
-from library import jobs, pipeline, services
+from library import pipeline, services
 from library.kinds import INDEXING, VALIDATION
 from library.models import Segment, Task, TaskStatus, Thumbnail, Video
 from tests.factories import SYSTEM
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     """What the lifecycle hands to the broker, recorded instead of run."""
     messages: list[tuple[str, Any]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, row_id, **kw: messages.append((func, row_id)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, row_id, **kw: messages.append((func, row_id)))
     return messages
 
 
@@ -99,7 +100,7 @@ def test_the_heartbeat_keeps_a_long_call_alive_and_notices_a_cancel(index: Any, 
     [
         (OperationalError("server closed the connection unexpectedly"), "database_unavailable"),
         (OSError(errno.ENOSPC, "No space left on device"), "disk_full"),
-        (EngineError("The model server timed out.", permanent=False, code="engine_timeout"), "engine_timeout"),
+        (EngineError("The model server timed out.", transient=True, code="engine_timeout"), "engine_timeout"),
     ],
 )
 def test_transient_errors_release_the_job_for_retry_then_fail_after_the_limit(
@@ -125,7 +126,7 @@ def test_transient_errors_release_the_job_for_retry_then_fail_after_the_limit(
     ("error", "code", "text"),
     [
         (
-            EngineError("The file is not a video.", permanent=True, code="video_file_broken"),
+            EngineError("The file is not a video.", transient=False, code="video_file_broken"),
             "video_file_broken",
             "not a",
         ),

@@ -26,7 +26,7 @@ def validate_only(monkeypatch: pytest.MonkeyPatch) -> None:
         if func.endswith("validate_task"):
             pipeline.task_validate(task_id=task_id)
 
-    monkeypatch.setattr("library.jobs.async_task", run)
+    monkeypatch.setattr("core.jobs.async_task", run)
 
 
 def _served(client: Any, name: str, **headers: str) -> Any:

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import urllib3
 
-from library import outbound
-from library.outbound import AllowList, OutboundError, fetch, refusal_reason
+from core import outbound
+from core.outbound import AllowList, OutboundError, fetch, refusal_reason
 
 VIDEO = bytes(range(256)) * 400  # 100 KiB
 
@@ -139,7 +139,7 @@ def test_loopback_spellings_are_refused_and_nothing_is_sent(server: _Server, hos
     port = server.server_address[1]
     with pytest.raises(OutboundError) as refused:
         fetch(f"http://{host}:{port}/video", deadline=5, max_bytes=10**6)
-    assert refused.value.code == "url_not_allowed" and refused.value.permanent
+    assert refused.value.code == "url_not_allowed" and not refused.value.transient
     assert "loopback" in refused.value.message
     assert server.seen == []
 
@@ -217,7 +217,7 @@ def test_errors_do_not_echo_remote_details(server: _Server, loopback_allowed: No
     free.close()
     with pytest.raises(OutboundError) as unreachable:
         fetch(f"http://127.0.0.1:{closed_port}/", deadline=5, max_bytes=1000)
-    assert unreachable.value.code == "url_unreachable" and not unreachable.value.permanent
+    assert unreachable.value.code == "url_unreachable" and unreachable.value.transient
     assert "Errno" not in unreachable.value.message and "Refused" not in unreachable.value.message
 
 

@@ -103,7 +103,7 @@ def test_the_allow_list_lets_a_test_server_through_every_surface(
 
 def test_the_worker_checks_again_at_download_time(index: Any, port: int, settings: Any, monkeypatch: Any) -> None:
     """Allowed when the task was created, refused when it runs (a DNS answer may change in between)."""
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)
     settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     task = services.task_create_from_url(actor=SYSTEM, index=index, url=f"http://127.0.0.1:{port}/a.mp4")
     settings.FRAMEWISE_OUTBOUND_ALLOW = []
@@ -116,7 +116,7 @@ def test_the_worker_checks_again_at_download_time(index: Any, port: int, setting
 def test_a_download_answered_with_an_error_status_quotes_no_remote_text(
     index: Any, port: int, settings: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)
     settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     settings.FRAMEWISE_MAX_UPLOAD_BYTES = 1  # the server's 2-byte answer is over the cap
     task = services.task_create_from_url(actor=SYSTEM, index=index, url=f"http://127.0.0.1:{port}/a.mp4")

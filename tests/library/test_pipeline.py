@@ -10,8 +10,9 @@ import pytest
 from django.core.files import File
 from django.utils import timezone
 
+from core import jobs
 from engines.base import EngineError
-from library import jobs, pipeline, services
+from library import pipeline, services
 from library.kinds import INDEXING
 from library.models import Segment, Task, TaskStatus, Thumbnail, Video
 from tests.factories import SYSTEM
@@ -34,7 +35,7 @@ def _queued_task(index: Any, path: Path, run_on_commit: Any = None) -> Task:
 def no_enqueue(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Record what would be handed to the cluster instead of running it."""
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, task_id, **kw: sent.append((func, task_id)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, task_id, **kw: sent.append((func, task_id)))
     return sent
 
 
@@ -141,7 +142,7 @@ def test_transient_engine_errors_are_retried_then_fail(index, two_shot_video, no
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        raise EngineError("The model server timed out.", permanent=False, code="engine_timeout")
+        raise EngineError("The model server timed out.", transient=True, code="engine_timeout")
 
     monkeypatch.setattr(pipeline.get_engine(), "analyze", flaky)
     for _ in range(settings.FRAMEWISE_TASK_MAX_ATTEMPTS):

@@ -14,9 +14,9 @@ import pytest
 from django.db import connections
 from django.test import RequestFactory
 
+from core.models import RateCounter
 from library.api import ratelimit
 from library.media import media_url
-from library.models import RateCounter
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]

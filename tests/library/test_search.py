@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from library.search import calibration
+from search import calibration
 from tests.library.search_corpus import MOMENTS, UNRELATED, Moment, cached_analysis, corpus, corpus_paths  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-"""Inverted lists (library/search/partition.py): exact where they scan, and what they miss is measured.
+"""Inverted lists (search/partition.py): exact where they scan, and what they miss is measured.
 
 Unit tests on clustered vectors with known centres, then the generated corpus searched
 through a partitioned matrix must give the answers exact search gives.
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from library.search import matrix, partition
-from library.search.vectors import OptionMatrix, similarities, unit_matrix
+from search import matrix, partition
+from search.vectors import OptionMatrix, similarities, unit_matrix
 from tests.library.search_corpus import MOMENTS, Moment, cached_analysis, corpus, corpus_paths  # noqa: F401
 
 DIMENSIONS = 64

@@ -1,11 +1,11 @@
-"""Where a phrase was said (library/search/speech.py): token postings agree with reading the words."""
+"""Where a phrase was said (search/speech.py): token postings agree with reading the words."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from library.search.speech import SpeechCorpus, speech_corpus
-from library.search.text import normalise
+from search.speech import SpeechCorpus, speech_corpus
+from search.text import normalise
 
 
 def corpus_of(videos: list[str]) -> tuple[list[tuple[int, float, float, str]], SpeechCorpus]:

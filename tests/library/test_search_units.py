@@ -10,14 +10,14 @@ import pytest
 
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.models import Index, Segment, Video
-from library.search import calibration, matrix, tokens
-from library.search.clips import form_clips, order_clips, video_groups
-from library.search.codec import vector_to_bytes
-from library.search.hits import Hits, difference, in_order, intersection, union
-from library.search.spec import Leaf, Node, SearchSpec
-from library.search.speech import speech_corpus
-from library.search.text import find_phrase, normalise, squash
-from library.search.vectors import similarities
+from library.vector_codec import vector_to_bytes
+from search import calibration, matrix, tokens
+from search.clips import form_clips, order_clips, video_groups
+from search.hits import Hits, difference, in_order, intersection, union
+from search.spec import Leaf, Node, SearchSpec
+from search.speech import speech_corpus
+from search.text import find_phrase, normalise, squash
+from search.vectors import similarities
 from tests.factories import IndexFactory
 
 OPTIONS = (CONVERSATION, TEXT_IN_VIDEO, LOGO, VISUAL)

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from library.models import Task
-from library.search import calibration
+from search import calibration
 from tests.factories import MembershipFactory
 from tests.library.search_corpus import cached_analysis  # noqa: F401
 from tests.library.test_ingest import upload

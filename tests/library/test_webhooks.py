@@ -18,8 +18,10 @@ from django.core.files import File
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from library import jobs, services
-from library.models import Role, WebhookDelivery, WebhookEndpoint
+from core import jobs
+from core.models import Role
+from library import services
+from library.models import WebhookDelivery, WebhookEndpoint
 from library.webhooks import services as webhooks
 from library.webhooks.delivery import DELIVERY, deliveries_due
 from tests.factories import SYSTEM, ApiKeyFactory
@@ -155,7 +157,7 @@ def test_killed_before_the_send_still_delivers_the_event_after_recovery(
             return
         real_enqueue(kind, row_id)
 
-    monkeypatch.setattr("library.jobs.enqueue", drop_deliveries)
+    monkeypatch.setattr("core.jobs.enqueue", drop_deliveries)
     monkeypatch.setattr("library.webhooks.events.jobs.enqueue", drop_deliveries)
     _upload(index, next(iter(short_clips.values())))
     worker.wait_idle()
@@ -163,7 +165,7 @@ def test_killed_before_the_send_still_delivers_the_event_after_recovery(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "pending"  # committed with the task's ready status
 
-    monkeypatch.setattr("library.jobs.enqueue", real_enqueue)
+    monkeypatch.setattr("core.jobs.enqueue", real_enqueue)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         updated_at=timezone.now() - timedelta(seconds=settings.FRAMEWISE_TASK_REQUEUE_SECONDS + 1)
     )

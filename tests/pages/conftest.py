@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.files import File
 
+from core.models import Membership
 from library import services
-from library.models import Index, Membership, Video
+from library.models import Index, Video
 from tests.factories import SYSTEM, IndexFactory, MembershipFactory
 from tests.videos import OnScreenText, Scene
 

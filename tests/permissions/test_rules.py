@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from library import accounts
-from library.models import Membership, Role, Video
-from library.rules import RULES, Actor, Command, check
+from core import accounts
+from core.models import Membership, Role
+from core.rules import Actor, Command, check, rule_table
+from library.commands import LibraryCommand
+from library.models import Video
+from search.commands import SearchCommand
+from taxonomy.commands import TaxonomyCommand
 from tests.factories import SYSTEM
 from tests.permissions.world import World, client_for, make_world
 
@@ -18,21 +22,29 @@ from tests.permissions.world import World, client_for, make_world
 @pytest.fixture
 def world(db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)  # every job kind enqueues there
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)  # every job kind enqueues there
     # URL tasks name a loopback address that nobody fetches (no worker runs).
     settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     return make_world()
 
 
 def test_the_table_says_viewers_read_editors_change_owners_administer() -> None:
-    assert RULES[Role.VIEWER] == {Command.SEARCH, Command.CLASSIFY}
-    assert Command.INDEX_DELETE in RULES[Role.EDITOR] and Command.LABEL_CONFIRM in RULES[Role.EDITOR]
-    team_commands = {Command.API_KEY_CREATE, Command.API_KEY_REVOKE, Command.MEMBERSHIP_ADD, Command.WEBHOOK_MANAGE}
-    assert not team_commands & RULES[Role.EDITOR]
-    assert RULES[Role.OWNER] == RULES[Role.EDITOR] | team_commands | {
+    assert rule_table()[Role.VIEWER] == {SearchCommand.SEARCH, TaxonomyCommand.CLASSIFY}
+    assert (
+        LibraryCommand.INDEX_DELETE in rule_table()[Role.EDITOR]
+        and TaxonomyCommand.LABEL_CONFIRM in rule_table()[Role.EDITOR]
+    )
+    team_commands = {
+        Command.API_KEY_CREATE,
+        Command.API_KEY_REVOKE,
+        Command.MEMBERSHIP_ADD,
+        LibraryCommand.WEBHOOK_MANAGE,
+    }
+    assert not team_commands & rule_table()[Role.EDITOR]
+    assert rule_table()[Role.OWNER] == rule_table()[Role.EDITOR] | team_commands | {
         Command.MEMBERSHIP_CHANGE, Command.MEMBERSHIP_REMOVE,
     }  # fmt: skip
-    assert Command.TEAM_CREATE not in RULES[Role.OWNER]
+    assert Command.TEAM_CREATE not in rule_table()[Role.OWNER]
 
 
 def test_a_demoted_owners_key_loses_the_rights_on_its_next_request(world: World) -> None:
@@ -79,20 +91,20 @@ def test_superusers_are_owners_everywhere_by_session_but_not_by_key(world: World
     root = world.users["other_owner"]
     root.is_superuser = True
     root.save()
-    check(Actor.for_session(root), Command.INDEX_DELETE, world.a.team)  # no error
+    check(Actor.for_session(root), LibraryCommand.INDEX_DELETE, world.a.team)  # no error
     key_actor = Actor.for_api_key(world.spare_key, Role.VIEWER)
     with pytest.raises(Exception, match="viewer"):
-        check(key_actor, Command.INDEX_DELETE, world.a.team)
+        check(key_actor, LibraryCommand.INDEX_DELETE, world.a.team)
 
 
 def test_admin_filters_and_choices_show_only_the_users_teams(world: World, client: Client) -> None:
     client.force_login(world.users["owner"])
     for url in ("/admin/library/index/", "/admin/library/video/", "/admin/taxonomy/videolabel/",
-                "/admin/taxonomy/taxonomy/", "/admin/library/task/", "/admin/library/apikey/add/",
+                "/admin/taxonomy/taxonomy/", "/admin/library/task/", "/admin/core/apikey/add/",
                 "/admin/library/index/add/", "/admin/taxonomy/classificationrun/start/"):  # fmt: skip
         page = client.get(url).content.decode()
         assert "Team B" not in page and world.b.index.id not in page, url
-    assert "other_owner" not in client.get("/admin/library/apikey/add/").content.decode()
+    assert "other_owner" not in client.get("/admin/core/apikey/add/").content.decode()
     # The label filter of another team's node finds nothing rather than that team's labels.
     page = client.get(f"/admin/library/video/?label={world.b.node_active.pk}").content.decode()
     assert world.a.video.filename not in page

@@ -18,8 +18,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from library import accounts
-from library.models import ApiKey, Index, Membership, Role, Task, TaskStatus, Team, Thumbnail, Video
+from core import accounts
+from core.models import ApiKey, Membership, Role, Team
+from library.models import Index, Task, TaskStatus, Thumbnail, Video
 from library.models.webhooks import WebhookEndpoint
 from taxonomy.models import ClassificationRun, RunStatus, Taxonomy, TaxonomyNode, VideoLabel
 from tests.factories import SYSTEM, IndexFactory, TeamFactory, UserFactory

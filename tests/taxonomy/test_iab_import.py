@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from taxonomy import services
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
 from taxonomy.models import Taxonomy, TaxonomyNode

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from config.errors import ApplicationError
-from library import jobs
+from core import jobs
+from core.errors import ApplicationError
 from library.models import Video
 from taxonomy import runs, services
 from taxonomy.kinds import CLASSIFICATION
@@ -153,7 +153,7 @@ def test_a_run_of_selected_videos_touches_only_them(
 def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
     api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("library.jobs.async_task", lambda *args, **kwargs: None)  # nobody picks it up
+    monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)  # nobody picks it up
     pending = services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds()
     )
@@ -164,7 +164,7 @@ def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
 
     # Worker "a" died: once its lease is stale the maintenance job queues the run again.
     ClassificationRun.objects.filter(id=pending.id).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    monkeypatch.setattr("library.jobs.async_task", classify_worker.enqueue)
+    monkeypatch.setattr("core.jobs.async_task", classify_worker.enqueue)
     assert jobs.recover_stale() == {"resumed": 1, "failed": 0}
     classify_worker.wait_idle()
     pending.refresh_from_db()

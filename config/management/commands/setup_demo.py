@@ -18,10 +18,12 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 
-from library import accounts, services
-from library.models import ApiKey, Index, Role, Task
+from core import accounts
+from core.models import ApiKey, Role
+from core.rules import Actor
+from library import services
+from library.models import Index, Task
 from library.models.tasks import TaskSource
-from library.rules import Actor
 
 DEMO_ACTOR = Actor.system("manage.py setup_demo")
 

@@ -15,11 +15,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, Forbidden, NotFound
-from library import params as parsing
-from library.api.auth import request_actor, request_teams
-from library.models import Index, Task, Team, Video
-from library.rules import Actor
+from core import params as parsing
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, Forbidden, NotFound
+from core.models import Team
+from core.rules import Actor
+from library.models import Index, Task, Video
 from library.selectors import indexes_for_teams
 
 MAX_PAGE_LIMIT = 50
@@ -66,13 +67,13 @@ class CompatView(APIView):
         return index
 
     def get_video(self, index_id: str, video_id: str) -> Video:
-        video = Video.objects.filter(id=video_id, index_id=index_id, index__team__in=self.teams()).first()
+        video = Video.objects.visible_to(self.teams()).filter(id=video_id, index_id=index_id).first()
         if video is None:
             raise NotFound(f"The video {video_id} does not exist in index {index_id}.")
         return video
 
     def get_task(self, task_id: str) -> Task:
-        task = Task.objects.select_related("index").filter(id=task_id, index__team__in=self.teams()).first()
+        task = Task.objects.visible_to(self.teams()).select_related("index").filter(id=task_id).first()
         if task is None:
             raise NotFound(f"The task {task_id} does not exist.")
         return task

@@ -27,7 +27,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from engines.generation.base import GenerationError
 from library.api.compat import schema
 from library.api.compat.common import CompatView, body, reject_unknown, required, route
@@ -55,7 +55,7 @@ class GenerationView(CompatView):
     def find_video(self, video_id: Any) -> Video:
         if not isinstance(video_id, str):
             raise ApplicationError("The video_id parameter must be a string.")
-        video = Video.objects.select_related("index").filter(id=video_id, index__team__in=self.teams()).first()
+        video = Video.objects.visible_to(self.teams()).select_related("index").filter(id=video_id).first()
         if video is None:
             raise NotFound(f"The video {video_id} does not exist.")
         return video

@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from engines.base import ENGINE_OPTIONS
 from library import services
 from library.api.compat import schema

@@ -1,4 +1,5 @@
-"""The OpenAPI description of the Twelve Labs compatible API (and the search body the native API shares).
+"""The OpenAPI description of the Twelve Labs compatible API: library's bodies and the shared fields
+(search's bodies are in search/api/schema.py, classification's in taxonomy/api/schema.py).
 
 The compat views parse their bodies by hand (they must answer Twelve Labs' error
 codes), so drf-spectacular cannot infer them; these serializers only describe what
@@ -14,26 +15,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from core.params import MAX_PAGE_LIMIT
 from engines.base import ENGINE_OPTIONS
 from engines.generation.base import GIST_TYPES, SUMMARY_TYPES
 from library.api import openapi  # noqa: F401  (registers the x-api-key security scheme)
 from library.api.compat.common import MAX_PAGE
 from library.generation.services import MAX_PROMPT_CHARS
+from library.intake_policy import MAX_URL_CHARS
 from library.metadata import MAX_KEYS, MAX_VALUE_CHARS, METADATA_KEY_PATTERN
 from library.models import TaskStatus
 from library.models.indexes import ADDONS
 from library.models.indexes import V12_EMBEDDING_ENGINES as EMBEDDING_ENGINES
 from library.models.indexes import V12_GENERATIVE_ENGINES as GENERATIVE_ENGINES
-from library.search.calibration import THRESHOLDS
-from library.search.params import MAX_PAGE_LIMIT, MAX_QUERY_CHARS
-from library.search.spec import CONVERSATION_OPTIONS, GROUP_BY, SORT_OPTIONS
-from library.services import MAX_URL_CHARS
 
 # JSON Schema patterns are searches: "\S" means "holds a non-space character".
 NOT_BLANK = r"\S"
 HTTP_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
 
-# Filter bounds beyond a 64-bit column are refused (library/search/filters.py).
+# Filter bounds beyond a 64-bit column are refused (search/filters.py).
 _BOUNDED = {"type": "number", "minimum": -9.2e18, "maximum": 9.2e18}
 _RANGE = {
     "type": "object",
@@ -77,32 +76,12 @@ class MetadataField(serializers.JSONField):
     pass
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "number", "minimum": 0, "maximum": 100, "description": "the minimum video score"},
-            {
-                "type": "object",
-                "properties": {
-                    "min_video_score": {"type": "number", "minimum": 0, "maximum": 100},
-                    "min_clip_score": {"type": "number", "minimum": 0, "maximum": 100},
-                    "min_duration_ratio": {"type": "number", "minimum": 0.01, "maximum": 1},
-                },
-                "additionalProperties": False,
-            },
-        ]
-    }
-)
-class ClassifyThresholdField(serializers.JSONField):
-    pass
-
-
 def json_body(serializer: type[serializers.Serializer[Any]]) -> dict[str, type[serializers.Serializer[Any]]]:
     """A body documented as JSON only: nested lists and objects have no form encoding."""
     return {"application/json": serializer}
 
 
-def _options(choices: tuple[str, ...], **kwargs: Any) -> serializers.ListField:
+def options_field(choices: tuple[str, ...], **kwargs: Any) -> serializers.ListField:
     return serializers.ListField(child=serializers.ChoiceField(choices), min_length=1, **kwargs)
 
 
@@ -169,49 +148,9 @@ class ExternalProviderBody(serializers.Serializer[Any]):
     url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
 
 
-class SearchOptionsBody(serializers.Serializer[Any]):
-    """What every search takes besides its query (library/search/params.py)."""
-
-    search_options = _options(ENGINE_OPTIONS)
-    conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
-    group_by = serializers.ChoiceField(GROUP_BY, required=False)
-    threshold = serializers.ChoiceField(tuple(THRESHOLDS), required=False)
-    operator = serializers.ChoiceField(("or", "and"), required=False)
-    filter = SearchFilterField(required=False)
-    page_limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_LIMIT, required=False)
-    sort_option = serializers.ChoiceField(SORT_OPTIONS, required=False)
-    adjust_confidence_level = serializers.FloatField(min_value=0, max_value=1, required=False)
-
-
-class SearchBody(SearchOptionsBody):
-    index_id = serializers.CharField()
-    query = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
-
-
-class QueryLeafBody(serializers.Serializer[Any]):
-    text = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
-    search_options = _options(ENGINE_OPTIONS, required=False)
-
-
-class CombinedSearchBody(SearchOptionsBody):
-    index_id = serializers.CharField()
-    query = inline_serializer(
-        "CombinedQueryObject",
-        {"$or": serializers.ListField(child=QueryLeafBody(), min_length=1, max_length=10)},
-        help_text='Sub-queries joined by "$or" (also "$and", "$not" {origin, sub} and "$then"); up to 10 in all.',
-    )
-
-
-class SearchV2Body(SearchOptionsBody):
-    """The text form; an image query sends query_media_type=image and query_media_file or query_media_url."""
-
-    index_id = serializers.CharField()
-    query_text = serializers.RegexField(NOT_BLANK, max_length=MAX_QUERY_CHARS)
-
-
 class GistBody(serializers.Serializer[Any]):
     video_id = serializers.CharField()
-    types = _options(GIST_TYPES)
+    types = options_field(GIST_TYPES)
     regenerate = serializers.BooleanField(required=False)
 
 
@@ -229,31 +168,6 @@ class GenerateBody(serializers.Serializer[Any]):
     temperature = serializers.FloatField(min_value=0, max_value=1, required=False)
     stream = serializers.BooleanField(required=False, help_text="true: NDJSON events instead of one JSON answer")
     regenerate = serializers.BooleanField(required=False)
-
-
-class ClassifyClassBody(serializers.Serializer[Any]):
-    name = serializers.RegexField(NOT_BLANK, max_length=300, help_text="Unique within the request.")
-    prompts = serializers.ListField(child=serializers.RegexField(NOT_BLANK, max_length=500), min_length=1)
-
-
-class ClassifyOptionsBody(serializers.Serializer[Any]):
-    classes = serializers.ListField(
-        child=ClassifyClassBody(), min_length=1, max_length=20, help_text="At most 100 prompts in all."
-    )
-    options = _options(("visual", "conversation", "text_in_video"))
-    conversation_option = serializers.ChoiceField(CONVERSATION_OPTIONS, required=False)
-    include_clips = serializers.BooleanField(required=False)
-    show_detailed_score = serializers.BooleanField(required=False)
-    threshold = ClassifyThresholdField(required=False)
-    page_limit = serializers.IntegerField(min_value=1, max_value=50, required=False)
-
-
-class ClassifyVideosBody(ClassifyOptionsBody):
-    video_ids = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=1000)
-
-
-class ClassifyIndexBody(ClassifyOptionsBody):
-    index_id = serializers.CharField()
 
 
 # --- query parameters ------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import services
 from library.api.compat import schema
 from library.api.compat.common import (
@@ -49,7 +50,7 @@ def _video_url(request: Request) -> str:
 class TaskListView(CompatView):
     @extend_schema(operation_id="v1.2_tasks_list", parameters=schema.TASK_LIST, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
-        queryset = Task.objects.select_related("index", "video").filter(index__team__in=self.teams())
+        queryset: QuerySet[Task] = Task.objects.visible_to(self.teams()).select_related("index", "video")
         status_filter = request.query_params.getlist("status")
         if any(value not in TaskStatus.values for value in status_filter):
             raise ApplicationError(f"The status parameter must be one of: {', '.join(TaskStatus.values)}.")
@@ -72,15 +73,11 @@ class TaskListView(CompatView):
         data = body(request)
         index = self.get_index(required(data, "index_id"))
         language = data.get("language") or ""
-        if not isinstance(language, str) or len(language) > 10:
-            raise ApplicationError("The language parameter must be a language code such as en.")
         upload = request.FILES.get("video_file")
         url = _video_url(request)
         if upload is None and not url:
             raise ApplicationError("Provide the video as video_file or video_url.", code="parameter_not_provided")
         if upload is not None:
-            if upload.size == 0:
-                raise ApplicationError("The uploaded video_file is empty.", code="video_file_broken")
             task = services.task_create_from_file(
                 actor=self.actor(), index=index, content=upload, filename=upload.name or "video", language=language
             )

@@ -6,7 +6,7 @@ redirects and the seeds call `/search/` with one.
 
 from __future__ import annotations
 
-from library.api.compat import generate, indexes, search, tasks, videos
+from library.api.compat import generate, indexes, tasks, videos
 from library.api.compat.common import ID, route
 
 urlpatterns = [
@@ -43,6 +43,6 @@ urlpatterns = [
     route(f"tasks/{ID.format('task_id')}", tasks.TaskDetailView, "task"),
 ]
 
-# Each capability owns its routes; classification's are added where config composes the API
-# (config/api_routes.py).
-urlpatterns += search.urlpatterns + generate.urlpatterns
+# Each capability owns its routes; search's and classification's are added where config composes
+# the API (config/api_routes.py).
+urlpatterns += generate.urlpatterns

@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import services
 from library.api.compat import schema
 from library.api.compat.common import (

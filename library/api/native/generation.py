@@ -17,9 +17,9 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import NotFound
+from core.auth import request_actor, request_teams
+from core.errors import NotFound
 from engines.generation.base import GIST_TYPES
-from library.api.auth import request_actor, request_teams
 from library.generation import services
 from library.generation.results import GenerationRequest
 from library.models import GeneratedText, GenerationKind, Video
@@ -73,8 +73,9 @@ class VideoGenerationsView(generics.ListAPIView):
 
     def video(self) -> Video:
         video = (
-            Video.objects.select_related("index")
-            .filter(id=self.kwargs["video_id"], index__team__in=request_teams(self.request))
+            Video.objects.visible_to(request_teams(self.request))
+            .select_related("index")
+            .filter(id=self.kwargs["video_id"])
             .first()
         )
         if video is None:

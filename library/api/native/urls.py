@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from library.api.native import generation, search
+from library.api.native import generation
 from library.api.native.views import IndexViewSet, TaskViewSet, VideoViewSet
 from library.api.native.webhooks import WebhookEndpointViewSet
 
@@ -16,4 +16,4 @@ def register(router: DefaultRouter) -> None:
     router.register("webhooks", WebhookEndpointViewSet, basename="native-webhook")
 
 
-urlpatterns = search.urlpatterns + generation.urlpatterns
+urlpatterns = generation.urlpatterns

@@ -13,9 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, Forbidden
+from core.auth import request_actor, request_teams
+from core.errors import ApplicationError, Forbidden
+from core.models import Team
 from library import services
-from library.api.auth import request_actor, request_teams
 from library.api.native.serializers import (
     IndexCreateSerializer,
     IndexSerializer,
@@ -27,7 +28,7 @@ from library.api.native.serializers import (
     VideoSerializer,
 )
 from library.api.transcription import JsonWhateverTheFormat, transcription_response
-from library.models import Task, Team, Video
+from library.models import Task, Video
 from library.selectors import indexes_for_teams
 
 
@@ -68,7 +69,7 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = VideoSerializer
 
     def get_queryset(self) -> QuerySet[Video]:
-        queryset = Video.objects.filter(index__team__in=request_teams(self.request)).order_by("-created_at")
+        queryset = Video.objects.visible_to(request_teams(self.request)).order_by("-created_at")
         index = self.request.query_params.get("index")
         return queryset.filter(index_id=index) if index else queryset
 
@@ -107,7 +108,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = TaskSerializer
 
     def get_queryset(self) -> QuerySet[Task]:
-        queryset = Task.objects.filter(index__team__in=request_teams(self.request)).order_by("-created_at")
+        queryset = Task.objects.visible_to(request_teams(self.request)).order_by("-created_at")
         for param in ("index", "status"):
             value = self.request.query_params.get(param)
             if value:

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import assets as services
 from library.api.compat.common import body, int_param, reject_unknown
 from library.api.v13 import schema
@@ -30,7 +30,7 @@ class AssetListView(V13View):
     @extend_schema(operation_id="v1.3_assets_list", parameters=schema.ASSET_LIST, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
         params = request.query_params
-        queryset = Asset.objects.filter(team__in=self.teams())
+        queryset = Asset.objects.visible_to(self.teams())
         ids = [i.strip() for value in params.getlist("asset_ids") for i in value.split(",") if i.strip()]
         if len(ids) > MAX_LIST_IDS:
             raise ApplicationError(f"The asset_ids parameter takes at most {MAX_LIST_IDS} ids.")
@@ -145,7 +145,7 @@ class AssetIndexedAssetsView(V13View):
         params = request.query_params
         page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
         limit = int_param(params, "page_limit", 10, minimum=1, maximum=50)
-        videos = Video.objects.filter(asset=asset, index__team__in=self.teams()).select_related("index")
+        videos = Video.objects.visible_to(self.teams()).filter(asset=asset).select_related("index")
         total = videos.count()
         rows = list(videos.order_by("created_at", "pk")[(page - 1) * limit : page * limit])
         data = [

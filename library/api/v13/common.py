@@ -13,7 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from rest_framework.request import Request
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from library.api.compat.common import CompatView, iso, sort_and_page
 from library.models import Asset, MultipartUpload, Video
 
@@ -24,23 +24,22 @@ class V13View(CompatView):
     """Base of the /v1.3 views: the compat base (JSON, key or session, team scope) plus v1.3 objects."""
 
     def get_asset(self, asset_id: str) -> Asset:
-        asset = Asset.objects.filter(id=asset_id, team__in=self.teams()).first()
+        asset = Asset.objects.visible_to(self.teams()).filter(id=asset_id).first()
         if asset is None:
             raise NotFound(f"The asset {asset_id} does not exist.")
         return asset
 
     def get_upload(self, upload_id: str) -> MultipartUpload:
-        upload = (
-            MultipartUpload.objects.select_related("asset").filter(id=upload_id, asset__team__in=self.teams()).first()
-        )
+        upload = MultipartUpload.objects.visible_to(self.teams()).select_related("asset").filter(id=upload_id).first()
         if upload is None:
             raise NotFound(f"The upload {upload_id} does not exist.")
         return upload
 
     def get_indexed_asset(self, index_id: str, indexed_asset_id: str) -> Video:
         video = (
-            Video.objects.select_related("index", "asset")
-            .filter(id=indexed_asset_id, index_id=index_id, index__team__in=self.teams())
+            Video.objects.visible_to(self.teams())
+            .select_related("index", "asset")
+            .filter(id=indexed_asset_id, index_id=index_id)
             .first()
         )
         if video is None:

@@ -14,7 +14,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from library import assets as asset_services
 from library import services
 from library.api.compat.common import apply_filters, body, reject_unknown
@@ -23,7 +23,7 @@ from library.api.v13.common import V13View, form_bool, sort_and_page
 from library.api.v13.representations import indexed_asset_json, indexed_asset_status, transcription_items
 from library.metadata import metadata_key
 from library.models import Asset, Task, TaskStatus, Video
-from library.search.codec import vector_from_bytes
+from library.vector_codec import vector_from_bytes
 
 FILTERS = {
     "filename": ("filename", "str"),
@@ -99,7 +99,7 @@ class IndexedAssetListView(V13View):
         asset_id = data.get("asset_id")
         if not isinstance(asset_id, str) or not asset_id:
             raise ApplicationError("The asset_id parameter is required.", code="parameter_not_provided")
-        asset = Asset.objects.filter(id=asset_id, team_id=index.team_id).first()
+        asset = Asset.objects.of_team(index.team_id).filter(id=asset_id).first()
         if asset is None:
             raise NotFound(f"The asset {asset_id} does not exist.")
         video = asset_services.asset_index(
@@ -154,8 +154,8 @@ def segment_embeddings(video: Video, options: list[str]) -> dict[str, Any]:
     segments = []
     for segment in video.segments.all():
         for option in dict.fromkeys(options):
-            raw = getattr(segment, _VECTORS[option])
-            if raw is None:
+            vector = vector_from_bytes(getattr(segment, _VECTORS[option]))
+            if vector is None:
                 continue
             segments.append(
                 {
@@ -163,7 +163,7 @@ def segment_embeddings(video: Video, options: list[str]) -> dict[str, Any]:
                     "end_offset_sec": segment.end,
                     "embedding_option": option,
                     "embedding_scope": "clip",
-                    "float": [float(x) for x in vector_from_bytes(raw)],
+                    "float": [float(x) for x in vector],
                 }
             )
     return {"model_name": video.engine_name or None, "video_embedding": {"segments": segments}}

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import services
 from library.api.compat.common import apply_filters, body, reject_unknown
 from library.api.v13 import schema

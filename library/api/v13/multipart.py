@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import multipart as services
 from library.api.compat.common import body, int_param, reject_unknown
 from library.api.v13 import schema
@@ -29,7 +29,7 @@ class UploadListView(V13View):
         params = request.query_params
         page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
         limit = int_param(params, "page_limit", 10, minimum=1, maximum=50)
-        uploads = MultipartUpload.objects.filter(asset__team__in=self.teams(), status=UploadStatus.ACTIVE)
+        uploads = MultipartUpload.objects.visible_to(self.teams()).filter(status=UploadStatus.ACTIVE)
         total = uploads.count()
         rows = list(uploads.order_by("-created_at", "-pk")[(page - 1) * limit : page * limit])
         data = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library.models.indexes import EMBEDDING_ENGINES, GENERATIVE_ENGINES
 
 EMBEDDING_MODELS = ("marengo3.0", "marengo2.7")

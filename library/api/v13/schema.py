@@ -24,10 +24,10 @@ from library.api.compat.schema import (
     paging,
 )
 from library.api.v13.options import MODEL_NAMES, MODEL_OPTIONS
+from library.intake_policy import MAX_URL_CHARS
 from library.models import TaskStatus
 from library.models.indexes import ADDONS
 from library.multipart import MAX_URLS_PER_REQUEST
-from library.services import MAX_URL_CHARS
 
 __all__ = ["ID_ANSWER", "OBJECT", "PAGE", "IndexRenameBody", "json_body"]
 

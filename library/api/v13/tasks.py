@@ -13,10 +13,10 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library import services
 from library.api.compat import tasks as compat
-from library.api.compat.common import required
+from library.api.compat.common import body, required
 from library.api.v13 import schema
 from library.api.v13.common import V13View, form_json, form_text
 from library.api.v13.representations import v13_task_json
@@ -42,7 +42,7 @@ class TaskListView(compat.TaskListView, V13View):
         responses={201: schema.ID_ANSWER},
     )
     def post(self, request: Request) -> Response:
-        index = self.get_index(required(request.data, "index_id"))
+        index = self.get_index(required(body(request), "index_id"))
         metadata = form_json(request, "user_metadata")
         upload = request.FILES.get("video_file")
         url = form_text(request, "video_url", limit=2000)

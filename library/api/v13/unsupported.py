@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from library.api.v13.common import V13View
 
 FEATURES = {

@@ -5,10 +5,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import ApplicationError
-from library import accounts
-from library.models import Team
-from library.rules import Actor
+from core import accounts
+from core.errors import ApplicationError
+from core.models import Team
+from core.rules import Actor
 
 
 class Command(BaseCommand):

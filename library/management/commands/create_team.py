@@ -5,9 +5,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from library import accounts
-from library.models import Role
-from library.rules import Actor
+from core import accounts
+from core.models import Role
+from core.rules import Actor
 
 
 class Command(BaseCommand):

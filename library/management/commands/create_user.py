@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import ApplicationError
-from library import accounts
-from library.rules import Actor
+from core import accounts
+from core.errors import ApplicationError
+from core.rules import Actor
 
 
 class Command(BaseCommand):

@@ -19,11 +19,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.rules import Actor, command_actor
 from library import services
 from library.models import Index, Task, TaskStatus
 from library.models.tasks import ACTIVE_STATUSES, TaskSource
-from library.rules import Actor, command_actor
 from library.spreadsheet import safe_cells
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import ApplicationError
-from library.models import Team
-from library.rules import command_actor
+from core.errors import ApplicationError
+from core.models import Team
+from core.rules import command_actor
 from taxonomy import services
 from taxonomy.iab import guess_version
 
