@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 from django.core import signing
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from engines.base import EngineError
-from library.models import Video
-from library.search.codec import vector_from_bytes
-from library.search.embeddings import image_vector, visual_text_vector
+from library.models import Asset, Video
+from library.vector_codec import vector_from_bytes
+from search.embeddings import composed_vector, image_vector, visual_text_vector
 
 VIDEO_OPTIONS = ("visual", "transcription")
 SCOPES = ("clip", "asset")
@@ -57,8 +57,8 @@ def image_embedding(data: bytes) -> np.ndarray:
 
 
 def text_image_embedding(text: str, data: bytes) -> np.ndarray:
-    """The composed query: the text and the image vectors, each unit length, added and normalised."""
-    return _unit(_unit(text_embedding(text)) + _unit(image_embedding(data)))
+    """The composed query, as search composes it: the text and the image vectors added."""
+    return _vector(composed_vector, image_embedding(data), text)
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,9 @@ def _clip_items(video: Video, options: list[str], scopes: list[str]) -> list[dic
 def asset_video(asset_id: str, team_ids: list[int]) -> Video | None:
     """The asset's indexed video whose vectors answer: the most recently indexed ready one, else
     the newest still indexing; None when the asset is in none of the team's indexes."""
-    from library.models import Asset
-
-    if not Asset.objects.filter(id=asset_id, team_id__in=team_ids).exists():
+    if not Asset.objects.visible_to(team_ids).filter(id=asset_id).exists():
         raise NotFound(f"The asset {asset_id} does not exist.")
-    videos = Video.objects.filter(asset_id=asset_id, index__team_id__in=team_ids)
+    videos = Video.objects.visible_to(team_ids).filter(asset_id=asset_id)
     ready = [v for v in videos.order_by("-indexed_at") if v.is_ready]
     return ready[0] if ready else videos.order_by("-created_at").first()
 

@@ -15,7 +15,7 @@ import numpy as np
 from core.errors import ApplicationError
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from search import calibration
-from search.embeddings import image_vector, text_vectors, visual_calibration, visual_text_vector
+from search.embeddings import composed_vector, image_vector, text_vectors, visual_calibration, visual_text_vector
 from search.hits import Hits, union
 from search.matrix import IndexMatrices, SpanTable
 from search.spec import Leaf
@@ -37,6 +37,8 @@ def _query_vector(matrix: OptionMatrix, leaf: Leaf, option: str) -> np.ndarray:
         vector = visual_text_vector(leaf.text)
     else:
         vector = text_vectors([leaf.text])[0]
+    if option == VISUAL and leaf.text and (leaf.image is not None or leaf.image_vector is not None):
+        vector = composed_vector(vector, leaf.text)  # an image with words about it (v1.3 composed query)
     if vector.shape[0] != matrix.dimensions:
         raise ApplicationError(
             f"The {option} vectors of this index have {matrix.dimensions} dimensions but the configured model "

@@ -22,9 +22,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core import jobs
+from core.errors import ApplicationError
+from core.rules import Actor, check
 from engines.generation.base import GenerationError, word_pieces
-from library import jobs
+from library.commands import LibraryCommand as Command
 from library.generation.context import video_context
 from library.generation.providers import get_generator
 from library.generation.results import Answer, GenerationRequest
@@ -39,7 +41,6 @@ from library.generation.services import (
 from library.kinds import GENERATION
 from library.models import GeneratedText, GenerationKind, GenerationStatus, Video
 from library.models.generation import request_key
-from library.rules import Actor, Command, check
 
 MAX_TOKENS_LIMIT = 4096
 CANCELED = "analyze_task_canceled"
@@ -172,7 +173,8 @@ def analyze_stream(*, actor: Actor, video: Video, request: GenerationRequest) ->
 def analyze_tasks(team_ids: list[int]) -> QuerySet[GeneratedText]:
     """The team's analyze tasks, newest first (team-scoped selector)."""
     return (
-        GeneratedText.objects.filter(video__index__team_id__in=team_ids, params__task=True)
+        GeneratedText.objects.visible_to(team_ids)
+        .filter(params__task=True)
         .select_related("video__index")
         .order_by("-created_at", "-id")
     )

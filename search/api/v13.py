@@ -29,21 +29,21 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from engines.base import CONVERSATION, VISUAL, EngineError
 from library.api.compat.common import iso, route
-from library.api.compat.search import thumbnail_urls
 from library.api.v13.common import V13View, form_bool
 from library.api.v13.options import EMBEDDING_OPTIONS
 from library.models import Index, Video
-from library.search import tokens
-from library.search.embeddings import image_vector
-from library.search.params import MAX_QUERY_CHARS, parse_spec
-from library.search.params import _fetch as fetch_image
-from library.search.params import _read_upload as read_image
-from library.search.query import Moment, SearchOutcome, VideoGroup, search_run
-from library.search.spec import Leaf, Node, Query, SearchSpec, with_image_vectors
+from search import tokens
+from search.api.compat import thumbnail_urls
 from search.api.v13_embed import EmbedTasksView, EmbedTaskView, EmbedView
+from search.embeddings import image_vector
+from search.params import MAX_QUERY_CHARS, parse_spec
+from search.params import _fetch as fetch_image
+from search.params import _read_upload as read_image
+from search.query import Moment, SearchOutcome, VideoGroup, search_run
+from search.spec import Leaf, Node, Query, SearchSpec, with_image_vectors
 
 MODALITIES = ("visual", "audio", "transcription")
 TRANSCRIPTION_OPTIONS = {"lexical": "exact_match", "semantic": "semantic"}
@@ -65,9 +65,14 @@ SEARCH_PAGE = inline_serializer(
 )
 
 
+def _data(request: Request) -> Any:
+    """The form (a QueryDict for multipart, as the SDK always sends)."""
+    return request.data
+
+
 def _values(request: Request, name: str) -> list[Any]:
     """Every value of a repeated multipart field (the SDK repeats lists), blanks dropped."""
-    data = request.data
+    data = _data(request)
     values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
     if values is None:
         return []
@@ -120,14 +125,14 @@ def v13_query(request: Request, index: Index) -> Query:
     modalities = _choices(request, "search_options", MODALITIES)
     if not modalities:
         raise ApplicationError("The search_options parameter is required.", code="parameter_not_provided")
-    text = str(request.data.get("query_text") or "").strip()
+    text = str(_data(request).get("query_text") or "").strip()
     if len(text) > MAX_QUERY_CHARS:
         raise ApplicationError(f"The query_text parameter is longer than {MAX_QUERY_CHARS} characters; shorten it.")
     if "<@" in text:
         raise ApplicationError(
             "Entity search (<@entity_id> in query_text) is not supported by Framewise.", code="feature_not_supported"
         )
-    media_type = request.data.get("query_media_type") or None
+    media_type = _data(request).get("query_media_type") or None
     has_media = bool(_values(request, "query_media_url") or request.FILES.getlist("query_media_file"))
     if media_type not in (None, "image"):
         raise ApplicationError('The query_media_type parameter must be "image".')
@@ -177,7 +182,7 @@ def v13_query(request: Request, index: Index) -> Query:
                     ]
                 )
             )
-    operator = request.data.get("operator") or "or"
+    operator = _data(request).get("operator") or "or"
     if operator not in ("or", "and"):
         raise ApplicationError('The operator parameter must be "or" or "and".')
     return per_modality[0] if len(per_modality) == 1 else Node(operator, tuple(per_modality))
@@ -188,12 +193,12 @@ def _spec(request: Request, index: Index, query: Query) -> SearchSpec:
     used = sorted({option for leaf in _leaves(query) for option in leaf.options or ()})
     common = {
         "search_options": used,
-        "group_by": request.data.get("group_by") or None,
-        "page_limit": request.data.get("page_limit") or None,
-        "filter": request.data.get("filter") or None,
-        "threshold": request.data.get("threshold") or None,
-        "sort_option": request.data.get("sort_option") or None,
-        "adjust_confidence_level": request.data.get("adjust_confidence_level") or None,
+        "group_by": _data(request).get("group_by") or None,
+        "page_limit": _data(request).get("page_limit") or None,
+        "filter": _data(request).get("filter") or None,
+        "threshold": _data(request).get("threshold") or None,
+        "sort_option": _data(request).get("sort_option") or None,
+        "adjust_confidence_level": _data(request).get("adjust_confidence_level") or None,
     }
     # The tree's own size is bounded here (modalities x transcription options + images); the
     # /v1.2 sub-query limit counts the placeholder.
@@ -244,7 +249,7 @@ def page_json(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Reques
             if users is not None:
                 group["user_metadata"] = users.get(item.video_id) or {}
             data.append(group)
-        else:
+        elif isinstance(item, Moment):
             data.append(_clip(item, position, thumbnails, users))
     after = cursor.offset + limit
     page_info: dict[str, Any] = {
@@ -302,12 +307,12 @@ class SearchView(V13View):
         unknown = sorted((set(request.data) | set(request.FILES)) - FIELDS - {"dummy"})
         if unknown:
             raise ApplicationError(f"Unknown parameter(s): {', '.join(unknown)}.", code="parameter_unknown")
-        index_id = request.data.get("index_id")
+        index_id = _data(request).get("index_id")
         if not index_id:
             raise ApplicationError("The index_id parameter is required.", code="parameter_not_provided")
         index = self.get_index(str(index_id))
         spec = _spec(request, index, v13_query(request, index))
-        metadata = form_bool(request.data.get("include_user_metadata"), name="include_user_metadata")
+        metadata = form_bool(_data(request).get("include_user_metadata"), name="include_user_metadata")
         outcome = search_run(spec=spec, indexes=[index])
         # Page tokens carry an image query as its vector, never the image (cached: no second inference).
         try:

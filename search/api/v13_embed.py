@@ -16,12 +16,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError, Forbidden
+from core.rules import may_somewhere
 from library.api.compat.common import iso
 from library.api.v13.common import V13View
-from library.search.params import MAX_QUERY_CHARS
-from library.search.params import _fetch as fetch_image
 from search import embed_v2
+from search.commands import SearchCommand
+from search.params import MAX_QUERY_CHARS
+from search.params import _fetch as fetch_image
 
 
 def schema_body(name: str) -> Any:
@@ -127,6 +129,9 @@ class EmbedView(V13View):
                                          "embedding_dimension", "auto_truncate", "embedding_uncertainty"})  # fmt: skip
         if data.get("embedding_uncertainty"):
             raise ApplicationError("embedding_uncertainty is not supported.", code="feature_not_supported")
+        if input_type != "video" and not may_somewhere(self.actor(), SearchCommand.SEARCH):
+            # A text or an image reads no team's data, but embedding is for members of a team.
+            raise Forbidden("Embedding needs a team membership that may search.")
         if input_type == "video":
             return Response(self._video(data))
         if input_type == "text":

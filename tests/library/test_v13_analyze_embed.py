@@ -99,7 +99,7 @@ def test_analyze_tasks_run_as_job_rows(
 
     # Held workers: the task is still waiting when it is cancelled, whatever the machine's speed.
     held: list[tuple[str, tuple[Any, ...]]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, *args, **kwargs: held.append((func, args)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, *args, **kwargs: held.append((func, args)))
     waiting = post(api, "/v1.3/analyze/tasks", {"video": video, "prompt": "List the colours."}, 201).json()
     assert waiting["status"] == "pending" and len(held) == 1
     canceled = post(api, f"/v1.3/analyze/tasks/{waiting['task_id']}/cancel", {}).json()

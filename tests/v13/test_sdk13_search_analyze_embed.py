@@ -173,7 +173,7 @@ result({
 
     # Cancelling: the workers are held, so the task is still waiting when the SDK cancels it.
     held: list[tuple[str, tuple[Any, ...]]] = []
-    monkeypatch.setattr("library.jobs.async_task", lambda func, *args, **kwargs: held.append((func, args)))
+    monkeypatch.setattr("core.jobs.async_task", lambda func, *args, **kwargs: held.append((func, args)))
     stopped = sdk13.run(
         """
 from twelvelabs import VideoContext_AssetId

@@ -28,7 +28,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from engines.generation.base import GenerationError
 from library.api.compat.common import ID, body, iso, reject_unknown, route, sort_and_page
 from library.api.v13.common import V13View
@@ -108,9 +108,7 @@ class AnalyzeBase(V13View):
             if data.get("video") is not None:
                 raise ApplicationError("Send either video or video_id, not both.")
             video = (
-                Video.objects.select_related("index")
-                .filter(id=str(data["video_id"]), index__team__in=self.teams())
-                .first()
+                Video.objects.select_related("index").visible_to(self.teams()).filter(id=str(data["video_id"])).first()
             )
             if video is None:
                 raise NotFound(f"The video {data['video_id']} does not exist.")
@@ -128,7 +126,7 @@ class AnalyzeBase(V13View):
                 code="feature_not_supported",
             )
         asset = self.get_asset(str(source.get("asset_id") or ""))
-        videos = list(Video.objects.select_related("index").filter(asset=asset, index__team__in=self.teams()))
+        videos = list(Video.objects.visible_to(self.teams()).select_related("index").filter(asset=asset))
         if not videos:
             raise ApplicationError(
                 f"The asset {asset.id} is not indexed: index it into an index with a Pegasus model first.",
