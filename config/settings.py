@@ -227,6 +227,12 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     # Request and response components apart, so a read-only field never appears in a request body.
     "COMPONENT_SPLIT_REQUEST": True,
+    # v1.3's choice sets share field names with v1.2's (search_options, input_type): named apart.
+    "ENUM_NAME_OVERRIDES": {
+        "V13SearchModalityEnum": ["visual", "audio", "transcription"],
+        "V13EmbedTextInputTypeEnum": ["text"],
+        "V13EmbedVideoInputTypeEnum": ["video"],
+    },
 }
 
 # --- Cache: shared between web and worker processes when Redis is configured ----------

@@ -55,6 +55,23 @@ FIELDS = {
     "threshold", "sort_option", "adjust_confidence_level",
 }  # fmt: skip
 TOKEN = r"(?P<page_token>[^/]+)"
+# The text form; images and the filter are in the operation's description (a generated image or
+# filter would be a request the schema cannot tell apart from a wrong one).
+SEARCH_BODY = inline_serializer(
+    "V13SearchBody",
+    {
+        "index_id": serializers.CharField(),
+        "search_options": serializers.ListField(child=serializers.ChoiceField(choices=MODALITIES), min_length=1),
+        "transcription_options": serializers.ListField(
+            child=serializers.ChoiceField(choices=tuple(TRANSCRIPTION_OPTIONS)), required=False
+        ),
+        "query_text": serializers.RegexField(r"\S", max_length=MAX_QUERY_CHARS),
+        "group_by": serializers.ChoiceField(choices=("clip", "video"), required=False),
+        "operator": serializers.ChoiceField(choices=("or", "and"), required=False),
+        "page_limit": serializers.IntegerField(required=False, min_value=1, max_value=50),
+        "include_user_metadata": serializers.BooleanField(required=False),
+    },
+)
 SEARCH_PAGE = inline_serializer(
     "V13SearchPage",
     {
@@ -276,32 +293,14 @@ class SearchView(V13View):
     """POST /v1.3/search: always multipart (the SDK forces it), text, images or both."""
 
     @extend_schema(
-        request={
-            "multipart/form-data": inline_serializer(
-                "V13SearchBody",
-                {
-                    "index_id": serializers.CharField(),
-                    "search_options": serializers.ListField(child=serializers.ChoiceField(choices=MODALITIES)),
-                    "transcription_options": serializers.ListField(
-                        child=serializers.ChoiceField(choices=tuple(TRANSCRIPTION_OPTIONS)), required=False
-                    ),
-                    "query_text": serializers.CharField(required=False, max_length=MAX_QUERY_CHARS),
-                    "query_media_type": serializers.ChoiceField(choices=("image",), required=False),
-                    "query_media_url": serializers.ListField(
-                        child=serializers.URLField(), required=False, max_length=10
-                    ),
-                    "query_media_file": serializers.ListField(
-                        child=serializers.FileField(), required=False, max_length=10
-                    ),
-                    "group_by": serializers.ChoiceField(choices=("clip", "video"), required=False),
-                    "operator": serializers.ChoiceField(choices=("or", "and"), required=False),
-                    "page_limit": serializers.IntegerField(required=False, min_value=1, max_value=50),
-                    "filter": serializers.CharField(required=False),
-                    "include_user_metadata": serializers.BooleanField(required=False),
-                },
-            )
-        },  # fmt: skip
+        operation_id="v1.3_search",
+        request={"multipart/form-data": SEARCH_BODY},
         responses=SEARCH_PAGE,
+        description=(
+            "Also accepted: images (query_media_type=image with up to 10 query_media_file or query_media_url; "
+            "with query_text they are composed), filter (a JSON object as text: id, duration, ... or user "
+            "metadata), threshold, sort_option and adjust_confidence_level (v1.2's knobs)."
+        ),
     )
     def post(self, request: Request) -> Response:
         unknown = sorted((set(request.data) | set(request.FILES)) - FIELDS - {"dummy"})
@@ -326,7 +325,7 @@ class SearchView(V13View):
 class PageView(V13View):
     """GET /v1.3/search/{page_token}: the page a token points at."""
 
-    @extend_schema(responses=SEARCH_PAGE)
+    @extend_schema(operation_id="v1.3_search_page", responses=SEARCH_PAGE)
     def get(self, request: Request, page_token: str) -> Response:
         cursor = tokens.decode(page_token, team_ids=[team.pk for team in self.teams()])
         index = self.get_index(cursor.spec.index_ids[0])

@@ -26,9 +26,8 @@ from search.params import MAX_QUERY_CHARS
 from search.params import _fetch as fetch_image
 
 
-def schema_body(name: str) -> Any:
-    return {"application/json": inline_serializer(name, {"input_type": serializers.CharField(),
-                                                         "model_name": serializers.CharField()})}  # fmt: skip
+def schema_body(name: str, fields: dict[str, Any]) -> Any:
+    return {"application/json": inline_serializer(name, fields)}
 
 
 def schema_object(name: str) -> Any:
@@ -39,7 +38,26 @@ def iso_seconds(seconds: int) -> str | None:
     return iso(datetime.fromtimestamp(seconds, tz=UTC))
 
 
-MODEL_NAMES = ("marengo3.0", "marengo3.5")  # accepted names; the vectors are Framewise's models' either way
+MODEL_NAMES = ("marengo3.0", "marengo3.5")
+_MODEL = serializers.ChoiceField(choices=MODEL_NAMES)
+TEXT_BODY = {
+    "input_type": serializers.ChoiceField(choices=("text",)),
+    "model_name": _MODEL,
+    "text": inline_serializer("V13EmbedText", {"input_text": serializers.RegexField(r"\S", max_length=500)}),
+}
+VIDEO_BODY = {
+    "input_type": serializers.ChoiceField(choices=("video",)),
+    "model_name": _MODEL,
+    "video": inline_serializer("V13EmbedVideo", {
+        "media_source": inline_serializer("V13EmbedVideoSource", {"asset_id": serializers.CharField()}),
+        "embedding_option": serializers.MultipleChoiceField(choices=("visual", "transcription"), required=False),
+        "embedding_scope": serializers.MultipleChoiceField(choices=("clip", "asset"), required=False),
+    }),
+}  # fmt: skip
+EMBED_DESCRIPTION = (
+    "input_type text (above), image {media_source: {url | base64_string}}, text_image {input_text, media_source} "
+    "or video {media_source: {asset_id}} of an indexed asset. Vectors are Framewise's models' (README)."
+)  # accepted names; the vectors are Framewise's models' either way
 INPUT_TYPES = ("text", "image", "text_image", "video")
 
 
@@ -120,7 +138,8 @@ def _checked_dimension(data: dict[str, Any], vector: np.ndarray) -> None:
 class EmbedView(V13View):
     """POST /v1.3/embed-v2: one embedding of a text, an image or both (composed), or a video asset's."""
 
-    @extend_schema(request=schema_body("V13EmbedBody"), responses=inline_serializer("V13Embeddings", {
+    @extend_schema(operation_id="v1.3_embed_v2_create", request=schema_body("V13EmbedBody", TEXT_BODY),
+                   description=EMBED_DESCRIPTION, responses=inline_serializer("V13Embeddings", {
         "data": serializers.ListField(child=serializers.DictField()),
     }))  # fmt: skip
     def post(self, request: Request) -> Response:
@@ -200,7 +219,11 @@ def _video_metadata(found: embed_v2.VideoEmbeddings, options: list[str], scopes:
 class EmbedTasksView(V13View):
     """POST /v1.3/embed-v2/tasks: a video asset's embeddings, ready once its indexing is."""
 
-    @extend_schema(request=schema_body("V13EmbedTaskBody"), responses=schema_object("V13EmbedTask"))
+    @extend_schema(
+        operation_id="v1.3_embed_v2_tasks_create",
+        request=schema_body("V13EmbedTaskBody", VIDEO_BODY),
+        responses=schema_object("V13EmbedTask"),
+    )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         input_type = _check_model(data, {"input_type", "model_name", "video", "embedding_dimension",
@@ -215,7 +238,7 @@ class EmbedTasksView(V13View):
         found = embed_v2.video_embeddings(asset_id, team_ids, options=options, scopes=scopes)
         return Response({"_id": embed_v2.task_id(asset_id, team_ids, options, scopes), "status": found.status})
 
-    @extend_schema(responses=schema_object("V13EmbedTaskList"))
+    @extend_schema(exclude=True)  # always a 400: nothing to list
     def get(self, request: Request) -> Response:
         # Nothing is stored per task (the id carries the request), so there is nothing to list.
         raise ApplicationError(
@@ -227,7 +250,7 @@ class EmbedTasksView(V13View):
 class EmbedTaskView(V13View):
     """GET /v1.3/embed-v2/tasks/{task_id}: status and, when ready, the embeddings."""
 
-    @extend_schema(responses=schema_object("V13EmbedTaskResult"))
+    @extend_schema(operation_id="v1.3_embed_v2_tasks_retrieve", responses=schema_object("V13EmbedTaskResult"))
     def get(self, request: Request, task_id: str) -> Response:
         team_ids = [team.pk for team in self.teams()]
         task = embed_v2.read_task_id(task_id, team_ids)

@@ -42,21 +42,23 @@ FIELDS = {"model_name", "video", "video_id", "image", "prompt", "prompt_v2", "te
           "max_tokens", "start_time", "end_time", "stream"}  # fmt: skip
 TASK_FIELDS = (FIELDS - {"stream"}) | {"custom_id", "analysis_mode", "min_segment_duration", "max_segment_duration"}
 MODEL_PREFIX = "pegasus"
+# The schema lists the indexed-video form (`video_id`) and the plain knobs; `video: {type: asset_id}`,
+# `prompt_v2` and `response_format` (an LLM only) are in the description: a generated body of those
+# would be a request the schema cannot tell apart from a wrong one.
 BODY = inline_serializer(
     "V13AnalyzeBody",
     {
-        "model_name": serializers.CharField(required=False),
-        "video": serializers.DictField(required=False),
-        "video_id": serializers.CharField(required=False),
-        "prompt": serializers.CharField(required=False, max_length=2000),
-        "prompt_v2": serializers.DictField(required=False),
+        "video_id": serializers.CharField(help_text="An indexed asset (or give video: {type: asset_id, asset_id})."),
+        "prompt": serializers.RegexField(r"\S", max_length=2000),
         "temperature": serializers.FloatField(required=False, min_value=0, max_value=1),
-        "response_format": serializers.DictField(required=False),
         "max_tokens": serializers.IntegerField(required=False, min_value=1, max_value=analyze.MAX_TOKENS_LIMIT),
-        "start_time": serializers.FloatField(required=False, min_value=0),
-        "end_time": serializers.FloatField(required=False, min_value=0),
         "stream": serializers.BooleanField(required=False),
     },
+)
+ANALYZE_DESCRIPTION = (
+    "Also accepted: video {type: asset_id, asset_id} instead of video_id; prompt_v2 {input_text} instead of "
+    "prompt; start_time/end_time (seconds, end after start); model_name pegasus*; response_format "
+    "{type: json_schema, json_schema} with an LLM provider (else 400 response_format_needs_llm)."
 )
 ANSWER = inline_serializer("V13AnalyzeAnswer", {"id": serializers.CharField(), "data": serializers.CharField()})
 TASK = inline_serializer("V13AnalyzeTask", {"task_id": serializers.CharField(), "status": serializers.CharField()})
@@ -169,6 +171,7 @@ def stream_events(stream: AnalyzeStream) -> Iterator[bytes]:
 class AnalyzeView(AnalyzeBase):
     @extend_schema(
         operation_id="v1.3_analyze",
+        description=ANALYZE_DESCRIPTION,
         request={"application/json": BODY},
         responses={(200, "application/json"): ANSWER, (200, "application/x-ndjson"): OpenApiTypes.STR},
     )
@@ -234,7 +237,12 @@ class AnalyzeTaskListView(AnalyzeBase):
         items, page_info = sort_and_page(request, rows, sort_fields={"created_at": "created_at"})
         return Response({"data": [task_json(row) for row in items], "page_info": page_info})
 
-    @extend_schema(operation_id="v1.3_analyze_tasks_create", request={"application/json": BODY}, responses={201: TASK})
+    @extend_schema(
+        operation_id="v1.3_analyze_tasks_create",
+        description=ANALYZE_DESCRIPTION,
+        request={"application/json": BODY},
+        responses={201: TASK},
+    )
     def post(self, request: Request) -> Response:
         data = body(request)
         reject_unknown(data, TASK_FIELDS)
