@@ -39,9 +39,7 @@ from search import tokens
 from search.api.compat import thumbnail_urls
 from search.api.v13_embed import EmbedTasksView, EmbedTaskView, EmbedView
 from search.embeddings import image_vector
-from search.params import MAX_QUERY_CHARS, parse_spec
-from search.params import _fetch as fetch_image
-from search.params import _read_upload as read_image
+from search.params import MAX_QUERY_CHARS, fetch_image, parse_spec, read_image
 from search.query import Moment, SearchOutcome, VideoGroup, search_run
 from search.spec import Leaf, Node, Query, SearchSpec, with_image_vectors
 

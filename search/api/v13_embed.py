@@ -22,8 +22,7 @@ from library.api.compat.common import iso
 from library.api.v13.common import V13View
 from search import embed_v2
 from search.commands import SearchCommand
-from search.params import MAX_QUERY_CHARS
-from search.params import _fetch as fetch_image
+from search.params import MAX_QUERY_CHARS, fetch_image
 
 
 def schema_body(name: str, fields: dict[str, Any]) -> Any:
