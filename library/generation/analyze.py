@@ -20,7 +20,6 @@ import jsonschema
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from core import jobs
 from core.errors import ApplicationError
@@ -28,6 +27,7 @@ from core.rules import Actor, check
 from engines.generation.base import GenerationError, word_pieces
 from library.commands import LibraryCommand as Command
 from library.generation.context import video_context
+from library.generation.jobs import generation_queue
 from library.generation.providers import get_generator
 from library.generation.results import Answer, GenerationRequest
 from library.generation.services import (
@@ -40,7 +40,6 @@ from library.generation.services import (
 )
 from library.kinds import GENERATION
 from library.models import GeneratedText, GenerationKind, GenerationStatus, Video
-from library.models.generation import request_key
 
 MAX_TOKENS_LIMIT = 4096
 CANCELED = "analyze_task_canceled"
@@ -196,25 +195,7 @@ def with_status(rows: QuerySet[GeneratedText], status: str) -> QuerySet[Generate
 def analyze_task_create(*, actor: Actor, video: Video, request: GenerationRequest) -> GeneratedText:
     """A task row for `request`, handed to the workers (an identical current answer is ready at once)."""
     _ready(actor, video)
-    provider = get_generator().label
-    with transaction.atomic():
-        row, created = GeneratedText.objects.select_for_update().get_or_create(
-            video=video,
-            kind=request.kind,
-            provider=provider,
-            request_key=request_key(prompt=request.prompt, params=request.params),
-            defaults={"prompt": request.prompt, "params": request.params, "created_by": actor.recorded_user},
-        )
-        row.video = video
-        if row.is_current or (not created and row.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING)):
-            return row
-        if not created:
-            # Failed, cancelled, or stale after a re-index: start over.
-            GeneratedText.objects.filter(id=row.id).update(
-                status=GenerationStatus.PENDING, attempts=0, error_code="", error_message="", updated_at=timezone.now()
-            )
-            row.refresh_from_db()
-        jobs.enqueue(GENERATION, row.id)
+    row, _ = generation_queue(video=video, request=request, provider=get_generator().label, user=actor.recorded_user)
     return row
 
 

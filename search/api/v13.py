@@ -30,18 +30,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.errors import ApplicationError
-from engines.base import CONVERSATION, VISUAL, EngineError
+from engines.base import CONVERSATION, VISUAL
 from library.api.compat.common import iso, route
 from library.api.v13.common import V13View, form_bool
 from library.api.v13.options import EMBEDDING_OPTIONS
 from library.models import Index, Video
 from search import tokens
-from search.api.compat import thumbnail_urls
+from search.api.compat import first_page, thumbnail_urls
 from search.api.v13_embed import EmbedTasksView, EmbedTaskView, EmbedView
-from search.embeddings import image_vector
 from search.params import MAX_QUERY_CHARS, fetch_image, parse_spec, read_image
 from search.query import Moment, SearchOutcome, VideoGroup, search_run
-from search.spec import Leaf, Node, Query, SearchSpec, with_image_vectors
+from search.spec import Leaf, Node, Query, SearchSpec
 
 MODALITIES = ("visual", "audio", "transcription")
 TRANSCRIPTION_OPTIONS = {"lexical": "exact_match", "semantic": "semantic"}
@@ -310,13 +309,7 @@ class SearchView(V13View):
         index = self.get_index(str(index_id))
         spec = _spec(request, index, v13_query(request, index))
         metadata = form_bool(_data(request).get("include_user_metadata"), name="include_user_metadata")
-        outcome = search_run(spec=spec, indexes=[index])
-        # Page tokens carry an image query as its vector, never the image (cached: no second inference).
-        try:
-            resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
-        except EngineError as exc:
-            raise ApplicationError(exc.message, code=exc.code) from exc
-        cursor = tokens.new_cursor(resolved, [team.pk for team in self.teams()])
+        outcome, cursor = first_page(spec, index, [team.pk for team in self.teams()])
         return Response(page_json(outcome, cursor, request, metadata=metadata))
 
 
