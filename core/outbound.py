@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from django.conf import settings
 
+from core.errors import ApplicationError
 from engines.errors import FramewiseError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,6 +66,28 @@ class OutboundError(FramewiseError):
     """A fetch that was refused (not transient) or did not complete (transient: a timeout, a 5xx)."""
 
     code = "url_unreachable"
+
+
+_REFUSED = frozenset({"url_not_allowed", "url_invalid", "url_redirect_limit"})
+
+
+def refusal(
+    exc: OutboundError,
+    *,
+    field: str,
+    unreachable_code: str = "url_unreachable",
+    too_large_code: str = "url_too_large",
+) -> ApplicationError:
+    """The one translation of a fetcher error for the caller who gave the URL (`field` names it):
+    refused URLs keep the fetcher's code, an answer over the size cap and an unreachable server get the
+    surface's codes. Transient stays transient, so a worker retries a timeout and fails a refusal."""
+    if exc.code in _REFUSED:
+        return ApplicationError(f"The {field} is not allowed: {exc.message}", code=exc.code)
+    if exc.code == "url_too_large":
+        return ApplicationError(f"The {field} answered too much: {exc.message}", code=too_large_code, status=413)
+    return ApplicationError(
+        f"The {field} could not be fetched: {exc.message}", code=unreachable_code, transient=exc.transient
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -68,7 +70,38 @@ def _segment_row(video: Video, position: int, segment: EngineSegment) -> Segment
 
 
 def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis, engine_name: str) -> None:
-    """Replace the video's extraction, thumbnails and segments, and mark the task ready.
+    """Replace the video's extraction, thumbnails and segments, and mark the task ready."""
+    images = [(thumbnail.time, thumbnail.jpeg) for thumbnail in analysis.thumbnails]
+
+    def fill(video: Video) -> None:
+        video.shots = [asdict(shot) for shot in analysis.shots]
+        video.transcript = _transcript_json(analysis.transcript)
+        video.language = analysis.language
+        video.translation = [
+            {"start": round(line.start, 3), "end": round(line.end, 3), "value": line.text}
+            for line in analysis.translation
+        ]
+        video.texts = _spans_json(analysis.texts)
+        video.logos = _spans_json(analysis.logos)
+        video.concepts = _concepts_json(analysis.concepts)
+        video.skipped = dict(analysis.skipped)
+        video.engine_name = engine_name
+        video.engine_versions = dict(analysis.versions)
+
+    segments = (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments))
+    _replace_results(lease=lease, video=video, images=images, segments=segments, fill=fill)
+
+
+def _replace_results(
+    *,
+    lease: Lease[Task],
+    video: Video,
+    images: list[tuple[float, bytes]],
+    segments: Iterable[Segment],
+    fill: Callable[[Video], None],
+    **task_fields: Any,
+) -> None:
+    """Write an analysis (fresh or copied) as the video's, all or nothing, and mark the task ready.
 
     Thumbnail files are written first (storage is not transactional); the rows that
     point at them, and the removal of the previous ones, commit together. If the
@@ -78,9 +111,9 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
     """
     task = lease.row
     new_files: list[str] = []
-    for thumbnail in analysis.thumbnails:
-        name = f"thumbnails/{video.index_id}/{video.id}/{int(thumbnail.time * 1000):09d}-{task.id}.jpg"
-        new_files.append(storage.save(name, ContentFile(thumbnail.jpeg)))
+    for time, jpeg in images:
+        name = f"thumbnails/{video.index_id}/{video.id}/{int(time * 1000):09d}-{task.id}.jpg"
+        new_files.append(storage.save(name, ContentFile(jpeg)))
     old_files = list(video.thumbnails.values_list("image", flat=True))
     try:
         with transaction.atomic():
@@ -89,31 +122,14 @@ def store_analysis(*, lease: Lease[Task], video: Video, analysis: VideoAnalysis,
                 raise LostClaim(task.id)
             video.thumbnails.all().delete()
             Thumbnail.objects.bulk_create(
-                Thumbnail(video=video, time=thumbnail.time, image=name)
-                for thumbnail, name in zip(analysis.thumbnails, new_files, strict=True)
+                Thumbnail(video=video, time=time, image=name) for (time, _), name in zip(images, new_files, strict=True)
             )
             video.segments.all().delete()
-            Segment.objects.bulk_create(
-                (_segment_row(video, position, segment) for position, segment in enumerate(analysis.segments)),
-                batch_size=500,
-            )
-            now = timezone.now()
-            video.shots = [asdict(shot) for shot in analysis.shots]
-            video.transcript = _transcript_json(analysis.transcript)
-            video.language = analysis.language
-            video.translation = [
-                {"start": round(line.start, 3), "end": round(line.end, 3), "value": line.text}
-                for line in analysis.translation
-            ]
-            video.texts = _spans_json(analysis.texts)
-            video.logos = _spans_json(analysis.logos)
-            video.concepts = _concepts_json(analysis.concepts)
-            video.skipped = dict(analysis.skipped)
-            video.engine_name = engine_name
-            video.engine_versions = dict(analysis.versions)
-            video.indexed_at = now
+            Segment.objects.bulk_create(segments, batch_size=500)
+            fill(video)
+            video.indexed_at = timezone.now()
             video.save(force_update=True)  # an UPDATE only: never re-insert a deleted video
-            lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="")
+            lease.complete(TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="", **task_fields)
             webhook_events.task_finished(lease.row.pk)
             Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
             transaction.on_commit(lambda: _delete_files(old_files))
@@ -178,40 +194,20 @@ def copy_analysis(*, lease: Lease[Task], video: Video, source: Video, options: f
         for column in dropped:
             setattr(segment, column, None if column.endswith("_vector") else "")
         segments.append(segment)
-    new_files: list[str] = []
-    thumbnails = []
+    images = []
     if video.index.wants_thumbnails:
         for thumbnail in source.thumbnails.all():
-            name = f"thumbnails/{video.index_id}/{video.id}/{int(thumbnail.time * 1000):09d}-{lease.row.id}.jpg"
             with storage.default_storage.open(thumbnail.image.name or "", "rb") as image:
-                new_files.append(storage.save(name, ContentFile(image.read())))
-            thumbnails.append(Thumbnail(video=video, time=thumbnail.time, image=new_files[-1]))
-    old_files = list(video.thumbnails.values_list("image", flat=True))
-    try:
-        with transaction.atomic():
-            lease.lock()
-            if not Video.objects.select_for_update().filter(id=video.id).exists():
-                raise LostClaim(lease.row.id)
-            video.thumbnails.all().delete()
-            Thumbnail.objects.bulk_create(thumbnails)
-            video.segments.all().delete()
-            Segment.objects.bulk_create(segments, batch_size=500)
-            for field in ("shots", "engine_name", "engine_versions"):
-                setattr(video, field, getattr(source, field))
-            for option, fields in _VIDEO_FIELDS.items():
-                for field in fields:
-                    kept = option in options
-                    setattr(video, field, getattr(source, field) if kept else ("" if field == "language" else []))
-            video.skipped = {option: why for option, why in source.skipped.items() if option in options}
-            video.indexed_at = timezone.now()
-            video.save(force_update=True)
-            lease.complete(
-                TaskStatus.READY, progress=100.0, stage="", error_code="", error_message="", indexing_started_at=None
-            )
-            webhook_events.task_finished(lease.row.pk)
-            Index.objects.filter(id=video.index_id).update(content_version=F("content_version") + 1)
-            transaction.on_commit(lambda: _delete_files(old_files))
-    except BaseException:
-        for name in new_files:
-            storage.delete_quietly(name)
-        raise
+                images.append((thumbnail.time, image.read()))
+
+    def fill(video: Video) -> None:
+        for field in ("shots", "engine_name", "engine_versions"):
+            setattr(video, field, getattr(source, field))
+        for option, fields in _VIDEO_FIELDS.items():
+            for field in fields:
+                kept = option in options
+                setattr(video, field, getattr(source, field) if kept else ("" if field == "language" else []))
+        video.skipped = {option: why for option, why in source.skipped.items() if option in options}
+
+    # No indexing_started_at: the copy took no engine time, so it says nothing about indexing speed.
+    _replace_results(lease=lease, video=video, images=images, segments=segments, fill=fill, indexing_started_at=None)

@@ -20,13 +20,6 @@ from library import intake_policy, mediatypes, storage
 from library.models import Task
 from library.models.tasks import task_upload_path
 
-# Fetcher codes that are about the URL itself keep their name; the rest say the video is unreachable.
-_DOWNLOAD_CODES = {
-    "url_too_large": "video_file_too_large",
-    "url_not_allowed": "url_not_allowed",
-    "url_invalid": "url_invalid",
-}
-
 
 @dataclass(frozen=True)
 class Downloaded:
@@ -50,8 +43,8 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
                 sink=buffer,
             )
         except outbound.OutboundError as exc:
-            raise EngineError(
-                exc.message, transient=exc.transient, code=_DOWNLOAD_CODES.get(exc.code, "video_url_unreachable")
+            raise outbound.refusal(
+                exc, field="video URL", unreachable_code="video_url_unreachable", too_large_code="video_file_too_large"
             ) from None
         if result.status >= 300:
             raise EngineError(

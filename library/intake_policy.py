@@ -105,7 +105,7 @@ def source_url(url: object) -> str:
         outbound.check_url(url)
     except outbound.OutboundError as exc:
         if exc.code != "url_unresolvable":
-            raise UploadRefused(exc.message, code=exc.code) from None
+            raise outbound.refusal(exc, field="url") from None
     return url
 
 

@@ -98,6 +98,8 @@ def multipart_create(
         )
     filename = intake_policy.filename(filename)
     refuse_non_video(filename)
+    if isinstance(total_size, float) and total_size.is_integer():
+        total_size = int(total_size)  # 1024.0 from a JSON encoder that writes every number as a float
     if isinstance(total_size, bool) or not isinstance(total_size, int) or total_size < 1:
         raise ApplicationError("The total_size parameter must be a positive number of bytes.")
     intake_policy.check_size(total_size)

@@ -213,12 +213,8 @@ def _fetch(url: str) -> bytes:
     try:
         result = outbound.fetch(url, deadline=settings.FRAMEWISE_URL_TIMEOUT, max_bytes=MAX_IMAGE_BYTES)
     except outbound.OutboundError as exc:
-        if exc.code in ("url_not_allowed", "url_invalid"):
-            raise ApplicationError(f"The query_media_url is not allowed: {exc.message}", code=exc.code) from None
-        if exc.code == "url_too_large":
-            raise ApplicationError(f"The query image is larger than {MAX_IMAGE_BYTES // 2**20} MB.") from None
-        raise ApplicationError(
-            f"The query_media_url could not be fetched: {exc.message}", code="media_url_unreachable"
+        raise outbound.refusal(
+            exc, field="query_media_url", unreachable_code="media_url_unreachable", too_large_code="parameter_invalid"
         ) from None
     if result.status >= 300:
         raise ApplicationError(

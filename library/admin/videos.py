@@ -51,7 +51,7 @@ class VideoAdmin(TeamScopedAdmin):
     search_fields = ["filename", "title", "id"]
     list_select_related = ["index"]
     fieldsets = [
-        (None, {"fields": ["id", "index", "filename", "title", "player"]}),
+        (None, {"fields": ["id", "index", "asset", "filename", "title", "player"]}),
         (
             "File",
             {

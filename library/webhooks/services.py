@@ -26,7 +26,8 @@ def _clean_url(url: str) -> str:
     try:
         outbound.check_url(url)
     except outbound.OutboundError as exc:
-        raise ApplicationError(f"The webhook URL is refused: {exc.message}", code="url_not_allowed") from None
+        # A webhook URL is only checked here (nothing is fetched): every failure is a refusal.
+        raise outbound.refusal(exc, field="webhook URL", unreachable_code="url_not_allowed") from None
     return url
 
 

@@ -13,12 +13,14 @@ that refuse most of what their schema calls valid (the schema tells the truth).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -26,12 +28,23 @@ import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.views import APIView
 from schemathesis import GenerationMode
 
 from core.models import Membership, Role
-from library.models import Task, TaskStatus, Thumbnail, Video
+from library.models import (
+    Asset,
+    AssetMethod,
+    AssetStatus,
+    MultipartUpload,
+    Task,
+    TaskStatus,
+    Thumbnail,
+    UploadChunk,
+    Video,
+)
 from library.models.webhooks import WebhookEndpoint
 from search import tokens
 from search.params import parse_query, parse_spec
@@ -67,6 +80,8 @@ class Seed:
     search_token: str
     native_token: str
     classify_token: str
+    asset: str = ""
+    upload: str = ""
     ids_by_collection: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,12 +123,45 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
         native_token=tokens.encode(tokens.new_cursor(spec, [team.pk])),
         classify_token=taxonomy_selectors.page_token(result_set, 1),
     )  # fmt: skip
+    seeded.asset, seeded.upload = _seed_assets(team)
     seeded.ids_by_collection = {
         "indexes": seeded.index, "videos": seeded.video, "tasks": seeded.task, "taxonomies": seeded.taxonomy,
         "taxonomy-nodes": seeded.node, "labels": seeded.label, "classification-runs": seeded.run,
         "webhooks": endpoint.pk,
     }  # fmt: skip
     return seeded
+
+
+def _seed_assets(team: Any) -> tuple[str, str]:
+    """A ready v1.3 asset (a stored file of its own, in no index yet) and an upload still receiving chunks."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    asset = Asset.objects.create(
+        team=team, method=AssetMethod.DIRECT, status=AssetStatus.READY, filename="asset.mp4",
+        file=default_storage.save("assets/fuzz", ContentFile(b"not decoded again")), sha256="a" * 64, size=17,
+        duration=10.0, fps=25.0, width=640, height=360,
+    )  # fmt: skip
+    parts = Asset.objects.create(team=team, method=AssetMethod.MULTIPART, status=AssetStatus.UPLOADING)
+    upload = MultipartUpload.objects.create(
+        asset=parts, total_size=10_000 * 1024, chunk_size=1024, total_chunks=10_000,
+        expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    UploadChunk.objects.create(
+        upload=upload, chunk_index=1, size=1024, etag=FUZZ_ETAG,
+        file=default_storage.save("uploads/multipart/fuzz", ContentFile(b"x" * 1024)),
+    )  # fmt: skip
+    return asset.id, upload.id
+
+
+# The ETag the seeded chunk's PUT answered: a client reports the ETags it was given.
+FUZZ_ETAG = hashlib.md5(b"x" * 1024, usedforsecurity=False).hexdigest()
+
+
+def _real_chunk_reports(body: Any) -> None:
+    for item in body.get("completed_chunks") or []:
+        if isinstance(item, dict):
+            item.update(chunk_index=1, proof=FUZZ_ETAG, proof_type="etag")
 
 
 @pytest.fixture
@@ -143,6 +191,12 @@ def _real_ids(case: Any, seed: Seed) -> None:
             params[name] = seed.video
         elif name == "task_id":
             params[name] = seed.task
+        elif name == "asset_id":
+            params[name] = seed.asset
+        elif name == "upload_id":
+            params[name] = seed.upload
+        elif name == "indexed_asset_id":
+            params[name] = seed.video
         elif name == "page_token":
             params[name] = (
                 seed.classify_token if "/classify/" in path
@@ -157,8 +211,10 @@ def _real_ids(case: Any, seed: Seed) -> None:
     by_name: dict[str, Any] = {
         "index_id": seed.index, "index": seed.index, "video_id": seed.video, "video": seed.video,
         "taxonomy": seed.taxonomy, "node": seed.node, "team": seed.team,
-        "video_ids": [seed.video], "index_ids": [seed.index],
+        "video_ids": [seed.video], "index_ids": [seed.index], "asset_id": seed.asset,
     }  # fmt: skip
+    if isinstance(case.body, dict) and path.endswith("/multipart-uploads/{upload_id}/"):
+        _real_chunk_reports(case.body)
     for container in (case.query, case.body):
         if isinstance(container, dict):
             for name in container.keys() & by_name.keys():

@@ -14,8 +14,8 @@ import pytest
 from django.db import connections
 from django.test import RequestFactory
 
+from core import ratelimit
 from core.models import RateCounter
-from library.api import ratelimit
 from library.media import media_url
 from tests.factories import UserFactory
 

@@ -253,6 +253,14 @@ ADMIN_RULES: dict[tuple[str, str], AdminRule] = {
         TaxonomyCommand.RUN_CREATE, lambda w, c: c.index, changes=False
     ),
     ("library.video", "add"): AdminRule(NOBODY, OWN, lambda w, c: {}),
+    ("library.asset", "add"): AdminRule(NOBODY, OWN, lambda w, c: {}),
+    ("library.asset", "change"): AdminRule(NOBODY, OBJECT, lambda w, c: {}, lambda w, c: rules_v13.admin_asset(w, c)),
+    ("library.asset", "delete"): AdminRule(
+        LibraryCommand.ASSET_DELETE, OBJECT, lambda w, c: CONFIRM, lambda w, c: rules_v13.admin_asset(w, c)
+    ),
+    ("library.asset", "delete_selected"): _delete_selected(
+        LibraryCommand.ASSET_DELETE, lambda w, c: rules_v13.admin_asset(w, c)
+    ),
     ("library.video", "change"): AdminRule(
         LibraryCommand.VIDEO_UPDATE, OBJECT, lambda w, c: {"title": "Renamed"}, lambda w, c: c.video
     ),

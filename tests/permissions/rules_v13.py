@@ -20,7 +20,7 @@ from django.utils import timezone
 from library import multipart
 from library.commands import LibraryCommand
 from library.models import Asset, AssetMethod, AssetStatus, MultipartUpload, UploadChunk
-from tests.permissions.world import Content, World
+from tests.permissions.world import Content, World, make_asset
 
 SIGNED = "signed"  # authorised by the URL's signature, not by a key: every actor's request is taken
 URL = "http://127.0.0.1:9/new.mp4"
@@ -30,23 +30,12 @@ Builder = Callable[[World, Content], tuple[dict[str, Any], dict[str, Any], str]]
 
 
 def _asset(c: Content, **fields: Any) -> Asset:
-    """A ready asset of the content's team with a stored file of its own."""
-    data = secrets.token_bytes(64)
-    name = default_storage.save(f"assets/{c.team.pk}/matrix", ContentFile(data))
-    return Asset.objects.create(
-        team=c.team,
-        method=AssetMethod.DIRECT,
-        status=AssetStatus.READY,
-        filename="matrix.mp4",
-        file=name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        duration=10.0,
-        fps=25.0,
-        width=640,
-        height=360,
-        **fields,
-    )
+    return make_asset(c.team, **fields)
+
+
+def admin_asset(world: World, c: Content) -> Asset:
+    """The asset an admin view acts on (made with the world, before any snapshot)."""
+    return world.extra["assets"][c.team.pk]
 
 
 def _upload(c: Content, *, total_size: int) -> MultipartUpload:
@@ -144,6 +133,14 @@ def rules(rule: Callable[..., Any], object_target: str, own_target: str) -> dict
             LibraryCommand.VIDEO_DELETE,
             object_target,
             _json(lambda c: ({**index_kw(c), "indexed_asset_id": c.video.id}, {})),
+        ),
+        ("v13-video", "PATCH"): rule(
+            LibraryCommand.VIDEO_UPDATE,
+            object_target,
+            _json(lambda c: ({**index_kw(c), "video_id": c.video.id}, {"user_metadata": {"season": 2}})),
+        ),
+        ("v13-video", "DELETE"): rule(
+            LibraryCommand.VIDEO_DELETE, object_target, _json(lambda c: ({**index_kw(c), "video_id": c.video.id}, {}))
         ),
         ("v13-multipart-uploads", "POST"): rule(
             LibraryCommand.ASSET_CREATE,

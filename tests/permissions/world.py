@@ -7,6 +7,7 @@ bytes are enough to decide who may do what.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from rest_framework.test import APIClient
 
 from core import accounts
 from core.models import ApiKey, Membership, Role, Team
-from library.models import Index, Task, TaskStatus, Thumbnail, Video
+from library.models import Asset, AssetMethod, AssetStatus, Index, Task, TaskStatus, Thumbnail, Video
 from library.models.webhooks import WebhookEndpoint
 from taxonomy.models import ClassificationRun, RunStatus, Taxonomy, TaxonomyNode, VideoLabel
 from tests.factories import SYSTEM, IndexFactory, TeamFactory, UserFactory
@@ -132,7 +133,7 @@ def make_world() -> World:
     accounts.membership_remove(actor=SYSTEM, membership=Membership.objects.get(team=team_a, user=users["removed"]))
     spare_user = UserFactory(username="spare")
     spare = accounts.membership_set(actor=SYSTEM, team=team_a, user=spare_user, role=Role.VIEWER)
-    return World(
+    world = World(
         a=make_content(team_a),
         b=make_content(team_b),
         users=users,
@@ -141,6 +142,20 @@ def make_world() -> World:
         spare_membership=spare,
         outsider=UserFactory(username="outsider"),
     )
+    # A v1.3 asset per team, for the admin's asset views (API rules make their own per request).
+    world.extra["assets"] = {team.pk: make_asset(team) for team in (team_a, team_b)}
+    return world
+
+
+def make_asset(team: Team, **fields: Any) -> Asset:
+    """A ready asset of `team` with a stored file of its own."""
+    data = secrets.token_bytes(64)
+    name = default_storage.save(f"assets/{team.pk}/matrix", ContentFile(data))
+    return Asset.objects.create(
+        team=team, method=AssetMethod.DIRECT, status=AssetStatus.READY, filename="matrix.mp4", file=name,
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), duration=10.0, fps=25.0, width=640, height=360,
+        **fields,
+    )  # fmt: skip
 
 
 def client_for(world: World, actor: str) -> APIClient:

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from core.errors import ApplicationError
 from library import assets as services
-from library.api.compat.common import body, int_param, reject_unknown
+from library.api.compat.common import body, reject_unknown
 from library.api.v13 import schema
-from library.api.v13.common import V13View, form_bool, form_json, form_text
+from library.api.v13.common import V13View, form_bool, form_json, form_text, page_of
 from library.api.v13.representations import asset_json, indexed_asset_json
 from library.models import Asset, AssetStatus, Task, TaskStatus, Video
 from library.models.tasks import ACTIVE_STATUSES
@@ -44,21 +44,12 @@ class AssetListView(V13View):
         filename = params.get("filename")
         if filename:
             queryset = queryset.filter(filename__icontains=filename[:500])
-        page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
-        limit = int_param(params, "page_limit", 10, minimum=1, maximum=50)
-        total = queryset.count()
-        rows = list(queryset.order_by("-created_at", "-pk")[(page - 1) * limit : page * limit])
-        page_info = {
-            "limit_per_page": limit,
-            "page": page,
-            "total_page": max(1, -(-total // limit)),
-            "total_results": total,
-        }
+        rows, page_info = page_of(request, queryset.order_by("-created_at", "-pk"))
         return Response({"data": [asset_json(asset, request) for asset in rows], "page_info": page_info})
 
     @extend_schema(
         operation_id="v1.3_assets_create",
-        request={"multipart/form-data": schema.AssetCreateBody},
+        request={"multipart/form-data": schema.AssetDirectBody, "application/json": schema.AssetUrlBody},
         responses={201: schema.OBJECT},
     )
     def post(self, request: Request) -> Response:
@@ -111,9 +102,10 @@ class AssetMetadataView(V13View):
         data = body(request)
         reject_unknown(data, {"user_metadata"})
         value: Any = data.get("user_metadata")
-        if value is None:
+        if value is None and replace:
             raise ApplicationError("The user_metadata parameter is required.", code="parameter_not_provided")
-        services.asset_update_metadata(actor=self.actor(), asset=asset, user_metadata=value, replace=replace)
+        if value is not None:  # a PATCH without it changes nothing
+            services.asset_update_metadata(actor=self.actor(), asset=asset, user_metadata=value, replace=replace)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -142,18 +134,13 @@ class AssetIndexedAssetsView(V13View):
     @extend_schema(operation_id="v1.3_assets_indexed_assets", parameters=schema.PAGING, responses=schema.PAGE)
     def get(self, request: Request, asset_id: str) -> Response:
         asset = self.get_asset(asset_id)
-        params = request.query_params
-        page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
-        limit = int_param(params, "page_limit", 10, minimum=1, maximum=50)
         videos = Video.objects.visible_to(self.teams()).filter(asset=asset).select_related("index")
-        total = videos.count()
-        rows = list(videos.order_by("created_at", "pk")[(page - 1) * limit : page * limit])
+        rows, page_info = page_of(request, videos.order_by("created_at", "pk"))
         data = [
             {**indexed_asset_json(video, request), "index": {"_id": video.index_id, "name": video.index.name}}
             for video in rows
         ]
-        page_info = {"limit_per_page": limit, "page": page, "total_page": max(1, -(-total // limit))}
-        return Response({"data": data, "page_info": {**page_info, "total_results": total}})
+        return Response({"data": data, "page_info": page_info})
 
 
 TRANSCRIPT_PARTS = ("words", "sentences", "utterances")

@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from rest_framework.request import Request
 
 from core.errors import ApplicationError, NotFound
-from library.api.compat.common import CompatView, iso, sort_and_page
+from library.api.compat.common import MAX_PAGE, CompatView, int_param, iso, sort_and_page
 from library.models import Asset, MultipartUpload, Video
 
-__all__ = ["V13View", "form_bool", "form_json", "form_text", "iso", "sort_and_page"]
+__all__ = ["V13View", "form_bool", "form_json", "form_text", "iso", "page_of", "sort_and_page"]
 
 
 class V13View(CompatView):
@@ -90,3 +91,19 @@ def form_bool(value: Any, *, name: str, default: bool = False) -> bool:
     if text in ("false", "0"):
         return False
     raise ApplicationError(f"The {name} parameter must be true or false.")
+
+
+def page_of(request: Request, rows: QuerySet[Any] | list[Any], *, default_limit: int = 10, max_limit: int = 50) -> Any:
+    """(the page's rows, page_info) of already ordered `rows`; a page past the end is empty, not an error."""
+    params = request.query_params
+    page = int_param(params, "page", 1, minimum=1, maximum=MAX_PAGE)
+    limit = int_param(params, "page_limit", default_limit, minimum=1, maximum=max_limit)
+    total = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    shown = list(rows[(page - 1) * limit : page * limit])
+    page_info = {
+        "limit_per_page": limit,
+        "page": page,
+        "total_page": max(1, -(-total // limit)),
+        "total_results": total,
+    }
+    return shown, page_info

@@ -134,9 +134,8 @@ class IndexedAssetDetailView(V13View):
         data = body(request)
         reject_unknown(data, {"user_metadata"})
         metadata = data.get("user_metadata")
-        if metadata is None:
-            raise ApplicationError("The user_metadata parameter is required.", code="parameter_not_provided")
-        services.video_update(actor=self.actor(), video=video, metadata=metadata)
+        if metadata is not None:  # a PATCH without it changes nothing
+            services.video_update(actor=self.actor(), video=video, metadata=metadata)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(operation_id="v1.3_indexed_assets_delete", responses={204: None})
@@ -167,3 +166,30 @@ def segment_embeddings(video: Video, options: list[str]) -> dict[str, Any]:
                 }
             )
     return {"model_name": video.engine_name or None, "video_embedding": {"segments": segments}}
+
+
+class VideoListView(V13View):
+    """`/indexes/{id}/videos`: the deprecated spelling of the indexed assets list (same objects; videos
+    are created through /tasks or indexed assets, so no POST here)."""
+
+    @extend_schema(operation_id="v1.3_videos_list", parameters=schema.INDEXED_ASSET_LIST, responses=schema.PAGE)
+    def get(self, request: Request, index_id: str) -> Response:
+        return IndexedAssetListView.get(self, request, index_id)  # type: ignore[arg-type]
+
+
+class VideoDetailView(IndexedAssetDetailView):
+    """`/indexes/{id}/videos/{video_id}`: an indexed asset by its deprecated name."""
+
+    @extend_schema(operation_id="v1.3_videos_retrieve", parameters=schema.INDEXED_ASSET_DETAIL, responses=schema.OBJECT)
+    def get(self, request: Request, index_id: str, video_id: str) -> Response:
+        return super().get(request, index_id, video_id)
+
+    @extend_schema(
+        operation_id="v1.3_videos_update", request=schema.json_body(schema.MetadataBody), responses={204: None}
+    )
+    def patch(self, request: Request, index_id: str, video_id: str) -> Response:
+        return super().patch(request, index_id, video_id)
+
+    @extend_schema(operation_id="v1.3_videos_delete", responses={204: None})
+    def delete(self, request: Request, index_id: str, video_id: str) -> Response:
+        return super().delete(request, index_id, video_id)

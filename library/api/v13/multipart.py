@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from core.errors import ApplicationError
 from library import multipart as services
-from library.api.compat.common import body, int_param, reject_unknown
+from library.api.compat.common import body, reject_unknown
 from library.api.v13 import schema
-from library.api.v13.common import V13View, iso
+from library.api.v13.common import V13View, iso, page_of
 from library.api.v13.representations import chunk_url_json
 from library.models import MultipartUpload, UploadChunk, UploadStatus
 
@@ -26,12 +26,8 @@ class UploadListView(V13View):
     @extend_schema(operation_id="v1.3_multipart_list", parameters=schema.PAGING, responses=schema.PAGE)
     def get(self, request: Request) -> Response:
         """Incomplete uploads of the team (still receiving chunks)."""
-        params = request.query_params
-        page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
-        limit = int_param(params, "page_limit", 10, minimum=1, maximum=50)
         uploads = MultipartUpload.objects.visible_to(self.teams()).filter(status=UploadStatus.ACTIVE)
-        total = uploads.count()
-        rows = list(uploads.order_by("-created_at", "-pk")[(page - 1) * limit : page * limit])
+        rows, page_info = page_of(request, uploads.order_by("-created_at", "-pk"))
         data = [
             {
                 "upload_id": upload.id,
@@ -45,8 +41,7 @@ class UploadListView(V13View):
             }
             for upload in rows
         ]
-        page_info = {"limit_per_page": limit, "page": page, "total_page": max(1, -(-total // limit))}
-        return Response({"data": data, "page_info": {**page_info, "total_results": total}})
+        return Response({"data": data, "page_info": page_info})
 
     @extend_schema(
         operation_id="v1.3_multipart_create",
@@ -83,12 +78,9 @@ class UploadDetailView(V13View):
     @extend_schema(operation_id="v1.3_multipart_status", parameters=schema.PAGING, responses=schema.OBJECT)
     def get(self, request: Request, upload_id: str) -> Response:
         upload = self.get_upload(upload_id)
-        params = request.query_params
-        page = int_param(params, "page", 1, minimum=1, maximum=1_000_000)
-        limit = int_param(params, "page_limit", 50, minimum=1, maximum=100)
         chunks = list(UploadChunk.objects.filter(upload=upload).order_by("chunk_index"))
         completed = [chunk for chunk in chunks if chunk.reported]
-        shown = chunks[(page - 1) * limit : page * limit]
+        shown, page_info = page_of(request, chunks, default_limit=50, max_limit=100)
         return Response(
             {
                 "upload_id": upload.id,
@@ -106,12 +98,7 @@ class UploadDetailView(V13View):
                 "chunks_completed": len(completed),
                 "chunks_failed": 0,
                 "chunks_pending": upload.total_chunks - len(completed),
-                "page_info": {
-                    "limit_per_page": limit,
-                    "page": page,
-                    "total_page": max(1, -(-len(chunks) // limit)),
-                    "total_results": len(chunks),
-                },
+                "page_info": page_info,
                 "total_size": upload.total_size,
                 "uploaded_size": sum(chunk.size for chunk in completed),
                 "created_at": iso(upload.created_at),
@@ -186,11 +173,8 @@ class ChunkView(V13View):
     authentication_classes: list[type] = []
     parser_classes = [RawBytes]
 
-    @extend_schema(
-        operation_id="v1.3_multipart_chunk_put",
-        request={"application/octet-stream": {"type": "string", "format": "binary"}},
-        responses={200: None},
-    )
+    # Not in the schema: like an S3 presigned URL, a chunk URL is handed out by the API, not composed.
+    @extend_schema(exclude=True)
     def put(self, request: Request, upload_id: str, chunk_index: str, token: str) -> Response:
         if not chunk_index.isdigit() or len(chunk_index) > 6:
             raise ApplicationError("The chunk index must be a positive integer.")

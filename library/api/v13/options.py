@@ -35,7 +35,7 @@ def engines_for(models: Any) -> list[dict[str, Any]]:
             "The models parameter must be a non-empty list of {model_name, model_options}.",
             code="parameter_not_provided" if not models else "parameter_invalid",
         )
-    engines = []
+    engines: dict[str, list[str]] = {}
     for model in models:
         if not isinstance(model, dict):
             raise ApplicationError("Each model must be an object with model_name and model_options.")
@@ -48,9 +48,10 @@ def engines_for(models: Any) -> list[dict[str, Any]]:
         if not isinstance(options, list) or not options or any(option not in MODEL_OPTIONS for option in options):
             raise ApplicationError(f"The model {name} needs model_options from: {', '.join(MODEL_OPTIONS)}.")
         table = EMBEDDING_OPTIONS if name in EMBEDDING_MODELS else GENERATIVE_OPTIONS
-        ours = [engine_option for option in dict.fromkeys(options) for engine_option in table[option]]
-        engines.append({"engine_name": name, "engine_options": ours})
-    return engines
+        # A model named twice counts once, with the options of both entries.
+        ours = engines.setdefault(name, [])
+        ours += [o for option in options for o in table[option] if o not in ours]
+    return [{"engine_name": name, "engine_options": options} for name, options in engines.items()]
 
 
 def model_options(engine_options: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
+from library import intake_policy
 from library.api.compat.schema import (
     HTTP_URL,
     ID_ANSWER,
@@ -61,12 +62,24 @@ class V13IndexCreateBody(serializers.Serializer[Any]):
     addons = serializers.ListField(child=serializers.ChoiceField(ADDONS), required=False)
 
 
-class AssetCreateBody(serializers.Serializer[Any]):
-    method = serializers.ChoiceField(["direct", "url"])
-    file = serializers.FileField(required=False)
-    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+class AssetDirectBody(serializers.Serializer[Any]):
+    """`POST /assets` with the file (multipart, as the SDK sends it)."""
+
+    method = serializers.ChoiceField(["direct"])
+    file = serializers.FileField()
     filename = serializers.CharField(max_length=500, required=False)
-    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
+    enable_hls = serializers.BooleanField(required=False)
+    enable_thumbnail = serializers.BooleanField(required=False)
+
+
+class AssetUrlBody(serializers.Serializer[Any]):
+    """`POST /assets` naming a URL (a form as the SDK sends it, or JSON)."""
+
+    method = serializers.ChoiceField(["url"])
+    url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+    filename = serializers.CharField(max_length=500, required=False)
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
     enable_hls = serializers.BooleanField(required=False)
     enable_thumbnail = serializers.BooleanField(required=False)
 
@@ -78,7 +91,7 @@ class MetadataBody(serializers.Serializer[Any]):
 class MultipartCreateBody(serializers.Serializer[Any]):
     filename = serializers.RegexField(NOT_BLANK, max_length=500)
     type = serializers.ChoiceField(["video"], required=False)
-    total_size = serializers.IntegerField(min_value=1, max_value=2**62)
+    total_size = serializers.IntegerField(min_value=1, max_value=intake_policy.max_upload_bytes())
     enable_hls = serializers.BooleanField(required=False)
     enable_thumbnail = serializers.BooleanField(required=False)
     user_metadata = MetadataField(required=False)
@@ -97,7 +110,7 @@ class CompletedChunkBody(serializers.Serializer[Any]):
 
 
 class ReportChunksBody(serializers.Serializer[Any]):
-    completed_chunks = CompletedChunkBody(many=True)
+    completed_chunks = serializers.ListField(child=CompletedChunkBody(), min_length=1, max_length=10_000)
 
 
 class IndexedAssetCreateBody(serializers.Serializer[Any]):
@@ -106,12 +119,18 @@ class IndexedAssetCreateBody(serializers.Serializer[Any]):
     user_metadata = MetadataField(required=False)
 
 
-class TaskCreateBody(serializers.Serializer[Any]):
+class V13TaskFileBody(serializers.Serializer[Any]):
     index_id = serializers.CharField(max_length=24)
-    video_file = serializers.FileField(required=False)
-    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS, required=False)
+    video_file = serializers.FileField()
     enable_video_stream = serializers.BooleanField(required=False)
-    user_metadata = serializers.CharField(required=False, help_text="A JSON object, as a string.")
+    user_metadata = MetadataField(required=False, help_text="A JSON object; in a form, as JSON text.")
+
+
+class V13TaskUrlBody(serializers.Serializer[Any]):
+    index_id = serializers.CharField(max_length=24)
+    video_url = serializers.RegexField(HTTP_URL, max_length=MAX_URL_CHARS)
+    enable_video_stream = serializers.BooleanField(required=False)
+    user_metadata = MetadataField(required=False)
 
 
 INDEX_LIST = [

@@ -38,7 +38,7 @@ class TaskListView(compat.TaskListView, V13View):
 
     @extend_schema(
         operation_id="v1.3_tasks_create",
-        request={"multipart/form-data": schema.TaskCreateBody},
+        request={"multipart/form-data": schema.V13TaskFileBody, "application/json": schema.V13TaskUrlBody},
         responses={201: schema.ID_ANSWER},
     )
     def post(self, request: Request) -> Response:

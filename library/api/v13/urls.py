@@ -26,6 +26,8 @@ urlpatterns: list[URLPattern] = [
         indexed_assets.IndexedAssetDetailView,
         "v13-indexed-asset",
     ),
+    route(f"indexes/{INDEX}/videos", indexed_assets.VideoListView, "v13-videos"),
+    route(f"indexes/{INDEX}/videos/{ID.format('video_id')}", indexed_assets.VideoDetailView, "v13-video"),
     route("assets/multipart-uploads", multipart.UploadListView, "v13-multipart-uploads"),
     route(f"assets/multipart-uploads/{UPLOAD}", multipart.UploadDetailView, "v13-multipart-upload"),
     route(f"assets/multipart-uploads/{UPLOAD}/presigned-urls", multipart.PresignedUrlsView, "v13-multipart-urls"),
