@@ -30,8 +30,8 @@ from rest_framework.response import Response
 
 from core.errors import ApplicationError, NotFound
 from engines.generation.base import GenerationError
-from library.api.compat.common import ID, body, iso, reject_unknown, route, sort_and_page
-from library.api.v13.common import V13View
+from library.api.compat.common import ID, body, iso, reject_unknown, route
+from library.api.v13.common import V13View, page_of
 from library.generation import analyze
 from library.generation.analyze import AnalyzeStream
 from library.models import GeneratedText, Video
@@ -234,7 +234,7 @@ class AnalyzeTaskListView(AnalyzeBase):
             rows = analyze.with_status(rows, wanted)
         if request.query_params.get("asset_id"):
             rows = rows.filter(params__source__asset_id=request.query_params["asset_id"])
-        items, page_info = sort_and_page(request, rows, sort_fields={"created_at": "created_at"})
+        items, page_info = page_of(request, rows)  # newest first, as v1.3 lists them
         return Response({"data": [task_json(row) for row in items], "page_info": page_info})
 
     @extend_schema(
