@@ -21,7 +21,9 @@ from django.utils.module_loading import import_string
 from PIL import Image
 
 from library.models import GeneratedText
+from tests.fake_llm import FakeChatServer, Reply
 from tests.library.search_corpus import cached_analysis  # noqa: F401
+from tests.library.test_generation_jobs import llm  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,3 +176,18 @@ def test_embed_v2_text_image_and_video_asset(api: Any, asset: dict[str, str]) ->
     )
     assert api.get("/v1.3/embed-v2/tasks/forged").status_code == 404
     assert api.get("/v1.3/embed-v2/tasks").json()["code"] == "feature_not_supported"
+
+
+def test_response_format_with_an_llm_is_asked_for_and_validated(
+    api: Any, asset: dict[str, str], llm: FakeChatServer
+) -> None:
+    video = {"type": "asset_id", "asset_id": asset["asset_id"]}
+    schema = {"type": "object", "properties": {"dish": {"type": "string"}}, "required": ["dish"]}
+    body = {"video": video, "response_format": {"type": "json_schema", "json_schema": schema}}
+    llm.replies = [Reply(content='```json\n{"dish": "pasta"}\n```'), Reply(content="It is pasta, I think.")]
+    answer = post(api, "/v1.3/analyze", {**body, "prompt": "Which dish?"}).json()
+    assert json.loads(answer["data"].strip("`json\n")) == {"dish": "pasta"}
+    asked = json.dumps(llm.requests[0].body["messages"])
+    assert "JSON Schema" in asked and '\\"required\\": [\\"dish\\"]' in asked
+    refused = api.post("/v1.3/analyze", {**body, "prompt": "Which dish, again?"}, format="json")
+    assert refused.status_code == 502 and refused.json()["code"] == "generation_invalid_response"
