@@ -42,15 +42,19 @@ _MODEL = serializers.ChoiceField(choices=MODEL_NAMES)
 TEXT_BODY = {
     "input_type": serializers.ChoiceField(choices=("text",)),
     "model_name": _MODEL,
-    "text": inline_serializer("V13EmbedText", {"input_text": serializers.RegexField(r"\S", max_length=500)}),
+    "text": inline_serializer("V13EmbedTextBody", {"input_text": serializers.RegexField(r"\S", max_length=500)}),
 }
 VIDEO_BODY = {
     "input_type": serializers.ChoiceField(choices=("video",)),
     "model_name": _MODEL,
-    "video": inline_serializer("V13EmbedVideo", {
-        "media_source": inline_serializer("V13EmbedVideoSource", {"asset_id": serializers.CharField()}),
-        "embedding_option": serializers.MultipleChoiceField(choices=("visual", "transcription"), required=False),
-        "embedding_scope": serializers.MultipleChoiceField(choices=("clip", "asset"), required=False),
+    "video": inline_serializer("V13EmbedVideoBody", {
+        "media_source": inline_serializer("V13EmbedVideoSourceBody", {"asset_id": serializers.CharField()}),
+        "embedding_option": serializers.ListField(
+            child=serializers.ChoiceField(choices=("visual", "transcription")), required=False, min_length=1
+        ),
+        "embedding_scope": serializers.ListField(
+            child=serializers.ChoiceField(choices=("clip", "asset")), required=False, min_length=1
+        ),
     }),
 }  # fmt: skip
 EMBED_DESCRIPTION = (
