@@ -23,6 +23,7 @@ from config.env import (
     env_secret,
     env_str,
 )
+from config.media_storage import media_delivery, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FRAMEWISE_VAR_DIR", str(BASE_DIR / "var")))
@@ -161,16 +162,18 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Workers and views reach media only through `default_storage`, so S3 (django-storages)
-# is a change of STORAGE_BACKEND and its options, not of code.
+# Workers and views reach media only through `default_storage` (library/storage.py), so S3
+# (django-storages) is a change of STORAGE_BACKEND and its options, not of code. With an object
+# store no process needs a disk shared with another: each worker copies what it decodes to a
+# temporary file of its own.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
 STORAGES = {
-    "default": {
-        "BACKEND": env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-    },
+    "default": media_storage(STORAGE_BACKEND),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
 }
+FRAMEWISE_MEDIA_DELIVERY = media_delivery(STORAGE_BACKEND)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "library.uploads.LimitedUploadHandler",  # FRAMEWISE_MAX_UPLOAD_BYTES, counted as bytes arrive
@@ -251,7 +254,8 @@ else:
 # long before django-q2 re-delivers the unacknowledged message (after `retry`); that late
 # copy then finds the row done or held and does nothing, since every claim is conditional.
 Q_CLUSTER = {
-    "name": "framewise",
+    # Deployments (or test runs) that share one Redis keep their queues apart by name.
+    "name": env_str("WORKER_QUEUE_NAME", "framewise"),
     "workers": env_int("WORKER_PROCESSES", 2, minimum=1),
     "recycle": 50,
     "timeout": env_int("WORKER_TIMEOUT", 3600, minimum=60),

@@ -15,7 +15,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from core import jobs
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, NotFound
 from core.models import Team
 from core.rules import Actor, check
 from library import intake_policy, storage
@@ -159,7 +159,7 @@ def asset_index(*, actor: Actor, index: Index, asset: Asset, user_metadata: Any 
     """
     check(actor, LibraryCommand.ASSET_INDEX, index.team_id, what="index")
     if asset.team_id != index.team_id:
-        raise ApplicationError("The asset and the index belong to different teams.", code="resource_not_exist")
+        raise NotFound(f"The asset {asset.id} does not exist.")  # another team's asset: as if it did not exist
     if asset.status != AssetStatus.READY:
         raise ApplicationError(
             f"The asset is {asset.status}; index it once it is ready.",

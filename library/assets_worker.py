@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from datetime import datetime
+from functools import partial
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from core import jobs
 from engines.base import EngineError
 from library import intake, intake_policy, storage
 from library.engine import get_engine
 from library.kinds import ASSET_PREPARATION
-from library.models import Asset, AssetMethod, AssetStatus, UploadChunk, UploadStatus
+from library.models import Asset, AssetMethod, AssetStatus, MultipartUpload, UploadChunk, UploadStatus
 from library.models.assets import asset_upload_path
 
 
@@ -94,3 +97,24 @@ def _assemble(asset: Asset, lease: jobs.Lease[Asset]) -> None:
 def _delete_files(names: list[str]) -> None:
     for name in names:
         storage.delete_quietly(name)
+
+
+def expire_uploads(*, now: datetime | None = None) -> int:
+    """Multipart uploads never completed before they expired: their chunks and their unfinished asset go.
+
+    Run by the maintenance job; an upload still receiving chunks when it expires is refused from
+    then on (library/multipart.py), so nothing races with this.
+    """
+    now = now or timezone.now()
+    stale = list(
+        MultipartUpload.objects.filter(
+            status=UploadStatus.ACTIVE, expires_at__lt=now, asset__status=AssetStatus.UPLOADING
+        )
+    )
+    for upload in stale:
+        names = [name for name in UploadChunk.objects.filter(upload=upload).values_list("file", flat=True) if name]
+        with transaction.atomic():
+            # The asset takes the upload and its chunk rows along (cascade); the files go after commit.
+            Asset.objects.filter(pk=upload.asset_id, status=AssetStatus.UPLOADING).delete()
+            transaction.on_commit(partial(_delete_files, names))
+    return len(stale)

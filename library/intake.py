@@ -75,8 +75,7 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
 
 def rename_by_container(name: str, probe: MediaProbe) -> tuple[str, mediatypes.MediaType]:
     """The stored file `name` under the extension of the container that was decoded: its name now, its type."""
-    with storage.default_storage.open(name, "rb") as handle:
-        head = handle.read(16)
+    head = storage.read_head(name, 16)  # a ranged read: not the whole object
     kind = mediatypes.video_type(
         probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
     )

@@ -1,10 +1,12 @@
 """Signed media URLs and a media view that honours HTTP Range requests.
 
 Thumbnail and video URLs in API responses must be fetchable by clients that hold no
-session (the Twelve Labs API hands out pre-signed S3 URLs). For storages that sign
-their own URLs (S3) we use `storage.url()`; for the local file system we sign
-`/media/<name>?e=<expiry>&s=<signature>` ourselves. Range support matters for video:
-browsers seek with Range requests, and Django's static serving ignores them.
+session (the Twelve Labs API hands out pre-signed S3 URLs). With FRAMEWISE_MEDIA_DELIVERY=presigned
+(the default with S3) a URL is the store's own short-lived presigned URL, which makes the store
+answer with the Content-Type and Content-Disposition we decided; otherwise we sign
+`/media/<name>?e=<expiry>&s=<signature>` ourselves and stream the file from the storage (local
+or S3) with Range support: browsers seek with Range requests, and Django's static serving
+ignores them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
@@ -29,7 +31,7 @@ from django.http.response import HttpResponseBase
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
-from library import mediatypes
+from library import mediatypes, storage
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$", re.IGNORECASE)
 _SALT = "framewise.media"
@@ -43,8 +45,12 @@ def _signature(name: str, expires: int) -> str:
 def media_url(name: str | None, *, request: HttpRequest | None = None, ttl: int = DEFAULT_TTL) -> str:
     if not name:
         return ""
-    if not isinstance(default_storage, FileSystemStorage):
-        return default_storage.url(name)
+    if settings.FRAMEWISE_MEDIA_DELIVERY == "presigned":
+        # No database read per URL (pages list many thumbnails): the stored name's own basename.
+        content_type = mediatypes.content_type_of(name)
+        return storage.signed_url(
+            name, content_type=content_type, disposition=_disposition(content_type, os.path.basename(name))
+        )
     # Expiry rounded to the hour keeps URLs stable between calls (browser caches work).
     expires = (int(time.time()) // 3600 + 1) * 3600 + ttl
     path = f"{settings.MEDIA_URL.rstrip('/')}/{name}?e={expires}&s={_signature(name, expires)}"
@@ -64,9 +70,12 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
     signed_ok = expires > time.time() and constant_time_compare(request.GET.get("s", ""), _signature(name, expires))
     if not signed_ok:
         raise Http404
-    if ".." in name.split("/") or not default_storage.exists(name):
+    if ".." in name.split("/"):
         raise Http404
-    return ranged_file_response(request, name, download_name=_download_name(name))
+    try:
+        return ranged_file_response(request, name, download_name=_download_name(name))
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 def _download_name(name: str) -> str:
@@ -95,20 +104,27 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:  # Fal
     return start, min(end, size - 1)
 
 
+def _disposition(content_type: str, download_name: str) -> str:
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
+    disposition = "inline" if content_type.startswith(("video/", "image/")) else "attachment"
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+
+
 def _harden(response: HttpResponseBase, download_name: str) -> HttpResponseBase:
     # Served from our own origin: never let a browser sniff or run it as a document.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in download_name)
-    disposition = "inline" if response.get("Content-Type", "").startswith(("video/", "image/")) else "attachment"
-    response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
-    )
+    response["Content-Disposition"] = _disposition(response.get("Content-Type", ""), download_name)
     return response
 
 
 def ranged_file_response(request: HttpRequest, name: str, *, download_name: str = "") -> HttpResponseBase:
-    size = default_storage.size(name)
+    """The stored file, whole or the asked range; FileNotFoundError if it is not stored.
+
+    From a local folder the whole file goes out as a FileResponse (the server may use
+    sendfile); anything else, and every range, is streamed in chunks from the storage.
+    """
+    size = storage.size(name)
     content_type = mediatypes.content_type_of(name)
     download_name = download_name or os.path.basename(name)
     wanted = _byte_range(request.headers.get("Range", ""), size)
@@ -116,31 +132,24 @@ def ranged_file_response(request: HttpRequest, name: str, *, download_name: str 
         refused = HttpResponse(status=416)
         refused["Content-Range"] = f"bytes */{size}"
         return _harden(refused, download_name)
-    handle = default_storage.open(name, "rb")
-    if wanted is None:
-        whole = FileResponse(handle, content_type=content_type)
-        whole["Accept-Ranges"] = "bytes"
-        whole["Content-Length"] = str(size)
-        whole["Cache-Control"] = "private, max-age=3600"
-        return _harden(whole, download_name)
-    start, end = wanted
-    handle.seek(start)
-    length = end - start + 1
-
-    def chunks(remaining: int = length, chunk: int = 256 * 1024) -> Iterator[bytes]:
-        try:
-            while remaining > 0:
-                data = handle.read(min(chunk, remaining))
-                if not data:
-                    break
-                remaining -= len(data)
-                yield data
-        finally:
-            handle.close()
-
-    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(length)
+    response: HttpResponseBase
+    if wanted is None and storage.object_store() is None:
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        response["Content-Length"] = str(size)
+    elif wanted is None:
+        response = StreamingHttpResponse(_chunks(name, 0, size - 1), content_type=content_type)
+        response["Content-Length"] = str(size)
+    else:
+        start, end = wanted
+        response = StreamingHttpResponse(_chunks(name, start, end), status=206, content_type=content_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return _harden(response, download_name)
+
+
+def _chunks(name: str, start: int, end: int) -> Iterator[bytes]:
+    if end < start:  # an empty file
+        return iter(())
+    return storage.iter_range(name, start, end)

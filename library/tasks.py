@@ -28,4 +28,5 @@ def maintenance() -> dict[str, int]:
     pipeline.worker_heartbeat()
     counts = jobs.recover_stale()
     counts["webhooks_due"] = deliveries_due()
+    counts["uploads_expired"] = assets_worker.expire_uploads()
     return counts

@@ -14,6 +14,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from tests.factories import ApiKeyFactory, IndexFactory
+from tests.object_store import moto_server  # noqa: F401 - a session fixture (a real S3 API on loopback)
 from tests.videos import Scene, make_video
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from django_q.models import Schedule
 
 from library.models import Task, TaskStatus
 from tests.library.test_ingest import upload
+from tests.processes import stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +64,7 @@ def test_a_worker_cluster_process_indexes_an_uploaded_video(api, index, two_shot
         assert task.video.shots and task.video.thumbnails.exists()
         assert task.claimed_by == ""
     finally:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.communicate()
+        stop(cluster)
 
 
 def test_healthz_is_healthy_as_soon_as_a_worker_is_up(client):
@@ -89,9 +84,4 @@ def test_healthz_is_healthy_as_soon_as_a_worker_is_up(client):
         assert response.status_code == 200, response.json()
         assert waited < 25 and response.json()["checks"]["worker"]["ok"]
     finally:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.communicate()
+        stop(cluster)

@@ -35,6 +35,7 @@ from tests.factories import SYSTEM
 from tests.fake_llm import FakeChatServer, Reply, fake_chat_server
 from tests.library.test_cluster import ROOT, _database_url_of_test_db
 from tests.library.test_ingest import upload
+from tests.processes import stop
 from tests.videos import OnScreenText, Scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,12 +109,7 @@ def cluster(settings: Any, llm: FakeChatServer, tmp_path: Path) -> Iterator[subp
         text=True,
     )
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
     log.close()
 
 

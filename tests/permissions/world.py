@@ -180,8 +180,8 @@ def session_client_for(world: World, actor: str) -> APIClient:
 # Bookkeeping that a request may write without changing anything anyone owns.
 IGNORED_FIELDS = {"last_used_at", "last_login"}
 # The API rate limiter counts every request, refused ones too.
-IGNORED_MODELS = {"library.RateCounter"}
-SNAPSHOT_APPS = ("library", "taxonomy", "auth", "admin")
+IGNORED_MODELS = {"core.RateCounter"}
+SNAPSHOT_APPS = ("core", "library", "taxonomy", "auth", "admin")
 
 
 def snapshot(media_root: str) -> dict[str, Any]:

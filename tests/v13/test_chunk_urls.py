@@ -56,3 +56,24 @@ def test_a_chunk_url_works_without_a_key_until_tampered_expired_or_its_uploader_
     gone = anonymous.put(urls[2], b"b" * 1024, content_type="application/octet-stream")
     assert gone.status_code == 404 and gone.json()["code"] == "resource_not_exist"
     assert sorted(UploadChunk.objects.values_list("chunk_index", flat=True)) == [1, 3]
+
+
+def test_uploads_left_unfinished_expire_with_their_chunks(api: APIClient, settings: Any, run_on_commit: Any) -> None:
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from library.assets_worker import expire_uploads
+    from library.models import Asset, MultipartUpload
+
+    settings.FRAMEWISE_MULTIPART_CHUNK_BYTES = 1024
+    session = _create(api, 2048)
+    assert APIClient().put(session["upload_urls"][0]["url"], b"a" * 1024, content_type="x").status_code == 200
+    chunk_file = UploadChunk.objects.get().file.name
+    assert default_storage.exists(chunk_file)
+    with run_on_commit(execute=True):
+        assert expire_uploads(now=timezone.now() + timedelta(days=6)) == 0  # not expired yet
+        assert expire_uploads(now=timezone.now() + timedelta(days=8)) == 1
+    assert not MultipartUpload.objects.exists() and not Asset.objects.exists() and not UploadChunk.objects.exists()
+    assert not default_storage.exists(chunk_file)
