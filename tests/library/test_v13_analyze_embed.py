@@ -98,6 +98,9 @@ def test_analyze_tasks_run_as_job_rows(
     listed = api.get("/v1.3/analyze/tasks", {"status": "ready"}).json()
     assert [item["task_id"] for item in listed["data"]] == [task_id]
     assert api.get("/v1.3/analyze/tasks", {"page": 2}).json()["data"] == []
+    by_asset = api.get("/v1.3/analyze/tasks", {"asset_id": asset["asset_id"]}).json()["data"]
+    assert [item["task_id"] for item in by_asset] == [task_id]
+    assert api.get("/v1.3/analyze/tasks", {"asset_id": "elsewhere"}).json()["data"] == []
 
     # Held workers: the task is still waiting when it is cancelled, whatever the machine's speed.
     held: list[tuple[str, tuple[Any, ...]]] = []
