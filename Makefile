@@ -60,8 +60,11 @@ run: install local-env
 	$(RUN_ENV) $(PY) manage.py serve
 
 # Missing migrations are caught by a test (tests/library/test_accounts_and_ops.py).
-# The import contracts and the type check (pyproject.toml) run first: they take about a minute.
+# Lint and format checks, the import contracts and the type check (pyproject.toml) run first:
+# together about a minute, and a finding stops the run before the suite's many minutes.
 test: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	SECRET_KEY=type-check-only $(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_ARGS)

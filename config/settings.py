@@ -93,12 +93,15 @@ MIDDLEWARE = [
     "core.middleware.ApiBoundaryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before anything reads the body (CSRF does): an upload over the limit is a 413, unread.
-    "library.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing above reads a body (CSRF reads it in process_view, after every __call__ below).
+    # First who, then how big: an unauthenticated write is a 401 with its body unread ...
+    "core.middleware.AuthenticateBeforeBodyMiddleware",
+    # ... and an upload over the limit a 413, unread.
+    "library.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
@@ -115,6 +118,9 @@ AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+# Also per address over all user names (one password tried on many names): core/logins.py.
+AXES_HANDLER = "core.logins.AddressLimitedAxesHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
@@ -144,10 +150,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write concurrently: WAL lets readers proceed,
     # IMMEDIATE transactions and a busy timeout make writers queue instead of failing.
+    # The timeout is set with the job lease below (FRAMEWISE_SQLITE_BUSY_TIMEOUT).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, for the test database: the cluster test runs a real worker
@@ -326,17 +332,41 @@ FRAMEWISE_URL_TIMEOUT = env_float("FRAMEWISE_URL_TIMEOUT", 30.0, minimum=1.0)
 FRAMEWISE_DOWNLOAD_DEADLINE = env_float("FRAMEWISE_DOWNLOAD_DEADLINE", 1800.0, minimum=1.0)
 # CIDRs or host names that user URLs may reach although they are not public (on-premise media).
 FRAMEWISE_OUTBOUND_ALLOW = env_list("FRAMEWISE_OUTBOUND_ALLOW", [])
+# Each kind of outbound URL has its own list (core/outbound.py): the one above is for video
+# sources only. Webhook receivers' answers are shown to owners, and any viewer can send a search
+# image URL, so neither reaches the private network unless listed here for that purpose.
+FRAMEWISE_WEBHOOK_ALLOW = env_list("FRAMEWISE_WEBHOOK_ALLOW", [])
+FRAMEWISE_SEARCH_MEDIA_ALLOW = env_list("FRAMEWISE_SEARCH_MEDIA_ALLOW", [])
 # A job whose worker stopped renewing its lease for this long is resumed by the maintenance
 # job; workers renew it every quarter lease, also inside long engine calls. django-q2 checks
 # schedules every 30 s and runs ours at most once a minute, so a killed worker's job
 # resumes at most lease + 90 s = 2 minutes after the kill (75 s on average).
 FRAMEWISE_TASK_LEASE_SECONDS = env_int("FRAMEWISE_TASK_LEASE_SECONDS", 30, minimum=2)
+# On SQLite a heartbeat is a write that may queue behind another connection's write transaction
+# for up to the busy timeout. A lease no longer than that wait expires while a live job's
+# heartbeat queues, and the maintenance job resumes a job that is still running. So the lease
+# must be at least LEASE_PER_BUSY_TIMEOUT busy timeouts (beats every quarter lease then always
+# land in time); the default timeout is derived from the lease, and a chosen one is checked.
+LEASE_PER_BUSY_TIMEOUT = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    FRAMEWISE_SQLITE_BUSY_TIMEOUT = env_float(
+        "FRAMEWISE_SQLITE_BUSY_TIMEOUT", min(30.0, FRAMEWISE_TASK_LEASE_SECONDS / LEASE_PER_BUSY_TIMEOUT), minimum=0.5
+    )
+    if FRAMEWISE_TASK_LEASE_SECONDS < LEASE_PER_BUSY_TIMEOUT * FRAMEWISE_SQLITE_BUSY_TIMEOUT:
+        raise ImproperlyConfigured(
+            f"FRAMEWISE_TASK_LEASE_SECONDS ({FRAMEWISE_TASK_LEASE_SECONDS}) must be at least "
+            f"{LEASE_PER_BUSY_TIMEOUT} x FRAMEWISE_SQLITE_BUSY_TIMEOUT ({FRAMEWISE_SQLITE_BUSY_TIMEOUT:g}) on SQLite: "
+            "a heartbeat waiting for the database could otherwise outlive the lease of a job that is still running."
+        )
+    DATABASES["default"]["OPTIONS"]["timeout"] = FRAMEWISE_SQLITE_BUSY_TIMEOUT
 # A waiting job nobody claimed for this long lost its broker message: it is enqueued again.
 FRAMEWISE_TASK_REQUEUE_SECONDS = env_int("FRAMEWISE_TASK_REQUEUE_SECONDS", 600, minimum=60)
 FRAMEWISE_WEBHOOK_DISABLE_AFTER = env_int("FRAMEWISE_WEBHOOK_DISABLE_AFTER", 5, minimum=1)
 FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=1)
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
+# Seconds a signed media URL lives (library/media.py); it also stops when its user leaves the team.
+FRAMEWISE_MEDIA_URL_TTL = env_int("FRAMEWISE_MEDIA_URL_TTL", 3600, minimum=60)
 
 # --- Generation: gist, summaries, chapters, highlights, open prompts ------------------------
 # `local` is offline and deterministic; `openai` is any OpenAI-compatible chat-completions

@@ -8,10 +8,11 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from core.accounts import api_key_authenticate
+from core.middleware import API_KEY_ATTRIBUTE, API_KEY_HEADER
 from core.models import ApiKey, Team
 from core.rules import Actor, actor_for_request
 
-HEADER = "x-api-key"
+HEADER = API_KEY_HEADER
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -19,7 +20,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.headers.get(HEADER)
         if raw is None:
             return None
-        key = api_key_authenticate(raw_key=raw.strip())
+        # Looked up once: AuthenticateBeforeBodyMiddleware checked it before the body was read.
+        key = getattr(request._request, API_KEY_ATTRIBUTE, None) or api_key_authenticate(raw_key=raw.strip())
         if key is None:
             raise exceptions.AuthenticationFailed(
                 "The API key is invalid, revoked or expired, or its user is no longer a member of its team."

@@ -124,7 +124,27 @@ def heartbeat_interval() -> float:
 
 def enqueue(kind: JobKind[Any], row_id: Any) -> None:
     """Hand the row to the workers once the current transaction commits (never an uncommitted id)."""
-    transaction.on_commit(lambda: async_task(kind.function, row_id, task_name=f"{kind.name}:{row_id}"))
+    transaction.on_commit(lambda: hand_over(kind, row_id))
+
+
+def hand_over(kind: JobKind[Any], row_id: Any) -> None:
+    """Give a committed row's id to the broker; a broker that fails now changes nothing committed.
+
+    This runs after the commit, so the row and its files are already the truth: a failure here
+    (Redis down, the SQLite broker table locked) must neither escape into the request (a 500 for
+    work that was accepted) nor undo anything. The row waits unclaimed, and `recover_stale`
+    hands it over again once it has waited FRAMEWISE_TASK_REQUEUE_SECONDS, as for a lost message.
+    """
+    try:
+        async_task(kind.function, row_id, task_name=f"{kind.name}:{row_id}")
+    except Exception:
+        logger.warning(
+            "%s %s could not be enqueued (the broker failed after the commit); the maintenance job "
+            "hands it over again after FRAMEWISE_TASK_REQUEUE_SECONDS",
+            kind.name,
+            row_id,
+            exc_info=True,
+        )
 
 
 def describe(exc: BaseException) -> tuple[str, str, bool] | None:
@@ -132,7 +152,8 @@ def describe(exc: BaseException) -> tuple[str, str, bool] | None:
     if isinstance(exc, FramewiseError):  # engines, generators, the fetcher, refusals: one shape
         return exc.code, exc.message, exc.transient
     if isinstance(exc, OperationalError | InterfaceError):
-        return "database_unavailable", f"The database could not be reached ({exc}).", True
+        # The driver's text can name the database file or host: it goes to the log, not the row.
+        return "database_unavailable", "The database could not be reached; the job will be retried.", True
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "disk_full", "The disk is full; the job will be retried.", True
     return None
@@ -285,11 +306,15 @@ class Lease(Generic[Row]):
             return
         described = describe(exc)
         if described is None:
+            # The exception's text (paths, internals) is for the operator's log only: the stored
+            # message reaches the API and webhook payloads.
             logger.error("%s %s crashed", self.kind.name, self.row.pk, exc_info=exc)
-            message = f"{self.kind.title} failed unexpectedly ({exc.__class__.__name__}: {exc})."
+            message = f"{self.kind.title} failed unexpectedly (error {self.kind.crash_code}); the details were logged."
             self.fail(self.kind.crash_code, message)
             return
         code, message, transient = described
+        if not isinstance(exc, FramewiseError):  # a database or disk error: its text is logged only
+            logger.warning("%s %s: %s", self.kind.name, self.row.pk, code, exc_info=exc)
         if transient:
             self.release(code, message)
         else:

@@ -95,3 +95,73 @@ class ApiBoundaryMiddleware:
         # Error reporters (and the test client) listen for this signal, as for Django's own 500s.
         signals.got_request_exception.send(sender=None, request=request)
         return _json_error(500, status_error(500))
+
+
+# The request header of the Twelve Labs API key (core/auth.py reads it too).
+API_KEY_HEADER = "x-api-key"
+# Where the key found here is kept for DRF's authentication, so it is looked up once.
+API_KEY_ATTRIBUTE = "framewise_api_key"
+# An anonymous visitor posts only small forms (a login), kept in memory, never spooled to disk.
+ANONYMOUS_FORM_BYTES = 64 * 1024
+_READS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_MISSING_KEY = "Provide a valid API key in the x-api-key header."
+_INVALID_KEY = "The API key is invalid, revoked or expired, or its user is no longer a member of its team."
+
+
+def _anonymous_upload(request: HttpRequest) -> bool:
+    """A multipart body larger than a login form's worth, from someone not logged in."""
+    if request.content_type != "multipart/form-data" or request.user.is_authenticated:
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        length = -1
+    return not 0 <= length <= ANONYMOUS_FORM_BYTES  # no length (chunked) or too long: refused unread
+
+
+def _unauthenticated(message: str) -> JsonResponse:
+    response = JsonResponse(error_body("api_key_invalid", message), status=401)
+    response["WWW-Authenticate"] = API_KEY_HEADER  # as DRF answers a missing key
+    return response
+
+
+class AuthenticateBeforeBodyMiddleware:
+    """No request body is read for someone who is not authenticated.
+
+    A rule on the API prefixes (core/errors.py API_PATH), not on routes: a write to any path
+    under them, known or not, is answered 401 unless it carries a valid API key or a logged-in
+    session, before anything reads or spools its body (an anonymous client could otherwise
+    fill the disk with uploads that end in a 401). On the pages, an anonymous multipart body
+    larger than ANONYMOUS_FORM_BYTES is refused unread; a login form is far smaller.
+
+    Placed after AuthenticationMiddleware (the session user is needed) and before everything
+    that reads a body: library/uploads.py's early parse and CSRF's view check.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in _READS:
+            if is_api_path(request.path):
+                refused = self._api_refusal(request)
+                if refused is not None:
+                    return refused
+            elif _anonymous_upload(request):
+                return HttpResponse("Log in to upload files.", status=403, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _api_refusal(request: HttpRequest) -> JsonResponse | None:
+        from core.accounts import api_key_authenticate
+
+        raw = request.headers.get(API_KEY_HEADER)
+        if raw is not None:
+            key = api_key_authenticate(raw_key=raw.strip())
+            if key is None:
+                return _unauthenticated(_INVALID_KEY)
+            setattr(request, API_KEY_ATTRIBUTE, key)
+            return None
+        if request.user.is_authenticated:
+            return None
+        return _unauthenticated(_MISSING_KEY)

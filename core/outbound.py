@@ -11,8 +11,14 @@ that drips a byte a second is cut when it expires), and the size cap is counted 
 Errors carry a code and say what was refused; they never quote the remote status text or an
 exception, which would tell a scanner which internal ports answer.
 
-`FRAMEWISE_OUTBOUND_ALLOW` lists CIDRs or host names that may be reached although they are not
-public (an on-premise media server; the tests' loopback server).
+What may be reached although it is not public depends on who asks, so every caller names its
+allow-list (`allowed_for`): `FRAMEWISE_OUTBOUND_ALLOW` for video sources (an on-premise media
+server; the tests' loopback server), `FRAMEWISE_WEBHOOK_ALLOW` for webhook receivers (whose
+answers owners read back), `FRAMEWISE_SEARCH_MEDIA_ALLOW` for search query images (which any
+viewer can send). None of them shares another's list. An entry is a CIDR (every address in it
+may be reached) or a host name: the name is resolved like any other, and its addresses may be
+private-network ones (RFC 1918, IPv6 ULA, carrier-grade NAT) but never loopback, link-local
+(cloud metadata), unspecified or multicast ones, which only a listed range opens.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -60,6 +66,7 @@ _EXTRA_BLOCKED: tuple[IPNetwork, ...] = tuple(
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 
 class OutboundError(FramewiseError):
@@ -118,8 +125,19 @@ class AllowList:
         return cls(networks=tuple(networks), hosts=frozenset(hosts))
 
 
-def _configured_allow() -> AllowList:
-    return AllowList.parse(getattr(settings, "FRAMEWISE_OUTBOUND_ALLOW", ()))
+Purpose = Literal["video", "webhook", "search_media"]
+ALLOW_SETTINGS: dict[str, str] = {
+    "video": "FRAMEWISE_OUTBOUND_ALLOW",
+    "webhook": "FRAMEWISE_WEBHOOK_ALLOW",
+    "search_media": "FRAMEWISE_SEARCH_MEDIA_ALLOW",
+}
+# What a listed host name may resolve to: the private network the operator meant, nothing more.
+_NAMED_HOST_MAY_REACH = frozenset({"private", "carrier-grade NAT"})
+
+
+def allowed_for(purpose: Purpose) -> AllowList:
+    """The allow-list of one kind of outbound URL, read from its own setting."""
+    return AllowList.parse(getattr(settings, ALLOW_SETTINGS[purpose], ()) or ())
 
 
 def refusal_reason(address: IPAddress) -> str | None:
@@ -141,6 +159,8 @@ def refusal_reason(address: IPAddress) -> str | None:
         return "link-local (including cloud metadata)"
     if address.is_multicast:
         return "multicast"
+    if address in _CGNAT:
+        return "carrier-grade NAT"
     if any(address in net for net in _EXTRA_BLOCKED) or address.is_reserved:
         return "reserved"
     if address.is_private or not address.is_global:
@@ -206,19 +226,25 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 
 
 def check_url(url: str, *, allow: AllowList | None = None) -> Target:
-    """Parse and resolve `url`; raise `url_not_allowed` unless every address may be reached."""
-    allow = allow if allow is not None else _configured_allow()
+    """Parse and resolve `url`; raise `url_not_allowed` unless every address may be reached.
+
+    `allow` is the caller's list (`allowed_for(purpose)`); without one only public addresses pass.
+    """
+    allow = allow if allow is not None else AllowList()
     scheme, host, port, request_target = _split(url)
     addresses = _resolve(host, port)
-    if host.lower() not in allow.hosts:
-        for address in addresses:
-            reason = refusal_reason(address)
-            if reason and not any(address in net for net in allow.networks if net.version == address.version):
-                raise OutboundError(
-                    f"The host {host!r} is a {reason} address, which this server does not fetch from.",
-                    code="url_not_allowed",
-                    transient=False,
-                )
+    named = host.lower() in allow.hosts
+    for address in addresses:
+        reason = refusal_reason(address)
+        if reason is None or any(address in net for net in allow.networks if net.version == address.version):
+            continue
+        if named and reason in _NAMED_HOST_MAY_REACH:
+            continue
+        raise OutboundError(
+            f"The host {host!r} is a {reason} address, which this server does not fetch from.",
+            code="url_not_allowed",
+            transient=False,
+        )
     return Target(url, scheme, host.lower(), port, request_target, tuple(addresses))
 
 
@@ -312,6 +338,7 @@ def fetch(
     sink: BinaryIO | None = None,
     max_redirects: int = MAX_REDIRECTS,
     allow: AllowList | None = None,
+    snippet: tuple[int, float] | None = None,
 ) -> FetchResult:
     """Send one request to a user-supplied URL and stream the answer into `sink` (or memory).
 
@@ -319,10 +346,14 @@ def fetch(
     Raises OutboundError: url_invalid, url_not_allowed, url_unresolvable, url_unreachable,
     url_timeout (the `deadline` in seconds covers everything), url_too_large (`max_bytes`),
     url_redirect_limit.
+
+    `snippet=(bytes, seconds)`: the status is the answer and the body only a sample of it (a
+    webhook receiver's reply): at most that many bytes are read, within that many seconds of
+    their own, and whatever the body does then (too long, too slow, cut off) is no error.
     """
     clock = _Deadline(deadline)
     try:
-        return _fetch(url, method, body, dict(headers or {}), clock, max_bytes, sink, max_redirects, allow)
+        return _fetch(url, method, body, dict(headers or {}), clock, max_bytes, sink, max_redirects, allow, snippet)
     except _Expired:
         raise OutboundError(
             f"Fetching the URL took longer than {deadline:g} seconds.", code="url_timeout", transient=True
@@ -341,6 +372,7 @@ def _fetch(
     sink: BinaryIO | None,
     max_redirects: int,
     allow: AllowList | None,
+    snippet: tuple[int, float] | None = None,
 ) -> FetchResult:
     for _hop in range(max_redirects + 1):
         target = check_url(url, allow=allow)
@@ -360,6 +392,9 @@ def _fetch(
             found = {name.lower(): value for name, value in response.headers.items()}
             if not 200 <= response.status < 300:
                 return FetchResult(status=response.status, url=url, headers=found, size=0)
+            if snippet is not None:
+                sample = _sample(response, *snippet)
+                return FetchResult(status=response.status, url=url, headers=found, size=len(sample), content=sample)
             size, content = _read(response, clock, max_bytes, sink, target)
             return FetchResult(status=response.status, url=url, headers=found, size=size, content=content)
         finally:
@@ -368,6 +403,30 @@ def _fetch(
     raise OutboundError(
         f"The URL redirected more than {max_redirects} times.", code="url_redirect_limit", transient=False
     )
+
+
+def _sample(response: urllib3.BaseHTTPResponse, limit: int, seconds: float) -> bytes:
+    """Up to `limit` bytes of the body, read within `seconds`; never an error (the status decided)."""
+    stop = threading.Timer(seconds, lambda: _shut(response))  # wakes a read blocked on a slow body
+    stop.daemon = True
+    stop.start()
+    buffer = bytearray()
+    try:
+        while len(buffer) < limit:
+            chunk = response.read1(limit - len(buffer))  # what has arrived, without waiting for more
+            if not chunk:
+                break
+            buffer.extend(chunk)
+    except (urllib3.exceptions.HTTPError, OSError, ValueError):
+        pass  # cut off, or shut by the timer: the sample is what arrived
+    finally:
+        stop.cancel()
+    return bytes(buffer[:limit])
+
+
+def _shut(response: urllib3.BaseHTTPResponse) -> None:
+    with contextlib.suppress(Exception):  # the socket may already be gone
+        response.shutdown()
 
 
 def _read(

@@ -9,12 +9,15 @@ both read 9 and both write 10, and a per-process memory cache counts each proces
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
@@ -57,28 +60,77 @@ def _hit_database(key: str, window: int) -> int:
     return RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 1
 
 
-class ApiKeyRateThrottle(BaseThrottle):
-    """`API_RATE_LIMIT` requests per key and window (e.g. 600/min), counted across processes."""
+SCOPE = "api_key"
 
-    scope = "api_key"
+
+def _rate() -> tuple[int, int]:
+    """(requests, window seconds) of API_RATE_LIMIT."""
+    rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # type: ignore[assignment]  # settings are untyped
+    requests, duration = SimpleRateThrottle.parse_rate(None, rates[SCOPE])  # type: ignore[arg-type]  # parse_rate needs no instance
+    if requests is None or duration is None:
+        raise ImproperlyConfigured(f"API_RATE_LIMIT must be like 600/min, not {rates[SCOPE]!r}.")
+    return requests, duration
+
+
+def counter_of(request: HttpRequest | Request) -> str | None:
+    """Whose requests this one counts against: its API key, or its logged-in user; None: anonymous.
+
+    A browser session is held to the same limit as a key (it can run the same searches, image
+    fetches and generations); a session's requests to the APIs and to the pages share one count.
+    """
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, ApiKey):
+        return f"{SCOPE}:{auth.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"{SCOPE}:session:{user.pk}"
+    return None
+
+
+def retry_after(request: HttpRequest | Request) -> float | None:
+    """Count the request; None if it is within API_RATE_LIMIT, else seconds until the window ends."""
+    key = counter_of(request)
+    if key is None:
+        return None
+    requests, duration = _rate()
+    now = time.time()
+    if hit(key, window_seconds=duration, now=now) <= requests:
+        return None
+    return duration - (now % duration)
+
+
+def rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """For page views that do work (search, generation): the API's limit, per logged-in user."""
+
+    @wraps(view)
+    def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        wait = retry_after(request)
+        if wait is not None:
+            seconds = int(wait) + 1
+            response = HttpResponse(
+                f"Too many requests; try again in {seconds} seconds.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(seconds)
+            return response
+        return view(request, *args, **kwargs)
+
+    return limited
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """`API_RATE_LIMIT` requests per key, or per logged-in user, and window (e.g. 600/min), across processes."""
+
+    scope = SCOPE
 
     def __init__(self) -> None:
-        rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # type: ignore[assignment]  # settings are untyped
-        requests, duration = SimpleRateThrottle.parse_rate(None, rates[self.scope])  # type: ignore[arg-type]  # parse_rate needs no instance
-        if requests is None or duration is None:
-            raise ImproperlyConfigured(f"API_RATE_LIMIT must be like 600/min, not {rates[self.scope]!r}.")
-        self.num_requests, self.duration = requests, duration
+        _rate()  # a malformed API_RATE_LIMIT is refused on the first request, as before
         self._retry_after: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if not isinstance(request.auth, ApiKey):
-            return True
-        now = time.time()
-        count = hit(f"{self.scope}:{request.auth.pk}", window_seconds=self.duration, now=now)
-        if count <= self.num_requests:
-            return True
-        self._retry_after = self.duration - (now % self.duration)
-        return False
+        self._retry_after = retry_after(request)
+        return self._retry_after is None
 
     def wait(self) -> float | None:
         return self._retry_after

@@ -16,3 +16,13 @@ class FramewiseError(Exception):
             self.code = code
         if transient is not None:
             self.transient = transient
+
+
+def decoder_reason(exc: BaseException) -> str:
+    """What a decoder (FFmpeg, through PyAV) said went wrong, without the file's path.
+
+    `str()` of PyAV's error is "[Errno n] reason: '/absolute/path'": the path is ours, not the
+    user's, and must not reach a stored or returned message; the reason alone is kept.
+    """
+    reason = getattr(exc, "strerror", None)
+    return str(reason) if reason else "the data could not be decoded"

@@ -2,6 +2,12 @@
 
 Worker-side steps of validation (library/pipeline.py for tasks, library/assets_worker.py for v1.3
 assets); they raise EngineError, which the job lifecycle turns into a retry or a failure.
+
+A worker can be killed between any two steps, and the task is then run again from the start.
+So every file a task stores has a name the next attempt can predict (`task_upload_path`, then
+that name with the container's extension), a download overwrites what a dead attempt left
+there, and a rename records the new name before moving the file; `settle_upload` finishes a
+move that a kill interrupted.
 """
 
 from __future__ import annotations
@@ -9,7 +15,6 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files import File
@@ -41,6 +46,7 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
                 max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
+                allow=outbound.allowed_for("video"),
             )
         except outbound.OutboundError as exc:
             raise outbound.refusal(
@@ -55,12 +61,13 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
         buffer.seek(0)
         content = File(buffer, name=filename)
         sha256 = storage.sha256_of(content)
+        storage.delete_quietly(name)  # a killed attempt's download: replaced, never kept beside this one
         stored = storage.save(name, content)
-    disposition = result.headers.get("content-disposition", "")
-    if "filename=" in disposition:
-        filename = intake_policy.filename(unquote(disposition.split("filename=")[-1].strip('"; ')))
-    if not filename:
-        filename = intake_policy.filename_from_url(url)
+    filename = (
+        intake_policy.filename_from_disposition(result.headers.get("content-disposition", ""))
+        or filename
+        or intake_policy.filename_from_url(url)
+    )
     return Downloaded(name=stored, sha256=sha256, size=result.size, filename=filename)
 
 
@@ -73,21 +80,52 @@ def download_source(task: Task, lease: jobs.Lease[Task]) -> None:
     lease.renew(sha256=task.sha256, size=task.size, upload=task.upload.name, filename=task.filename)
 
 
-def rename_by_container(name: str, probe: MediaProbe) -> tuple[str, mediatypes.MediaType]:
-    """The stored file `name` under the extension of the container that was decoded: its name now, its type."""
+def _container_name(name: str, probe: MediaProbe) -> tuple[str, mediatypes.MediaType]:
+    """The stored file `name` under the extension of the container that was decoded, and its type."""
     head = storage.read_head(name, 16)  # a ranged read: not the whole object
     kind = mediatypes.video_type(
         probe.container, video_codec=probe.video_codec, audio_codec=probe.audio_codec, head=head
     )
-    stem, extension = os.path.splitext(name)
-    if extension == kind.extension:
-        return name, kind
-    return storage.rename(name, stem + kind.extension), kind
+    stem, _ = os.path.splitext(name)
+    return stem + kind.extension, kind
+
+
+def rename_by_container(name: str, probe: MediaProbe) -> tuple[str, mediatypes.MediaType]:
+    """Rename the stored file `name` to the extension of its container: its name now, its type."""
+    new_name, kind = _container_name(name, probe)
+    return (name if new_name == name else storage.rename(name, new_name)), kind
 
 
 def name_by_container(task: Task, probe: MediaProbe, lease: jobs.Lease[Task]) -> None:
     """Give the upload the extension of the container that was decoded (it had none)."""
-    name, _ = rename_by_container(task.upload.name or "", probe)
-    if name != task.upload.name:
-        task.upload.name = name
-        lease.renew(upload=task.upload.name)
+    current = task.upload.name or ""
+    new_name, _ = _container_name(current, probe)
+    if new_name == current:
+        return
+    # The new name first: killed after this, the next attempt finds the file under the old name
+    # and finishes the move (settle_upload); the other order lost the file for good.
+    lease.renew(upload=new_name)
+    storage.move(current, new_name)
+    task.upload.name = new_name
+
+
+def settle_upload(task: Task) -> None:
+    """Before a resumed validation reads the upload: finish a move a killed attempt began.
+
+    The row names the upload; if no file has that name, the file is under one of the other names
+    this task's upload can have (the bare upload path, or it with an extension), and is moved to
+    the recorded one. A leftover under the bare path (an object store's copy-then-delete cut
+    short) is removed.
+    """
+    recorded = task.upload.name or ""
+    base = task_upload_path(task, "")
+    if not recorded:
+        return
+    if storage.exists(recorded):
+        if recorded != base:
+            storage.delete_quietly(base)
+        return
+    for candidate in (base, *(base + extension for extension in mediatypes.VIDEO_EXTENSIONS)):
+        if candidate != recorded and storage.exists(candidate):
+            storage.move(candidate, recorded)
+            return

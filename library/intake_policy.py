@@ -15,6 +15,7 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 
 from core import outbound
 from core.errors import ApplicationError
@@ -87,6 +88,26 @@ def filename_from_url(url: str) -> str:
     return filename(unquote(os.path.basename(parts.path)) or parts.netloc)
 
 
+# A header value longer than this is not a file name; it is not parsed at all.
+MAX_DISPOSITION_CHARS = 8192
+
+
+def filename_from_disposition(header: str) -> str:
+    """The name a download's `Content-Disposition` gives (RFC 6266: `filename*` preferred), made
+    fit by `filename`; "" when it gives none (the caller falls back to the URL's name)."""
+    if not header or len(header) > MAX_DISPOSITION_CHARS:
+        return ""
+    try:
+        _, params = parse_header_parameters(header)
+    except ValueError:  # an unknown RFC 2231 charset
+        return ""
+    value = params.get("filename*")  # already decoded by the parser
+    if not value:
+        # Servers percent-encode plain `filename` values too; they were always decoded here.
+        value = unquote(params.get("filename") or "")
+    return filename(value) if isinstance(value, str) and value.strip() else ""
+
+
 def source_url(url: object) -> str:
     """An http(s) URL the worker may fetch; refused now if the guarded fetcher would refuse it (the
     worker checks again: DNS answers change). A name that does not resolve yet is accepted."""
@@ -102,7 +123,7 @@ def source_url(url: object) -> str:
     if parts.scheme not in ("http", "https") or not host:
         raise UploadRefused("The url parameter must be an http(s) URL.", code="parameter_invalid")
     try:
-        outbound.check_url(url)
+        outbound.check_url(url, allow=outbound.allowed_for("video"))
     except outbound.OutboundError as exc:
         if exc.code != "url_unresolvable":
             raise outbound.refusal(exc, field="url") from None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from core import jobs
+from library import storage
 from library.models import Asset, AssetStatus, GeneratedText, GenerationStatus, Task, TaskStatus, Video
+from library.models.tasks import task_upload_path
 from library.webhooks import events as webhook_events
 from library.webhooks.delivery import DELIVERY
 
@@ -21,10 +25,21 @@ def _remove_own_unready_video(task: Task) -> None:
     Video.objects.filter(id=current[0], indexed_at__isnull=True, file=current[1]).delete()
 
 
+def _remove_unrecorded_download(task: Task) -> None:
+    """A URL task that fails with no upload recorded may still have a file: a worker killed
+    between storing its download and recording it. It is under the task's own upload path (the
+    download's name is predictable, library/intake.py); removed once the failure is committed."""
+    if not task.source_url or Task.objects.filter(pk=task.pk).exclude(upload="").exists():
+        return
+    name = task_upload_path(task, "")
+    transaction.on_commit(lambda: storage.delete_quietly(name))
+
+
 def _task_failed(task: Task) -> None:
     """Inside the failing transaction: the event is written with the status (library/webhooks)."""
     webhook_events.task_finished(task.pk)
     _remove_own_unready_video(task)
+    _remove_unrecorded_download(task)
 
 
 # Work restarts from the beginning on a resume, so the progress of the dead attempt goes.

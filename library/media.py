@@ -2,11 +2,18 @@
 
 Thumbnail and video URLs in API responses must be fetchable by clients that hold no
 session (the Twelve Labs API hands out pre-signed S3 URLs). With FRAMEWISE_MEDIA_DELIVERY=presigned
-(the default with S3) a URL is the store's own short-lived presigned URL, which makes the store
-answer with the Content-Type and Content-Disposition we decided; otherwise we sign
-`/media/<name>?e=<expiry>&s=<signature>` ourselves and stream the file from the storage (local
-or S3) with Range support: browsers seek with Range requests, and Django's static serving
+(the default with S3) a URL is the store's own presigned URL, living AWS_QUERYSTRING_EXPIRE, which
+makes the store answer with the Content-Type and Content-Disposition we decided; otherwise we sign
+`/media/<name>?e=<expiry>&u=<user id>&s=<signature>` ourselves and stream the file from the storage
+(local or S3) with Range support: browsers seek with Range requests, and Django's static serving
 ignores them.
+
+A URL we sign is short-lived (FRAMEWISE_MEDIA_URL_TTL, 1 h by default) and names the user it was
+made for (the request's key or session user): it is served only while that user is still an
+active member of the team that owns the file, so a member removed from the team loses the URLs
+they were given at once. A URL made outside any request (the admin's previews, `u=0`) is served
+only to a logged-in member's session. (A store's presigned URL cannot be checked this way: it
+only expires.)
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import (
@@ -35,25 +44,36 @@ from library import mediatypes, storage
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$", re.IGNORECASE)
 _SALT = "framewise.media"
-DEFAULT_TTL = 7 * 24 * 3600
 
 
-def _signature(name: str, expires: int) -> str:
-    return signing.Signer(salt=_SALT).signature(f"{name}:{expires}")
+def _signature(name: str, expires: int, user_id: int) -> str:
+    return signing.Signer(salt=_SALT).signature(f"{name}:{expires}:{user_id}")
 
 
-def media_url(name: str | None, *, request: HttpRequest | None = None, ttl: int = DEFAULT_TTL) -> str:
+def _user_of(request: HttpRequest | None) -> Any:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def media_url(name: str | None, *, request: HttpRequest | None = None, user: Any = None, ttl: int | None = None) -> str:
+    """A signed URL of a stored file for `user` (default: the request's key or session user)."""
     if not name:
         return ""
     if settings.FRAMEWISE_MEDIA_DELIVERY == "presigned":
         # No database read per URL (pages list many thumbnails): the stored name's own basename.
+        # The store's URL lives AWS_QUERYSTRING_EXPIRE (1 h by default) unless the caller says.
         content_type = mediatypes.content_type_of(name)
         return storage.signed_url(
-            name, content_type=content_type, disposition=_disposition(content_type, os.path.basename(name))
+            name, content_type=content_type, disposition=_disposition(content_type, os.path.basename(name)), ttl=ttl
         )
-    # Expiry rounded to the hour keeps URLs stable between calls (browser caches work).
-    expires = (int(time.time()) // 3600 + 1) * 3600 + ttl
-    path = f"{settings.MEDIA_URL.rstrip('/')}/{name}?e={expires}&s={_signature(name, expires)}"
+    ttl = int(settings.FRAMEWISE_MEDIA_URL_TTL) if ttl is None else ttl
+    user = user if user is not None else _user_of(request)
+    user_id = int(user.pk) if user is not None else 0
+    # The expiry is rounded up to a quarter of the lifetime, so URLs stay the same between calls
+    # for a while (browser caches work) and live between ttl and 1.25 x ttl.
+    step = max(60, ttl // 4)
+    expires = (int(time.time()) // step + 1) * step + ttl
+    path = f"{settings.MEDIA_URL.rstrip('/')}/{name}?e={expires}&u={user_id}&s={_signature(name, expires, user_id)}"
     if request is not None:
         return request.build_absolute_uri(path)
     base = settings.FRAMEWISE_PUBLIC_URL.rstrip("/")
@@ -62,20 +82,40 @@ def media_url(name: str | None, *, request: HttpRequest | None = None, ttl: int 
 
 @require_safe  # reads only: a write method is 405, never a silent GET
 def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
-    """Serve a stored file to a holder of a valid signature, or to a logged-in team member."""
+    """Serve a stored file to a valid signature whose user may still see it (see the module docstring)."""
     try:
         expires = int(request.GET.get("e", "0"))
+        user_id = int(request.GET.get("u", "0"))
     except ValueError:
         raise Http404 from None
-    signed_ok = expires > time.time() and constant_time_compare(request.GET.get("s", ""), _signature(name, expires))
-    if not signed_ok:
+    signature = _signature(name, expires, user_id)
+    if not (expires > time.time() and constant_time_compare(request.GET.get("s", ""), signature)):
         raise Http404
     if ".." in name.split("/"):
         raise Http404
+    viewer = _user_of(request) if user_id == 0 else get_user_model().objects.filter(pk=user_id).first()
+    if viewer is None or not _may_see(viewer, name):
+        raise Http404  # removed from the team (or never in it): as if the file did not exist
     try:
         return ranged_file_response(request, name, download_name=_download_name(name))
     except FileNotFoundError:
         raise Http404 from None
+
+
+def _may_see(user: Any, name: str) -> bool:
+    """Whether `user` (active, a member of the owning team, or an operator) may see the stored file."""
+    from core.rules import Actor
+    from library.models import Task, Thumbnail, Video
+
+    if not user.is_active:
+        return False
+    actor = Actor.for_session(user)
+    videos = Video.objects.visible_to(actor)
+    return (
+        videos.filter(file=name).exists()
+        or Thumbnail.objects.filter(image=name, video__in=videos).exists()
+        or Task.objects.visible_to(actor).filter(upload=name).exists()
+    )
 
 
 def _download_name(name: str) -> str:

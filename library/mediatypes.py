@@ -35,6 +35,9 @@ _BY_DEMUXER = {
 _WEBM_VIDEO = {"vp8", "vp9", "av1"}
 _WEBM_AUDIO = {"", "opus", "vorbis"}
 
+# Every extension the worker may give an upload (library/intake.py looks for them after a kill).
+VIDEO_EXTENSIONS = tuple(t.extension for t in (MP4, QUICKTIME, WEBM, MATROSKA, UNKNOWN, *_BY_DEMUXER.values()))
+
 # Only extensions this service writes: the worker's container extensions and JPEG thumbnails.
 _BY_EXTENSION = {t.extension: t.content_type for t in (MP4, QUICKTIME, WEBM, MATROSKA, *_BY_DEMUXER.values())} | {
     ".jpg": "image/jpeg"

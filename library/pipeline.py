@@ -39,6 +39,7 @@ def task_validate(*, task_id: str, worker: str | None = None) -> None:
         task = lease.row
         if task.source_url and not task.upload:
             intake.download_source(task, lease)
+        intake.settle_upload(task)  # a resumed task: finish what a killed attempt was moving
         with storage.local_copy(task.upload.name or "") as path:
             probe = get_engine().probe(path)
         intake_policy.check_probe(probe)

@@ -22,7 +22,7 @@ from engines.base import ENGINE_OPTIONS
 from library import intake_policy, storage
 from library.commands import LibraryCommand
 from library.kinds import INDEXING, VALIDATION
-from library.metadata import clean_metadata
+from library.metadata import MAX_KEYS, clean_metadata
 from library.models import Asset, Index, Task, TaskStatus, Video
 from library.models.indexes import ADDONS, EMBEDDING_ENGINES, ENGINE_NAMES, V12_ENGINE_NAMES
 from library.models.tasks import ACTIVE_STATUSES, TaskSource, task_upload_path
@@ -157,10 +157,12 @@ def task_create_from_file(
         with transaction.atomic():
             task.upload.name = stored
             task.save()
-            enqueue_validation(task)
     except Exception:
-        storage.delete_quietly(stored)
+        storage.delete_quietly(stored)  # the row was not written: the file belongs to nobody
         raise
+    # After the row is written, never a reason to remove its file: a broker failure is logged
+    # and the maintenance job hands the waiting row over later (core/jobs.py hand_over).
+    enqueue_validation(task)
     return task
 
 
@@ -233,7 +235,14 @@ def video_update(
             raise ApplicationError("The video_title parameter must be a string of at most 500 characters.")
         video.title = title
     if metadata is not None:
-        video.user_metadata = {**video.user_metadata, **clean_metadata(metadata)}
+        merged = {**video.user_metadata, **clean_metadata(metadata)}
+        # clean_metadata caps one request; the merge must not grow past the same cap over many.
+        if len(merged) > MAX_KEYS:
+            raise ApplicationError(
+                f"A video holds at most {MAX_KEYS} metadata keys; with this update it would hold {len(merged)}.",
+                code="metadata_too_large",
+            )
+        video.user_metadata = merged
     video.save(update_fields=["title", "user_metadata", "updated_at"])
     return video
 

@@ -7,7 +7,10 @@ upload there; any worker, on any machine, reads it back from there.
 Engines need a local, seekable file (PyAV and the speech process open it by path).
 `local_copy` gives one without assuming the storage is a local disk: a file system storage
 hands out its own path, an object store is downloaded to a temporary file of the worker's own,
-removed afterwards.
+removed afterwards. A worker killed while it holds one cannot remove it, so copies live in one
+folder (`copies_dir`), each locked (flock) by the process using it; the maintenance job's
+`sweep_copies` removes those nobody holds once they are older than a lease. The kernel drops a
+dead process's locks, so a copy in use is never taken away, however long the indexing runs.
 
 django-storages' file object reads a whole object into a buffer on its first read, so for S3
 the reads here go to boto3 directly and never hold a whole video in memory: ranged GETs for a
@@ -17,10 +20,12 @@ server-side copy for a rename.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -34,6 +39,7 @@ from storages.utils import clean_name
 from library import mediatypes
 
 CHUNK = 1024 * 1024
+COPIES_FOLDER = "framewise-copies"
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +57,13 @@ def _not_found(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in {"404", "NoSuchKey", "NotFound"}
 
 
+def copies_dir() -> str:
+    """Where local copies live: one folder under the system's temporary directory."""
+    folder = os.path.join(tempfile.gettempdir(), COPIES_FOLDER)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return folder
+
+
 @contextmanager
 def local_copy(name: str) -> Iterator[str]:
     store = object_store()
@@ -63,23 +76,48 @@ def local_copy(name: str) -> Iterator[str]:
             yield path
             return
     suffix = os.path.splitext(name)[1]
-    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as temp:
-        try:
+    descriptor, temp = tempfile.mkstemp(suffix=suffix, prefix="copy-", dir=copies_dir())
+    try:
+        # Held until the copy is removed; released by the kernel if this process is killed.
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(descriptor), "wb") as out:
             if store is not None:
                 # Multi-part ranged GETs written as they arrive: bounded memory for any size.
-                store.bucket.download_fileobj(_key(store, name), temp, Config=store.transfer_config)
+                store.bucket.download_fileobj(_key(store, name), out, Config=store.transfer_config)
             else:
                 with default_storage.open(name, "rb") as source:
                     for chunk in iter(lambda: source.read(CHUNK), b""):
-                        temp.write(chunk)
-        except BaseException:
-            temp.close()
-            os.unlink(temp.name)
-            raise
-    try:
-        yield temp.name
+                        out.write(chunk)
+        yield temp
     finally:
-        os.unlink(temp.name)
+        with suppress(OSError):
+            os.unlink(temp)
+        os.close(descriptor)
+
+
+def sweep_copies(*, older_than: float) -> int:
+    """Remove local copies left by killed workers: unlocked and older than `older_than` seconds."""
+    folder = copies_dir()
+    cutoff = time.time() - older_than
+    removed = 0
+    for entry in os.scandir(folder):
+        try:
+            if not entry.is_file() or entry.stat().st_mtime > cutoff:
+                continue  # a fresh copy may not be locked yet
+            descriptor = os.open(entry.path, os.O_RDONLY)
+        except OSError:
+            continue  # removed meanwhile
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # in use by a live worker
+        else:
+            with suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
+        finally:
+            os.close(descriptor)
+    return removed
 
 
 def size(name: str) -> int:
@@ -160,28 +198,44 @@ def save(name: str, content: File) -> str:
     return default_storage.save(name, content)
 
 
-def rename(name: str, new_name: str) -> str:
-    """Move a stored file to `new_name` (or a free variant of it); return the name used."""
-    target = default_storage.get_available_name(new_name)
+def move(name: str, new_name: str) -> None:
+    """Move a stored file to exactly `new_name`, replacing what is there (a killed attempt's copy).
+
+    Exact, so that a worker resuming after a kill finds the file by a name it can predict.
+    """
+    if name == new_name:
+        return
     store = object_store()
     if store is not None:
         # Object stores have no rename: a copy inside the store (no bytes through this
         # process; multi-part for big objects), typed by its new extension, then a delete.
         store.bucket.copy(
             {"Bucket": store.bucket_name, "Key": _key(store, name)},
-            _key(store, target),
-            ExtraArgs={"ContentType": mediatypes.content_type_of(target), "MetadataDirective": "REPLACE"},
+            _key(store, new_name),
+            ExtraArgs={"ContentType": mediatypes.content_type_of(new_name), "MetadataDirective": "REPLACE"},
             Config=store.transfer_config,
         )
         default_storage.delete(name)
-        return target
+        return
     if isinstance(default_storage, FileSystemStorage):
-        os.replace(default_storage.path(name), default_storage.path(target))
-        return target
+        os.replace(default_storage.path(name), default_storage.path(new_name))
+        return
     with default_storage.open(name, "rb") as source:
-        target = default_storage.save(new_name, File(source))
+        if default_storage.exists(new_name):
+            default_storage.delete(new_name)
+        default_storage.save(new_name, File(source))
     default_storage.delete(name)
+
+
+def rename(name: str, new_name: str) -> str:
+    """Move a stored file to `new_name` (or a free variant of it); return the name used."""
+    target = default_storage.get_available_name(new_name)
+    move(name, target)
     return target
+
+
+def exists(name: str) -> bool:
+    return bool(name) and default_storage.exists(name)
 
 
 def signed_url(name: str, *, content_type: str, disposition: str, ttl: int | None = None) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 import srt
 import webvtt
 
+from library.intake_policy import filename as clean_filename
+
 MAX_CHARS = 84  # two lines of 42, the usual broadcast limit
 LINE_CHARS = 42
 MAX_SECONDS = 7.0
@@ -127,5 +129,7 @@ def transcription(video: Any, requested: str = "") -> Transcription:
 
 
 def filename(video: Any, text: Transcription, fmt: str) -> str:
-    stem = (video.filename or video.id).rsplit(".", 1)[0].replace('"', "") or video.id
+    # Cleaned again here: rows stored before names were cleaned may hold a newline (a 500).
+    stem = clean_filename(video.filename or video.id).rsplit(".", 1)[0]
+    stem = stem.replace('"', "").replace("\\", "") or video.id
     return f"{stem}.{text.language or 'und'}.{fmt}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from core import jobs
-from library import assets_worker, pipeline
+from library import assets_worker, pipeline, storage
 from library.webhooks.delivery import deliveries_due
 
 
@@ -29,4 +31,6 @@ def maintenance() -> dict[str, int]:
     counts = jobs.recover_stale()
     counts["webhooks_due"] = deliveries_due()
     counts["uploads_expired"] = assets_worker.expire_uploads()
+    # Local copies a killed worker could not remove (a live one holds its copy's lock).
+    counts["local_copies_removed"] = storage.sweep_copies(older_than=settings.FRAMEWISE_TASK_LEASE_SECONDS)
     return counts

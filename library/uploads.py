@@ -4,7 +4,9 @@
 
 * `UploadLimitMiddleware` refuses a multipart request whose Content-Length is over the limit
   before reading any of it, and parses the others early, so that a refusal is a 413 on every
-  surface (the admin's and the pages' forms too, whose CSRF check would read the body first);
+  surface (the admin's and the pages' forms too, whose CSRF check would read the body first).
+  It runs after core.middleware.AuthenticateBeforeBodyMiddleware: a body is parsed only for
+  an authenticated request (an anonymous upload is a 401 on the APIs, unread);
 * `LimitedUploadHandler`, first in FILE_UPLOAD_HANDLERS, counts each file's bytes as they
   arrive and stops the parse as soon as one is over the limit, so no more than the limit is
   ever written to a temporary file (DRF's parsers, e.g. for PUT, use the same handlers);

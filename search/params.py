@@ -211,7 +211,12 @@ def _read_upload(upload: UploadedFile) -> bytes:
 def _fetch(url: str) -> bytes:
     """Fetch the query image in this (web) process, through the guarded fetcher."""
     try:
-        result = outbound.fetch(url, deadline=settings.FRAMEWISE_URL_TIMEOUT, max_bytes=MAX_IMAGE_BYTES)
+        result = outbound.fetch(
+            url,
+            deadline=settings.FRAMEWISE_URL_TIMEOUT,
+            max_bytes=MAX_IMAGE_BYTES,
+            allow=outbound.allowed_for("search_media"),
+        )
     except outbound.OutboundError as exc:
         raise outbound.refusal(
             exc, field="query_media_url", unreachable_code="media_url_unreachable", too_large_code="parameter_invalid"

@@ -75,6 +75,14 @@ def classify_adhoc_run(
     """
     if not selection:
         raise ApplicationError("Nothing to classify: give video_ids or an index_id.", code="parameter_not_provided")
+    # A result set belongs to one team, whose members read its pages: results of another
+    # team's videos stored under it would be shown to people outside that team.
+    teams = {index.team_id for index in selection}
+    if len(teams) > 1:
+        raise ApplicationError(
+            f"The videos belong to {len(teams)} teams; classify one team's videos per request.",
+            code="team_mismatch",
+        )
     for index in selection:
         _check_options(index, request.specs)
     rows: list[tuple[float, str, dict[str, Any]]] = []

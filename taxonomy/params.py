@@ -15,9 +15,18 @@ from core.errors import ApplicationError
 from taxonomy.models import CLASSIFY_OPTIONS, CONVERSATION_OPTIONS
 from taxonomy.scoring import Thresholds
 
-MAX_PROMPTS = 100
+MAX_PROMPTS = 100  # per request of /classify, and per class of a taxonomy
 MAX_PROMPT_LENGTH = 500
 MAX_CLASS_NAME_LENGTH = 300
+# A stored flat taxonomy (native create): classes, and prompts over all of them. Every class
+# is two writes and every prompt is scored against every segment of every video a run reads.
+MAX_TAXONOMY_CLASSES = 1000
+MAX_TAXONOMY_PROMPTS = 5000
+# A classification run: prompts over the taxonomy's active classes (an IAB import of its
+# 20,000-row cap with one prompt each fits), and videos named in one request (below
+# SQLite's 32,766 query variables: more was a 500, not a refusal).
+MAX_RUN_PROMPTS = 20_000
+MAX_RUN_VIDEOS = 10_000
 
 
 @dataclass(frozen=True)

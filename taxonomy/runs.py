@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import jobs
+from library.models import Video
 from search.public import index_matrices
 from taxonomy.classify import ClassOnVideo, classify_videos
 from taxonomy.kinds import CLASSIFICATION, emit_run_event
@@ -87,6 +88,10 @@ def write_video_labels(
     with transaction.atomic():
         if lease is not None:
             lease.lock()
+        # A video deleted while the run scored is skipped, not a failed run: the lock keeps it
+        # from being deleted between this check and the label writes (its labels go with it).
+        if not Video.objects.select_for_update().filter(id=video_id).exists():
+            return 0
         existing = {
             label.node_id: label
             for label in VideoLabel.objects.select_for_update().filter(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import csv
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -149,6 +150,21 @@ EXPORT_FIELDS = [
 def export_csv_row(row: dict[str, Any]) -> dict[str, Any]:
     """An export row as a CSV row: clips as JSON, text cells safe from spreadsheet formulas."""
     return safe_row({**row, "clips": json.dumps(row["clips"])})
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The export as CSV text, a line at a time (for a StreamingHttpResponse: never all in memory)."""
+    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
+    yield writer.writeheader()
+    for row in rows:
+        yield writer.writerow(export_csv_row(row))
 
 
 def export_rows(

@@ -21,7 +21,7 @@ from core.models import Team
 from core.rules import Actor, check, check_each
 from library.models import Index, Video
 from taxonomy.commands import TaxonomyCommand
-from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
+from taxonomy.iab import MAX_DEPTH, MAX_NAME_PATH, TaxonomyFileError, parse_iab_tsv
 from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import (
     CLASSIFY_OPTIONS,
@@ -33,7 +33,15 @@ from taxonomy.models import (
     TaxonomySource,
     VideoLabel,
 )
-from taxonomy.params import ClassSpec, parse_options
+from taxonomy.params import (
+    MAX_PROMPTS,
+    MAX_RUN_PROMPTS,
+    MAX_RUN_VIDEOS,
+    MAX_TAXONOMY_CLASSES,
+    MAX_TAXONOMY_PROMPTS,
+    ClassSpec,
+    parse_options,
+)
 from taxonomy.scoring import Thresholds
 
 # --- Taxonomies -------------------------------------------------------------------------
@@ -137,6 +145,19 @@ def taxonomy_save_classes(*, actor: Actor, team: Team, name: str, classes: Seque
     name = name.strip()
     if not name:
         raise ApplicationError("A taxonomy needs a name.", code="parameter_not_provided")
+    if len(classes) > MAX_TAXONOMY_CLASSES:
+        raise ApplicationError(
+            f"A taxonomy holds at most {MAX_TAXONOMY_CLASSES} classes; this one has {len(classes)}.",
+            code="too_many_classes",
+        )
+    if any(len(spec.prompts) > MAX_PROMPTS for spec in classes):
+        raise ApplicationError(f"A class has at most {MAX_PROMPTS} prompts.", code="too_many_prompts")
+    prompts = sum(len(spec.prompts) for spec in classes)
+    if prompts > MAX_TAXONOMY_PROMPTS:
+        raise ApplicationError(
+            f"A taxonomy holds at most {MAX_TAXONOMY_PROMPTS} prompts over all classes; this one has {prompts}.",
+            code="too_many_prompts",
+        )
     with transaction.atomic():
         taxonomy, _ = Taxonomy.objects.get_or_create(team=team, name=name)
         if taxonomy.source != TaxonomySource.CUSTOM or taxonomy.nodes.filter(depth__gt=1).exists():
@@ -209,6 +230,13 @@ def node_create(
         raise ApplicationError("A class needs a name.", code="parameter_not_provided")
     if parent is not None and parent.taxonomy_id != taxonomy.id:
         raise ApplicationError("The parent belongs to another taxonomy.")
+    # The import's caps hold for hand-made classes too: the path columns have fixed lengths.
+    if parent is not None and parent.depth >= MAX_DEPTH:
+        raise ApplicationError(f"A taxonomy has at most {MAX_DEPTH} levels.", code="taxonomy_too_deep")
+    if parent is not None and len(parent.name_path) + 3 + len(name) > MAX_NAME_PATH:
+        raise ApplicationError(
+            f"The names from the top level down to this class are longer than {MAX_NAME_PATH} characters together."
+        )
     with transaction.atomic():
         codes = set(taxonomy.nodes.values_list("code", flat=True))
         node = TaxonomyNode(taxonomy=taxonomy, name=name, code=_class_code(name, codes), depth=1)
@@ -237,6 +265,8 @@ def node_update(
         )
     if prompts is not None:
         cleaned = [prompt.strip() for prompt in prompts if prompt.strip()]
+        if len(cleaned) > MAX_PROMPTS:
+            raise ApplicationError(f"A class has at most {MAX_PROMPTS} prompts.", code="too_many_prompts")
         ambiguous = node.taxonomy.nodes.filter(name=node.name).exclude(pk=node.pk).exists()
         defaults = node.default_prompts(ambiguous=ambiguous)
         node.prompts = cleaned or defaults
@@ -280,9 +310,19 @@ def run_create(
         )
     if not taxonomy.nodes.filter(active=True).exists():
         raise ApplicationError(f"The taxonomy {taxonomy.name!r} has no active nodes.", code="taxonomy_empty")
+    # Every prompt is scored against every segment: the run's work grows with their number.
+    prompts = sum(max(1, len(p)) for p in taxonomy.nodes.filter(active=True).values_list("prompts", flat=True))
+    if prompts > MAX_RUN_PROMPTS:
+        raise ApplicationError(
+            f"A run scores at most {MAX_RUN_PROMPTS} prompts; the active classes of {taxonomy.name!r} have "
+            f"{prompts}. Deactivate classes or split the taxonomy.",
+            code="too_many_prompts",
+        )
     video_ids: list[str] = []
     if videos is not None:
         chosen = list(videos)
+        if len(chosen) > MAX_RUN_VIDEOS:
+            raise ApplicationError(f"A run names at most {MAX_RUN_VIDEOS} videos.", code="too_many_videos")
         strangers = [video.id for video in chosen if video.index_id != index.id]
         if strangers:
             raise ApplicationError(f"Video(s) {', '.join(strangers)} are not in the index {index.name!r}.")

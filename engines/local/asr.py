@@ -211,9 +211,17 @@ class SpeechRecognizer:
             self._child = child
         return self._child
 
-    def submit(self, path: str, *, language: str, beam_size: int, timeout: float) -> SpeechJob:
-        """Start transcribing `path` in the child and return at once ("" language: detect it)."""
-        job = SpeechJob(self, self.request(path, language=language, beam_size=beam_size), timeout)
+    def submit(
+        self, path: str, *, language: str, beam_size: int, timeout: float, max_seconds: float | None = None
+    ) -> SpeechJob:
+        """Start transcribing `path` in the child and return at once ("" language: detect it).
+
+        `max_seconds`: the child decodes no audio past it (the probed duration plus slack).
+        """
+        request = self.request(path, language=language, beam_size=beam_size)
+        if max_seconds is not None:
+            request["max_seconds"] = max_seconds
+        job = SpeechJob(self, request, timeout)
         job.send()
         return job
 

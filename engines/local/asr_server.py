@@ -171,7 +171,8 @@ def transcribe(models: Models, default_model: str, request: dict[str, Any], chan
     """Transcribe (and translate) the file named in `request`; report progress on `channel`."""
     path = request["path"]
     result: dict[str, Any] = {"lines": [], "translation": [], "language": request.get("language") or ""}
-    audio = decode_audio(path)  # AudioUndecodable: the parent records the option as skipped
+    # AudioUndecodable: the parent records the option as skipped
+    audio = decode_audio(path, max_seconds=request.get("max_seconds"))
     result["damaged_packets"] = audio.damaged
     speech = Speech.find(audio.samples) if audio.duration >= 0.1 else Speech([], audio.samples[:0])
     if not speech.chunks:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engines.errors import decoder_reason
+
 if TYPE_CHECKING:
     import av
 
@@ -47,8 +49,13 @@ def has_audio(path: str) -> bool:
         return bool(container.streams.audio)
 
 
-def decode_audio(path: str) -> DecodedAudio:
+def decode_audio(path: str, *, max_seconds: float | None = None) -> DecodedAudio:
+    """The track up to `max_seconds` (default: the container's declared duration plus the
+    decoding slack of media.decode_limit): a header that understates the duration must not
+    buy hours of decoding and transcription (issue 20, hole 1)."""
     import av
+
+    from engines.local.media import declared_duration, decode_limit
 
     chunks: list[np.ndarray] = []
     written = 0
@@ -57,12 +64,18 @@ def decode_audio(path: str) -> DecodedAudio:
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise AudioUndecodable(f"the file could not be opened ({exc})") from exc
+        raise AudioUndecodable(f"the file could not be opened ({decoder_reason(exc)})") from exc
     with container:
         if not container.streams.audio:
             return DecodedAudio(np.zeros(0, np.float32), 0, 0, "")
         stream = container.streams.audio[0]
         codec = stream.codec_context.name if stream.codec_context else ""
+        if max_seconds is None:
+            # What the probe reads: the video stream's declared duration (else the container's).
+            declared = declared_duration(container, container.streams.video[0] if container.streams.video else stream)
+            max_seconds = decode_limit(declared) if declared > 0 else None
+        limit = round(max_seconds * SAMPLE_RATE) if max_seconds is not None else None
+        start_time = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
         demuxed = container.demux(stream)
         while True:
@@ -71,8 +84,10 @@ def decode_audio(path: str) -> DecodedAudio:
             except StopIteration:
                 break
             except av.error.FFmpegError as exc:  # the container itself is damaged past here
-                first_error = first_error or str(exc)
+                first_error = first_error or decoder_reason(exc)
                 break
+            if limit is not None and (written >= limit or _past(packet, start_time, max_seconds)):
+                break  # past the probed end: the rest of the track is never decoded
             if packet.size == 0 and packet.dts is None:
                 frames = _decode(packet)  # the flush packet at the end
             else:
@@ -81,7 +96,7 @@ def decode_audio(path: str) -> DecodedAudio:
                     frames = _decode(packet)
                 except av.error.FFmpegError as exc:
                     damaged += 1
-                    first_error = first_error or str(exc)
+                    first_error = first_error or decoder_reason(exc)
                     continue
             for frame in frames:
                 start = _start_sample(frame)
@@ -100,7 +115,15 @@ def decode_audio(path: str) -> DecodedAudio:
     if not packets and first_error:
         raise AudioUndecodable(f"the audio track could not be read ({first_error})")
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    if limit is not None:
+        samples = samples[:limit]
     return DecodedAudio(np.clip(samples, -1.0, 1.0), packets, damaged, codec)
+
+
+def _past(packet: av.Packet, start_time: float, max_seconds: float | None) -> bool:
+    if max_seconds is None or packet.pts is None or packet.time_base is None:
+        return False
+    return float(packet.pts * packet.time_base) - start_time > max_seconds
 
 
 def _decode(packet: av.Packet) -> list[av.AudioFrame]:

@@ -215,6 +215,7 @@ class LocalEngine:
                     language=(language or self.config.whisper_language).lower(),
                     beam_size=self.config.whisper_beam_size,
                     timeout=120.0 + 2.0 * probe.duration,
+                    max_seconds=media.decode_limit(probe.duration),
                 )
         reader: OcrReader | None = None
         if TEXT_IN_VIDEO in options or LOGO in options:

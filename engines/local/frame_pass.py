@@ -164,7 +164,13 @@ def run_frame_pass(
     frame_times: list[float] = []
     started = time.perf_counter()
     try:
-        for sample in media.iter_samples(path, fps=settings.sample_fps):
+        # Bounded by the probe, not by the file: past the probed duration nothing is decoded.
+        for sample in media.iter_samples(
+            path,
+            fps=settings.sample_fps,
+            max_seconds=media.decode_limit(probe.duration),
+            max_pixels=probe.width * probe.height,
+        ):
             is_cut = detector.add(sample.time, media.hsv_histogram(sample.frame))
             picker.add(sample, is_cut=is_cut)
             if reading is not None:

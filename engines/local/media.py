@@ -19,6 +19,27 @@ import numpy as np
 from PIL import Image
 
 from engines.base import EngineError, MediaProbe, Shot, Thumbnail
+from engines.errors import decoder_reason
+
+# Decoding never goes past the probed duration plus this slack. The duration limit is
+# checked against the container's header, and a header can lie: a 60-s file that
+# declares 5 s probed as 5 s and the frame pass then decoded all 60 s (issue 20, hole 1).
+# The slack matches the probe's own tolerance for a last frame with a long display time.
+DECODE_SLACK_SECONDS = 2.5
+# Decoded frames per second of allowed duration at most: a stream whose timestamps crawl
+# (thousands of frames a second) cannot multiply the work behind an honest-looking duration.
+MAX_FRAMES_PER_SECOND = 240
+
+
+def decode_limit(duration: float) -> float:
+    """Seconds of media any pass may decode for a video probed at `duration` seconds."""
+    return max(0.0, duration) + DECODE_SLACK_SECONDS
+
+
+def max_frames(limit: float) -> int:
+    """Frames any pass may decode within `limit` seconds (B-frames skipped or not)."""
+    return int(limit * MAX_FRAMES_PER_SECOND) + MAX_FRAMES_PER_SECOND
+
 
 # First bytes of containers we would expect a video in; used only to tell a damaged
 # video ("video_file_broken") from a file that was never a video ("unsupported_file_type").
@@ -55,7 +76,7 @@ def probe(path: str) -> MediaProbe:
     except (av.FFmpegError, UnicodeDecodeError) as exc:
         if _looks_like_media(path):
             raise EngineError(
-                f"The video file is damaged or truncated and cannot be decoded ({exc}).",
+                f"The video file is damaged or truncated and cannot be decoded ({decoder_reason(exc)}).",
                 transient=False,
                 code="video_file_broken",
             ) from exc
@@ -69,7 +90,7 @@ def probe(path: str) -> MediaProbe:
             raise EngineError("The file has no video stream.", transient=False, code="unsupported_file_type")
         stream = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
-        duration = _duration_seconds(container, stream)
+        duration = declared_duration(container, stream)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
         width = int(stream.codec_context.width or 0)
         height = int(stream.codec_context.height or 0)
@@ -91,7 +112,8 @@ def probe(path: str) -> MediaProbe:
         )
 
 
-def _duration_seconds(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+def declared_duration(container: av.container.InputContainer, stream: av.VideoStream | av.AudioStream) -> float:
+    """The duration the header declares (what the duration limits are checked against)."""
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
@@ -113,12 +135,21 @@ def _check_decodes(container: av.container.InputContainer, stream: av.VideoStrea
         time_base = stream.time_base or Fraction(1, av.time_base)  # always set on decoded streams
         container.seek(int(tail_target / time_base), stream=stream, backward=True)
         last_time = 0.0
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
+        limit, budget = decode_limit(duration), max_frames(decode_limit(duration))
         for frame in container.decode(stream):
             if frame.time is not None:
                 last_time = frame.time
+                if frame.time - start > limit:
+                    break  # frames go on past the declared end: enough to know it is not truncated
+            budget -= 1
+            if budget <= 0:
+                break
     except av.FFmpegError as exc:
         raise EngineError(
-            f"The video stream is damaged and cannot be decoded ({exc}).", transient=False, code="video_file_broken"
+            f"The video stream is damaged and cannot be decoded ({decoder_reason(exc)}).",
+            transient=False,
+            code="video_file_broken",
         ) from exc
     start_time = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
     # Frames must reach close to the advertised end; allow a second of slack for
@@ -140,11 +171,24 @@ class Sample:
     frame: av.VideoFrame
 
 
-def iter_samples(path: str, *, fps: float) -> Iterator[Sample]:
-    """Yield about `fps` frames per second from one linear, threaded decode."""
+def iter_samples(
+    path: str, *, fps: float, max_seconds: float | None = None, max_pixels: int | None = None
+) -> Iterator[Sample]:
+    """Yield about `fps` frames per second from one linear, threaded decode.
+
+    Decoding stops at `max_seconds` (default: the header's duration plus the slack) and
+    after `max_frames` decoded frames; a picture larger than `max_pixels` (default: the
+    header's picture size) stops the pass with `video_resolution_too_high`, as the probe
+    only saw the header's size.
+    """
     interval = 1.0 / fps
     with av.open(path, metadata_errors="ignore") as container:
         stream = container.streams.video[0]
+        if max_seconds is None:
+            max_seconds = decode_limit(declared_duration(container, stream))
+        if max_pixels is None:
+            max_pixels = int(stream.codec_context.width or 0) * int(stream.codec_context.height or 0)
+        budget = max_frames(max_seconds)
         stream.thread_type = "AUTO"
         # Only B-frames are skipped: samples land at most a frame or two late, and
         # decoding costs about half (offline-models.md §3a).
@@ -153,9 +197,20 @@ def iter_samples(path: str, *, fps: float) -> Iterator[Sample]:
         next_time = 0.0
         try:
             for frame in container.decode(stream):
+                budget -= 1
+                if budget < 0:
+                    return
+                if max_pixels and frame.width * frame.height > max_pixels:
+                    raise EngineError(
+                        f"The picture grows to {frame.width}x{frame.height} after the start of the video.",
+                        transient=False,
+                        code="video_resolution_too_high",
+                    )
                 if frame.time is None:
                     continue
                 t = frame.time - start
+                if t > max_seconds:
+                    return  # past the probed end: the header understated the duration
                 if t + 1e-6 < next_time:
                     continue
                 yield Sample(time=max(0.0, t), frame=frame)

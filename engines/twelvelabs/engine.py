@@ -267,7 +267,12 @@ class TwelveLabsEngine:
         """Shots and thumbnails from one decode, the same way the local engine finds them."""
         detector = media.ShotDetector()
         picker = media.ThumbnailPicker()
-        for sample in media.iter_samples(path, fps=self.config.sample_fps):
+        for sample in media.iter_samples(
+            path,
+            fps=self.config.sample_fps,
+            max_seconds=media.decode_limit(probe.duration),
+            max_pixels=probe.width * probe.height,
+        ):
             is_cut = detector.add(sample.time, media.hsv_histogram(sample.frame))
             picker.add(sample, is_cut=is_cut)
             report("decode", sample.time / probe.duration)

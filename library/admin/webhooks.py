@@ -78,6 +78,11 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
         actor = self.actor(request)
         return visible(super().get_queryset(request), actor.teams_allowing(LibraryCommand.WEBHOOK_MANAGE))
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # An endpoint never moves to another team: its deliveries and their payloads are that team's.
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["team", *fields] if obj is not None else fields
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_somewhere(self.actor(request), LibraryCommand.WEBHOOK_MANAGE)
 

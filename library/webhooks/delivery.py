@@ -2,10 +2,11 @@
 
 A worker claims the delivery, waits (re-schedules itself) while an earlier delivery of the
 same endpoint and subject is unfinished, signs and POSTs the body through the guarded
-fetcher with a short deadline and no redirects, and records the attempt. A 2xx answer
-delivers it; a timeout, a connection error or a 5xx schedules the next try after the
-backoff (`RETRY_DELAYS`, about a day in all), then the delivery fails. A 4xx or a refused URL
-fails at once. After FRAMEWISE_WEBHOOK_DISABLE_AFTER consecutive failed deliveries the
+fetcher with a short deadline and no redirects, and records the attempt. A 2xx status
+delivers it, whatever its body does (only a snippet is read, briefly, and never failed on);
+a timeout, a connection error or a 5xx schedules the next try after the backoff
+(`RETRY_DELAYS`, about a day in all), then the delivery fails. A 4xx or a refused URL fails
+at once. After FRAMEWISE_WEBHOOK_DISABLE_AFTER consecutive failed deliveries the
 endpoint is disabled with a reason.
 
 Backoff and recovery do not fight: a delivery waiting for its next try is `scheduled`, a
@@ -40,6 +41,9 @@ def _delays(total: float = 24 * 3600.0, first: float = 30.0, cap: float = 6 * 36
 # (the waits between them; the first try is immediate).
 RETRY_DELAYS = _delays()
 SEND_DEADLINE = 10.0  # seconds for the whole request
+SNIPPET_CHARS = 500  # of the receiver's answer, kept on the attempt for owners
+SNIPPET_BYTES = 4 * SNIPPET_CHARS  # enough UTF-8 for that many characters
+SNIPPET_SECONDS = 2.0  # to read them, once the status has arrived
 ORDER_WAIT = timedelta(seconds=5)
 
 DELIVERY: jobs.JobKind[WebhookDelivery] = jobs.JobKind(
@@ -134,11 +138,14 @@ def _attempt(delivery: WebhookDelivery) -> _Outcome:
             body=body,
             headers=headers,
             deadline=SEND_DEADLINE,
-            max_bytes=64 * 1024,
+            max_bytes=SNIPPET_BYTES,
             max_redirects=0,
+            allow=outbound.allowed_for("webhook"),
+            # The status decides; the body is a sample for owners, read briefly and never failed on.
+            snippet=(SNIPPET_BYTES, SNIPPET_SECONDS),
         )
         status = result.status
-        snippet = (result.content or b"")[:500].decode("utf-8", "replace")
+        snippet = (result.content or b"").decode("utf-8", "replace")[:SNIPPET_CHARS]
         if status >= 500 or status == 429:
             code, error, retry = "endpoint_error", f"The endpoint answered {status}.", True
         elif not 200 <= status < 300:

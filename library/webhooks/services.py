@@ -24,7 +24,7 @@ ROTATION_GRACE = timedelta(hours=24)
 
 def _clean_url(url: str) -> str:
     try:
-        outbound.check_url(url)
+        outbound.check_url(url, allow=outbound.allowed_for("webhook"))
     except outbound.OutboundError as exc:
         # A webhook URL is only checked here (nothing is fetched): every failure is a refusal.
         raise outbound.refusal(exc, field="webhook URL", unreachable_code="url_not_allowed") from None
@@ -68,7 +68,9 @@ def webhook_endpoint_update(
             endpoint.disabled_reason, endpoint.consecutive_failures = "", 0
         elif not endpoint.disabled_reason:
             endpoint.disabled_reason = "Disabled by an owner."
-    endpoint.save()
+    # Never the team: an endpoint and its delivery history stay with the team they were made for,
+    # whatever a form did to the object in memory.
+    endpoint.save(update_fields=["url", "events", "active", "disabled_reason", "consecutive_failures", "updated_at"])
     return endpoint
 
 

@@ -6,7 +6,6 @@ teams, paginated), filterable by index, taxonomy and taxonomy node, exportable a
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -15,13 +14,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.ratelimit import rate_limited
 from library.media import media_url
 from library.models import Index, Video
 from search.public import ThumbnailFinder
 from studio import access, labels
 from studio.views.common import page_login_required, paginate, query_without_page
 from taxonomy.models import Taxonomy, TaxonomyNode
-from taxonomy.selectors import EXPORT_FIELDS, export_csv_row, export_rows, subtree, taxonomies_for_teams
+from taxonomy.selectors import export_csv_lines, export_rows, subtree, taxonomies_for_teams
 
 VIDEOS_PER_PAGE = 10
 
@@ -83,25 +83,19 @@ def classification_page(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/classification.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _export_lines(indexes: list[Index], taxonomy: Taxonomy | None, node: TaxonomyNode | None) -> Iterator[str]:
-    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
-    yield writer.writeheader()
+def _export_rows(
+    indexes: list[Index], taxonomy: Taxonomy | None, node: TaxonomyNode | None
+) -> Iterator[dict[str, Any]]:
     codes = set(subtree(node).values_list("code", flat=True)) if node else None
     for index in indexes:
         for row in export_rows(index=index, taxonomy=taxonomy):
             if codes is None or row["node_code"] in codes:
-                yield writer.writerow(export_csv_row(row))
+                yield row
 
 
 @require_GET
 @page_login_required
+@rate_limited  # the export reads the whole library
 def classification_export(request: HttpRequest) -> StreamingHttpResponse:
     """The labels behind the page's current filters, one CSV row per label (the API export's columns)."""
     scope = _scope(request)
@@ -111,7 +105,8 @@ def classification_export(request: HttpRequest) -> StreamingHttpResponse:
         if not scope["taxonomy"] or index.team_id == scope["taxonomy"].team_id
     ]
     response = StreamingHttpResponse(
-        _export_lines(indexes, scope["taxonomy"], scope["node"]), content_type="text/csv; charset=utf-8"
+        export_csv_lines(_export_rows(indexes, scope["taxonomy"], scope["node"])),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="labels.csv"'
     return response

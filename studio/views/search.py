@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.errors import ApplicationError
+from core.ratelimit import rate_limited
 from engines.base import ENGINE_OPTIONS
 from library.media import media_url
 from library.models import Index, Video
@@ -46,6 +47,7 @@ class SearchForm(forms.Form):
 
 @require_GET
 @page_login_required
+@rate_limited  # a search can run the text models over every index: the API's limit holds here too
 def search_page(request: HttpRequest) -> HttpResponse:
     indexes = list(access.visible_indexes(request.user))
     form = SearchForm(request.GET, indexes=indexes)

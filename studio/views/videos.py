@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError, Forbidden, NotFound
+from core.ratelimit import rate_limited
 from core.rules import actor_for_request
 from library import subtitles
 from library.commands import LibraryCommand
@@ -101,6 +102,7 @@ def _subtitles(request: HttpRequest, video_id: str, fmt: str, *, download: bool)
 
 @require_POST
 @page_login_required
+@rate_limited  # generation is the costliest call there is: the API's limit holds here too
 def video_generate(request: HttpRequest, video_id: str) -> HttpResponseRedirect:
     """Generate (or regenerate) one kind of text for the video, then show the page again."""
     video = access.video_for_user(request.user, video_id)

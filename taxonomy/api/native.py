@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -17,6 +17,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.utils import encoders
 
 from core.auth import request_actor, request_teams
 from core.errors import ApplicationError, NotFound
@@ -187,7 +188,8 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
 
 class LabelsCsvRenderer(BaseRenderer):
-    """The export as CSV, one row per label; errors stay JSON `{code, message}`."""
+    """Lets `?format=csv` be negotiated. The export itself streams past the renderers (see
+    `export`); what reaches this renderer is an error or the view's metadata: JSON `{code, message}`."""
 
     media_type = "text/csv"
     format = "csv"
@@ -195,15 +197,21 @@ class LabelsCsvRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         response = (renderer_context or {}).get("response")
-        if response is not None and (response.exception or not isinstance(data, dict) or "labels" not in data):
-            # An error, or not an export at all (OPTIONS answers the view's metadata): JSON.
+        if response is not None:
             response["Content-Type"] = "application/json"
-            return json.dumps(data).encode()
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=selectors.EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(selectors.export_csv_row(row) for row in data["labels"])
-        return buffer.getvalue().encode()
+        return json.dumps(data).encode()
+
+
+def _json_lines(index: Index, rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """`{"index": ..., "labels": [...]}` a label at a time, encoded as the JSON renderer would."""
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, cls=encoders.JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+    yield f'{{"index":{encode(index.id)},"labels":['
+    for number, row in enumerate(rows):
+        yield ("," if number else "") + encode(row)
+    yield "]}"
 
 
 INDEX = OpenApiParameter("index", str, required=True)
@@ -331,7 +339,7 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
     )
     @action(detail=False, renderer_classes=[JSONRenderer, LabelsCsvRenderer])
-    def export(self, request: Request) -> Response:
+    def export(self, request: Request) -> StreamingHttpResponse:
         """Every visible label of an index's videos, as JSON or CSV (`?format=csv`; clips as JSON in one column)."""
         index = _index(request, request.query_params.get("index"))
         taxonomy_id = _integer(request.query_params.get("taxonomy"), "taxonomy")
@@ -340,12 +348,16 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             taxonomy = Taxonomy.objects.filter(id=taxonomy_id, team=index.team).first()
             if taxonomy is None:
                 raise NotFound(f"The taxonomy {taxonomy_id} does not exist.")
-        rows = list(selectors.export_rows(index=index, taxonomy=taxonomy))
+        # Streamed a label at a time from a database iterator: an index's labels are never all in memory.
+        rows = selectors.export_rows(index=index, taxonomy=taxonomy)
         extension = request.accepted_renderer.format
+        if extension == "csv":
+            response = StreamingHttpResponse(selectors.export_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        else:
+            response = StreamingHttpResponse(_json_lines(index, rows), content_type="application/json")
         filename = f"labels-{index.id}{f'-{taxonomy_id}' if taxonomy_id else ''}.{extension}"
-        return Response(
-            {"index": index.id, "labels": rows}, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 def register(router: BaseRouter) -> None:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from taxonomy.api.schema import ClassifyThresholdField
 from taxonomy.models import CLASSIFY_OPTIONS, ClassificationRun, Taxonomy, TaxonomyNode, VideoLabel
+from taxonomy.params import MAX_PROMPTS, MAX_RUN_VIDEOS, MAX_TAXONOMY_CLASSES
 
 
 class TaxonomySerializer(serializers.ModelSerializer[Taxonomy]):
@@ -19,14 +20,19 @@ class TaxonomySerializer(serializers.ModelSerializer[Taxonomy]):
 
 class ClassInputSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=300)
-    prompts = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1)
+    prompts = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1, max_length=MAX_PROMPTS)
     options = serializers.ListField(child=serializers.ChoiceField(CLASSIFY_OPTIONS), required=False)
 
 
 class TaxonomyCreateSerializer(serializers.Serializer[Any]):
     team = serializers.CharField(required=False, help_text="Team name; needed only for users in several teams.")
     name = serializers.CharField(max_length=200)
-    classes = ClassInputSerializer(many=True, help_text="A flat list of classes (a taxonomy of depth 1).")
+    # max_length is checked before any class is validated: a huge list is refused at once.
+    classes: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ClassInputSerializer(),
+        max_length=MAX_TAXONOMY_CLASSES,
+        help_text=f"A flat list of classes (a taxonomy of depth 1), at most {MAX_TAXONOMY_CLASSES}.",
+    )
 
 
 class TaxonomyImportSerializer(serializers.Serializer[Any]):
@@ -56,7 +62,9 @@ class NodeSerializer(serializers.ModelSerializer[TaxonomyNode]):
 
 
 class NodeUpdateSerializer(serializers.Serializer[Any]):
-    prompts = serializers.ListField(child=serializers.CharField(max_length=500, allow_blank=True), required=False)
+    prompts = serializers.ListField(
+        child=serializers.CharField(max_length=500, allow_blank=True), required=False, max_length=MAX_PROMPTS
+    )
     options = serializers.ListField(child=serializers.ChoiceField(CLASSIFY_OPTIONS), required=False)
     active = serializers.BooleanField(required=False)
 
@@ -76,7 +84,12 @@ class RunSerializer(serializers.ModelSerializer[ClassificationRun]):
 class RunCreateSerializer(serializers.Serializer[Any]):
     taxonomy = serializers.IntegerField()
     index = serializers.CharField()
-    video_ids = serializers.ListField(child=serializers.CharField(), required=False, help_text="Default: every video.")
+    video_ids = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=MAX_RUN_VIDEOS,
+        help_text=f"Default: every video; at most {MAX_RUN_VIDEOS}.",
+    )
     options = serializers.ListField(child=serializers.ChoiceField(CLASSIFY_OPTIONS), min_length=1)
     conversation_option = serializers.ChoiceField(["semantic", "exact_match"], default="semantic")
     threshold = ClassifyThresholdField(

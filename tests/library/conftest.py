@@ -53,7 +53,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def static_host(tmp_path: Path, settings: Any) -> Iterator[StaticHost]:
     # A loopback server is not a public address: the guarded fetcher reaches it only when allowed.
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    # It serves video sources and search query images, each allowed by its own setting.
+    settings.FRAMEWISE_OUTBOUND_ALLOW = settings.FRAMEWISE_SEARCH_MEDIA_ALLOW = ["127.0.0.0/8"]
     folder = tmp_path / "hosted"
     folder.mkdir()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(folder)))

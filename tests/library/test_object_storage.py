@@ -29,6 +29,8 @@ from config.media_storage import S3_BACKENDS, media_delivery, media_storage
 from library import storage
 from library.media import media_url
 from library.models import Task, TaskStatus, Video
+from tests.api_checks import make_library
+from tests.factories import MembershipFactory
 from tests.library.test_cluster import ROOT, _cluster_env
 from tests.object_store import MotoServer, S3Media, files_under, use_s3_media
 from tests.processes import stop
@@ -146,7 +148,10 @@ def test_streamed_media_comes_from_the_store_with_ranges_and_our_headers(
 ) -> None:
     data = bytes(range(256)) * 4
     name = storage.save("uploads/range/test.mp4", ContentFile(data))
-    url = urlsplit(media_url(name))
+    # A signed URL names a member of the team whose video the file is (library/media.py).
+    member = MembershipFactory()
+    Video.objects.filter(pk=make_library(member.team).video.pk).update(file=name)
+    url = urlsplit(media_url(name, user=member.user))
     assert url.path == f"/media/{name}"  # our own signed URL: the store may be on a private network
     response = client.get(f"{url.path}?{url.query}", **({"HTTP_RANGE": header} if header else {}))
     assert response.status_code == status

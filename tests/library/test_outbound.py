@@ -25,6 +25,16 @@ from core.outbound import AllowList, OutboundError, fetch, refusal_reason
 VIDEO = bytes(range(256)) * 400  # 100 KiB
 
 
+def video_fetch(url: str, **kwargs: Any) -> outbound.FetchResult:
+    """The fetcher as video sources use it: with FRAMEWISE_OUTBOUND_ALLOW, read now."""
+    return fetch(url, allow=outbound.allowed_for("video"), **kwargs)
+
+
+def video_check(url: str, **kwargs: Any) -> outbound.Target:
+    kwargs.setdefault("allow", outbound.allowed_for("video"))
+    return outbound.check_url(url, **kwargs)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -138,7 +148,7 @@ def _names(monkeypatch: pytest.MonkeyPatch, table: dict[str, list[str]]) -> list
 def test_loopback_spellings_are_refused_and_nothing_is_sent(server: _Server, host: str) -> None:
     port = server.server_address[1]
     with pytest.raises(OutboundError) as refused:
-        fetch(f"http://{host}:{port}/video", deadline=5, max_bytes=10**6)
+        video_fetch(f"http://{host}:{port}/video", deadline=5, max_bytes=10**6)
     assert refused.value.code == "url_not_allowed" and not refused.value.transient
     assert "loopback" in refused.value.message
     assert server.seen == []
@@ -146,7 +156,7 @@ def test_loopback_spellings_are_refused_and_nothing_is_sent(server: _Server, hos
 
 def test_the_allow_list_lets_the_test_server_through(server: _Server, loopback_allowed: None) -> None:
     sink = BytesIO()
-    result = fetch(f"http://127.0.0.1:{server.server_address[1]}/video", deadline=5, max_bytes=10**6, sink=sink)
+    result = video_fetch(f"http://127.0.0.1:{server.server_address[1]}/video", deadline=5, max_bytes=10**6, sink=sink)
     assert (result.status, result.size) == (200, len(VIDEO))
     assert sink.getvalue() == VIDEO and result.content is None
 
@@ -154,10 +164,11 @@ def test_the_allow_list_lets_the_test_server_through(server: _Server, loopback_a
 def test_it_connects_to_the_checked_address_and_keeps_the_host_name(
     server: _Server, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["media.onprem.test"]
+    # The test server is on loopback, which only a listed range opens (a listed name does not).
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     lookups = _names(monkeypatch, {"media.onprem.test": ["127.0.0.1"]})
     port = server.server_address[1]
-    result = fetch(f"http://media.onprem.test:{port}/video", deadline=5, max_bytes=10**6)
+    result = video_fetch(f"http://media.onprem.test:{port}/video", deadline=5, max_bytes=10**6)
     assert result.content == VIDEO
     assert server.seen == [("/video", f"media.onprem.test:{port}")]
     assert lookups == ["media.onprem.test"]  # resolved once; urllib3 was handed the IP
@@ -166,22 +177,22 @@ def test_it_connects_to_the_checked_address_and_keeps_the_host_name(
 def test_a_redirect_chain_ending_on_loopback_is_refused(
     server: _Server, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["start.onprem.test"]
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.1/32"]  # the test server's address, and no other
     _names(monkeypatch, {"start.onprem.test": ["127.0.0.1"]})
     port = server.server_address[1]
-    server.final = f"http://127.0.0.1:{port}/video"
+    server.final = f"http://127.0.0.2:{port}/video"  # loopback too, not listed
     with pytest.raises(OutboundError) as refused:
-        fetch(f"http://start.onprem.test:{port}/hop/2", deadline=5, max_bytes=10**6)
+        video_fetch(f"http://start.onprem.test:{port}/hop/2", deadline=5, max_bytes=10**6)
     assert refused.value.code == "url_not_allowed"
     assert [path for path, _ in server.seen] == ["/hop/2", "/hop/1", "/hop/0"]  # /video never asked for
 
 
 def test_redirects_are_followed_up_to_the_limit(server: _Server, loopback_allowed: None) -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    assert fetch(f"{base}/hop/4", deadline=5, max_bytes=10**6).content == VIDEO  # five redirects
+    assert video_fetch(f"{base}/hop/4", deadline=5, max_bytes=10**6).content == VIDEO  # five redirects
     server.seen.clear()
     with pytest.raises(OutboundError) as refused:
-        fetch(f"{base}/hop/5", deadline=5, max_bytes=10**6)
+        video_fetch(f"{base}/hop/5", deadline=5, max_bytes=10**6)
     assert refused.value.code == "url_redirect_limit"
     assert len(server.seen) == 6
 
@@ -189,7 +200,7 @@ def test_redirects_are_followed_up_to_the_limit(server: _Server, loopback_allowe
 def test_a_dripping_server_is_cut_by_the_total_deadline(server: _Server, loopback_allowed: None) -> None:
     started = time.monotonic()
     with pytest.raises(OutboundError) as cut:
-        fetch(f"http://127.0.0.1:{server.server_address[1]}/drip", deadline=1.0, max_bytes=10**6)
+        video_fetch(f"http://127.0.0.1:{server.server_address[1]}/drip", deadline=1.0, max_bytes=10**6)
     elapsed = time.monotonic() - started
     assert cut.value.code == "url_timeout"
     assert 0.9 <= elapsed < 2.0, elapsed  # one deadline, although every single read was quick
@@ -198,25 +209,25 @@ def test_a_dripping_server_is_cut_by_the_total_deadline(server: _Server, loopbac
 def test_the_size_cap_holds_while_streaming(server: _Server, loopback_allowed: None) -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with pytest.raises(OutboundError) as declared:
-        fetch(f"{base}/video", deadline=5, max_bytes=1000)
+        video_fetch(f"{base}/video", deadline=5, max_bytes=1000)
     assert declared.value.code == "url_too_large"
     sink = BytesIO()
     with pytest.raises(OutboundError) as streamed:
-        fetch(f"{base}/chunked-big", deadline=5, max_bytes=200_000, sink=sink)
+        video_fetch(f"{base}/chunked-big", deadline=5, max_bytes=200_000, sink=sink)
     assert streamed.value.code == "url_too_large"
     assert len(sink.getvalue()) <= 200_000  # never more than the cap was written
 
 
 def test_errors_do_not_echo_remote_details(server: _Server, loopback_allowed: None) -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    answered = fetch(f"{base}/secret-error", deadline=5, max_bytes=1000)
+    answered = video_fetch(f"{base}/secret-error", deadline=5, max_bytes=1000)
     assert (answered.status, answered.content, answered.size) == (503, None, 0)  # no body read
     free = socket.socket()
     free.bind(("127.0.0.1", 0))
     closed_port = free.getsockname()[1]
     free.close()
     with pytest.raises(OutboundError) as unreachable:
-        fetch(f"http://127.0.0.1:{closed_port}/", deadline=5, max_bytes=1000)
+        video_fetch(f"http://127.0.0.1:{closed_port}/", deadline=5, max_bytes=1000)
     assert unreachable.value.code == "url_unreachable" and unreachable.value.transient
     assert "Errno" not in unreachable.value.message and "Refused" not in unreachable.value.message
 
@@ -226,7 +237,7 @@ def test_errors_do_not_echo_remote_details(server: _Server, loopback_allowed: No
 )
 def test_only_plain_http_urls_are_fetched(url: str) -> None:
     with pytest.raises(OutboundError) as refused:
-        fetch(url, deadline=5, max_bytes=10)
+        video_fetch(url, deadline=5, max_bytes=10)
     assert refused.value.code == "url_not_allowed"
 
 
@@ -281,11 +292,11 @@ def test_internal_addresses_are_refused_by_name_and_literal(
 ) -> None:
     _names(monkeypatch, {"innocent.example": ["93.184.215.14", address]})  # one bad answer is enough
     with pytest.raises(OutboundError) as by_name:
-        fetch("http://innocent.example/latest/meta-data/", deadline=5, max_bytes=10)
+        video_fetch("http://innocent.example/latest/meta-data/", deadline=5, max_bytes=10)
     assert by_name.value.code == "url_not_allowed"
     literal = f"[{address}]" if ":" in address else address
     with pytest.raises(OutboundError) as by_literal:
-        fetch(f"https://{literal}/", deadline=5, max_bytes=10)
+        video_fetch(f"https://{literal}/", deadline=5, max_bytes=10)
     assert by_literal.value.code == "url_not_allowed"
 
 
@@ -299,11 +310,11 @@ def test_public_addresses_pass_the_check(address: str) -> None:
 def test_the_allow_list_takes_cidrs_and_names(no_connections: None, monkeypatch: pytest.MonkeyPatch) -> None:
     _names(monkeypatch, {"nas.office.test": ["192.168.1.20"], "other.office.test": ["192.168.1.21"]})
     allow = AllowList.parse(["10.1.0.0/16", "nas.office.test", ""])
-    assert outbound.check_url("http://10.1.2.3/a.mp4", allow=allow).addresses == (ipaddress.ip_address("10.1.2.3"),)
-    assert outbound.check_url("http://NAS.office.test/a.mp4", allow=allow).host == "nas.office.test"
+    assert video_check("http://10.1.2.3/a.mp4", allow=allow).addresses == (ipaddress.ip_address("10.1.2.3"),)
+    assert video_check("http://NAS.office.test/a.mp4", allow=allow).host == "nas.office.test"
     for refused in ("http://10.2.0.1/", "http://other.office.test/"):
         with pytest.raises(OutboundError):
-            outbound.check_url(refused, allow=allow)
+            video_check(refused, allow=allow)
 
 
 # --- HTTPS: connect to the checked IP, verify the certificate for the name ----------------------
@@ -344,12 +355,11 @@ def test_https_keeps_sni_and_certificate_checks_for_the_name(
 ) -> None:
     port, cert, sni = tls_server
     monkeypatch.setenv("SSL_CERT_FILE", cert)  # trust the test certificate (read by load_default_certs)
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["media.onprem.test"]
+    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
     lookups = _names(monkeypatch, {"media.onprem.test": ["127.0.0.1"], "other.onprem.test": ["127.0.0.1"]})
-    assert fetch(f"https://media.onprem.test:{port}/video", deadline=5, max_bytes=10**6).content == VIDEO
+    assert video_fetch(f"https://media.onprem.test:{port}/video", deadline=5, max_bytes=10**6).content == VIDEO
     assert lookups == ["media.onprem.test"] and sni == ["media.onprem.test"]
     # The same address under a name the certificate does not carry fails verification.
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["other.onprem.test"]
     with pytest.raises(OutboundError) as mismatch:
-        fetch(f"https://other.onprem.test:{port}/video", deadline=5, max_bytes=10**6)
+        video_fetch(f"https://other.onprem.test:{port}/video", deadline=5, max_bytes=10**6)
     assert mismatch.value.code == "url_unreachable"

@@ -30,6 +30,8 @@ class _Counting(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
+    do_POST = do_GET  # noqa: N815 - webhook receivers are POSTed to
+
 
 @pytest.fixture
 def port() -> Iterator[int]:

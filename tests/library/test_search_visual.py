@@ -88,7 +88,7 @@ def test_image_query_errors(api: Any, index: Any, with_clip: Path, corpus: dict[
     assert wrong_option.status_code == 400 and "visual" in wrong_option.json()["message"]
     internal = image_search(api, index.id, query_media_url="http://127.0.0.1:9/nothing.png")
     assert (internal.status_code, internal.json()["code"]) == (400, "url_not_allowed")
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    settings.FRAMEWISE_SEARCH_MEDIA_ALLOW = ["127.0.0.0/8"]  # query images' own list
     unreachable = image_search(api, index.id, query_media_url="http://127.0.0.1:9/nothing.png")
     assert (unreachable.status_code, unreachable.json()["code"]) == (400, "media_url_unreachable")
 

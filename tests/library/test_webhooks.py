@@ -68,7 +68,7 @@ class Receiver:
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    settings.FRAMEWISE_WEBHOOK_ALLOW = ["127.0.0.0/8"]  # the loopback receiver
     found = Receiver()
     yield found
     found.server.shutdown()

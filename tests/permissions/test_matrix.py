@@ -197,8 +197,8 @@ def world(db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # No worker: enqueueing is recorded, never run.
     monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)  # every job kind enqueues there
-    # URL tasks name a loopback address that nobody fetches (no worker runs).
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    # URL tasks and webhook endpoints name a loopback address that nobody fetches (no worker runs).
+    settings.FRAMEWISE_OUTBOUND_ALLOW = settings.FRAMEWISE_WEBHOOK_ALLOW = ["127.0.0.0/8"]
     _fake_generation(monkeypatch)
     return make_world()
 

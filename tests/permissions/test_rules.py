@@ -23,8 +23,8 @@ from tests.permissions.world import World, client_for, make_world
 def world(db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)  # every job kind enqueues there
-    # URL tasks name a loopback address that nobody fetches (no worker runs).
-    settings.FRAMEWISE_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    # URL tasks and webhook endpoints name a loopback address that nobody fetches (no worker runs).
+    settings.FRAMEWISE_OUTBOUND_ALLOW = settings.FRAMEWISE_WEBHOOK_ALLOW = ["127.0.0.0/8"]
     return make_world()
 
 
@@ -131,7 +131,7 @@ def test_an_admin_delete_removes_the_files_and_the_signed_urls_stop_working(
 
     video = world.a.video
     stored = Path(settings.MEDIA_ROOT) / video.file.name
-    signed = media_url(video.file.name)
+    signed = media_url(video.file.name, user=world.users["viewer"])  # as a member received it
     assert stored.exists() and client.get(signed).status_code == 200
     version = video.index.content_version
     client.force_login(world.users["editor"])
