@@ -10,6 +10,7 @@ from library.api.native import urls as library_native
 from library.api.v13 import urls as library_v13
 from search.api import compat as search_compat
 from search.api import native as search_native
+from search.api import v13 as search_v13
 from taxonomy.api import compat as taxonomy_compat
 from taxonomy.api.native import register as register_taxonomy
 
@@ -17,7 +18,7 @@ from taxonomy.api.native import register as register_taxonomy
 compat_urlpatterns = library_compat.urlpatterns + search_compat.urlpatterns + taxonomy_compat.urlpatterns
 
 # /v1.3/: today's Twelve Labs API (the 1.3 SDK), on the same services as /v1.2/.
-v13_urlpatterns = library_v13.urlpatterns
+v13_urlpatterns = search_v13.urlpatterns + library_v13.urlpatterns
 
 # /api/v1/: the native API.
 _router = DefaultRouter()

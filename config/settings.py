@@ -236,6 +236,12 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     # Request and response components apart, so a read-only field never appears in a request body.
     "COMPONENT_SPLIT_REQUEST": True,
+    # v1.3's choice sets share field names with v1.2's (search_options, input_type): named apart.
+    "ENUM_NAME_OVERRIDES": {
+        "V13SearchModalityEnum": ["visual", "audio", "transcription"],
+        "V13EmbedTextInputTypeEnum": ["text"],
+        "V13EmbedVideoInputTypeEnum": ["video"],
+    },
 }
 
 # --- Cache: shared between web and worker processes when Redis is configured ----------
@@ -293,7 +299,7 @@ FRAMEWISE_ENGINE_OPTIONS: dict[str, object] = (
     if FRAMEWISE_ENGINE == "local"
     else {
         "api_key": env_secret("TWELVELABS_API_KEY"),
-        "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.2"),
+        "base_url": env_str("TWELVELABS_API_URL", "https://api.twelvelabs.io/v1.3"),
         "index_name": env_str("TWELVELABS_INDEX_NAME", "framewise"),
         "poll_interval": env_float("TWELVELABS_POLL_INTERVAL", 5.0, minimum=0.1),
         "task_timeout": env_float("TWELVELABS_TASK_TIMEOUT", 3000.0, minimum=1.0),

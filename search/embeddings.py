@@ -86,3 +86,14 @@ def image_vector(data: bytes) -> np.ndarray:
     engine = get_engine()
     digest = "image:" + hashlib.sha256(data).hexdigest()
     return _cache(engine).vectors(VISUAL_SPACE, [digest], lambda _: engine.embed_visual_images([data]))[0]
+
+
+def composed_vector(image: np.ndarray, text: str) -> np.ndarray:
+    """A text and an image asked for together (v1.3's composed query, embed-v2's text_image): both
+    in the visual space, each unit length, added and normalised, so neither outweighs the other."""
+
+    def unit(vector: np.ndarray) -> np.ndarray:
+        vector = np.asarray(vector, dtype=np.float32)
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+    return unit(unit(image) + unit(visual_text_vector(text)))

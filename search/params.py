@@ -234,3 +234,8 @@ def image_options(options: tuple[str, ...]) -> None:
         raise ApplicationError(
             'An image query searches the visual option only: set search_options to ["visual"].',
         )
+
+
+# The v1.3 search (images of a composed query) and embed-v2 read query images the same way.
+fetch_image = _fetch
+read_image = _read_upload

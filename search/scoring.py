@@ -15,7 +15,7 @@ import numpy as np
 from core.errors import ApplicationError
 from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL, EngineError
 from search import calibration
-from search.embeddings import image_vector, text_vectors, visual_calibration, visual_text_vector
+from search.embeddings import composed_vector, image_vector, text_vectors, visual_calibration, visual_text_vector
 from search.hits import Hits, union
 from search.matrix import IndexMatrices, SemanticRows, SpanTable
 from search.spec import Leaf
@@ -29,11 +29,14 @@ MAX_CANDIDATES = 10_000
 
 def query_vector(leaf: Leaf, option: str) -> np.ndarray:
     """The unit query vector of a leaf in an option's space (EngineError without a visual model)."""
-    if option == VISUAL and leaf.image is not None:
-        return image_vector(leaf.image)
-    if option == VISUAL and leaf.image_vector is not None:
-        vector = np.asarray(leaf.image_vector, dtype=np.float32)
-        return vector / max(float(np.linalg.norm(vector)), 1e-12)  # tokens carry it in float16
+    if option == VISUAL and (leaf.image is not None or leaf.image_vector is not None):
+        if leaf.image is not None:
+            vector = image_vector(leaf.image)
+        else:
+            vector = np.asarray(leaf.image_vector, dtype=np.float32)
+            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)  # tokens carry it in float16
+        # An image with words about it (a v1.3 composed query).
+        return composed_vector(vector, leaf.text) if leaf.text else vector
     if option == VISUAL:
         return visual_text_vector(leaf.text)
     return text_vectors([leaf.text])[0]

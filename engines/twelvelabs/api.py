@@ -1,13 +1,16 @@
-"""The Twelve Labs v1.2 endpoints the engine calls, with their answers read into plain values.
+"""The Twelve Labs v1.3 endpoints the engine calls, with their answers read into plain values.
 
-Request and response shapes follow the official SDK (twelvelabs 0.3.2: resources/task.py,
-resources/index.py, resources/embed.py, models/embed.py). An answer missing a field we
-need is a permanent `remote_bad_response`: it means the API changed, and asking again
-will not bring the field back.
+Request and response shapes follow the official SDK (twelvelabs 1.3.6: assets/raw_client.py,
+indexes/indexed_assets/raw_client.py, embed/v_2/raw_client.py, embed/v_2/tasks/raw_client.py
+and their types). v1.2's one-step `POST /tasks` and `POST /embed` are retired; here a file is
+uploaded once as an asset, and that asset is both indexed (for the transcript) and embedded
+(embed-v2 task, for the visual clip vectors). An answer missing a field we need is a permanent
+`remote_bad_response`: it means the API changed, and asking again will not bring the field back.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,17 +20,18 @@ from engines.base import EngineError
 from engines.twelvelabs.client import TwelveLabsClient, Upload, UploadProgress
 
 INDEX_PAGE_LIMIT = 50
+# Marengo 3.0 refuses a text over 500 tokens with a 400 (auto_truncate needs Marengo 3.5);
+# 1500 characters stay under it for any language we transcribe, and a cell's text is far shorter.
+MAX_TEXT_CHARACTERS = 1500
 
 
 @dataclass(frozen=True)
-class RemoteTask:
-    """A video indexing task as GET /tasks/{id} reports it."""
+class RemoteStatus:
+    """An asset, indexed asset or embedding task as its GET reports it."""
 
-    status: str  # validating, pending, queued, indexing, ready, failed
-    percentage: float  # process.percentage, 0-100
-    video_id: str
-    error_code: str
-    error_message: str
+    status: str  # assets: processing|ready|failed; indexed assets: validating|pending|queued|indexing|ready|failed
+    error_code: str = ""
+    error_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class ClipEmbedding:
 
 @dataclass(frozen=True)
 class TimedValue:
-    """One entry of /transcription, /text-in-video or /logo."""
+    """One entry of an indexed asset's transcription."""
 
     start: float
     end: float
@@ -65,6 +69,16 @@ def _id(body: Any, what: str) -> str:
     return value
 
 
+def _status(body: Any, what: str) -> RemoteStatus:
+    body = _dict(body, what)
+    status = body.get("status")
+    if not isinstance(status, str):
+        raise _bad_response(what, "no status")
+    error = body.get("error")
+    error = error if isinstance(error, dict) else {}
+    return RemoteStatus(status, str(error.get("code") or ""), str(error.get("message") or ""))
+
+
 def _vector(values: Any, what: str) -> np.ndarray:
     try:
         vector = np.asarray(values, dtype=np.float32)
@@ -73,6 +87,15 @@ def _vector(values: Any, what: str) -> np.ndarray:
     if vector.ndim != 1 or vector.size == 0 or not np.all(np.isfinite(vector)):
         raise _bad_response(what, "an embedding is empty or not a flat list of finite numbers")
     return vector
+
+
+def remote_model_options(options: frozenset[str]) -> list[str]:
+    """Marengo 3.0's index options for Framewise options: `visual` and `audio` (speech is audio).
+
+    v1.3 has no on-screen text or logo extraction, so `text_in_video` and `logo` map to nothing
+    (the engine reports them skipped).
+    """
+    return sorted({"visual": "visual", "conversation": "audio"}[o] for o in options if o in ("visual", "conversation"))
 
 
 class TwelveLabsApi:
@@ -95,43 +118,42 @@ class TwelveLabsApi:
             page += 1
         return None
 
-    def create_index(self, name: str, *, engine_name: str, options: list[str]) -> str:
+    def create_index(self, name: str, *, model_name: str, model_options: list[str]) -> str:
         what = "creating an index"
-        body = {"index_name": name, "engines": [{"engine_name": engine_name, "engine_options": options}]}
+        body = {"index_name": name, "models": [{"model_name": model_name, "model_options": model_options}]}
         return _id(self.client.call("POST", "indexes", what=what, json_body=body), what)
 
-    # -- video indexing tasks --------------------------------------------------------
+    # -- assets and indexing ---------------------------------------------------------
 
-    def create_task(self, index_id: str, path: str, on_progress: UploadProgress, *, language: str = "") -> str:
+    def create_asset(self, path: str, on_progress: UploadProgress) -> str:
+        """POST /assets, method=direct: the file streamed from disk; the asset starts `processing`."""
         what = "the video upload"
-        fields = {"index_id": index_id, **({"language": language} if language else {})}  # "" : the cloud detects
-        upload = Upload(fields=fields, file_field="video_file", path=path, on_progress=on_progress)
-        return _id(self.client.call("POST", "tasks", what=what, upload=upload), what)
+        # No HLS or thumbnails: Framewise streams and pictures the file itself.
+        fields = {"method": "direct", "enable_hls": "false", "enable_thumbnail": "false"}
+        upload = Upload(fields=fields, file_field="file", path=path, on_progress=on_progress)
+        return _id(self.client.call("POST", "assets", what=what, upload=upload), what)
 
-    def task(self, task_id: str) -> RemoteTask:
-        what = f"task {task_id}"
-        body = _dict(self.client.call("GET", f"tasks/{task_id}", what=what), what)
-        status = body.get("status")
-        if not isinstance(status, str):
-            raise _bad_response(what, "no status")
-        if status == "ready" and not body.get("video_id"):
-            raise _bad_response(what, "ready without a video_id")
-        process = body.get("process") or {}
-        error = body.get("error") or {}
-        return RemoteTask(
-            status=status,
-            percentage=float(process.get("percentage") or 0.0) if isinstance(process, dict) else 0.0,
-            video_id=str(body.get("video_id") or ""),
-            error_code=str(error.get("code") or "") if isinstance(error, dict) else "",
-            error_message=str(error.get("message") or "") if isinstance(error, dict) else "",
-        )
+    def asset(self, asset_id: str) -> RemoteStatus:
+        what = f"asset {asset_id}"
+        return _status(self.client.call("GET", f"assets/{asset_id}", what=what), what)
 
-    def video_values(self, index_id: str, video_id: str, kind: str) -> list[TimedValue]:
-        """`kind` is transcription, text-in-video or logo; entries without a value are dropped."""
-        what = f"the video's {kind}"
-        body = _dict(self.client.call("GET", f"indexes/{index_id}/videos/{video_id}/{kind}", what=what), what)
+    def index_asset(self, index_id: str, asset_id: str) -> str:
+        what = "indexing the asset"
+        body = {"asset_id": asset_id, "enable_video_stream": False}
+        return _id(self.client.call("POST", f"indexes/{index_id}/indexed-assets", what=what, json_body=body), what)
+
+    def indexed_asset(self, index_id: str, indexed_asset_id: str) -> RemoteStatus:
+        what = f"indexed asset {indexed_asset_id}"
+        path = f"indexes/{index_id}/indexed-assets/{indexed_asset_id}"
+        return _status(self.client.call("GET", path, what=what), what)
+
+    def transcription(self, index_id: str, indexed_asset_id: str) -> list[TimedValue]:
+        """The indexed asset's spoken lines; entries without a value are dropped."""
+        what = "the video's transcription"
+        path = f"indexes/{index_id}/indexed-assets/{indexed_asset_id}"
+        body = _dict(self.client.call("GET", path, what=what, params={"transcription": "true"}), what)
         values = []
-        for entry in body.get("data") or []:
+        for entry in body.get("transcription") or []:
             try:
                 value = TimedValue(float(entry["start"]), float(entry["end"]), str(entry["value"]).strip())
             except (KeyError, TypeError, ValueError):
@@ -140,65 +162,52 @@ class TwelveLabsApi:
                 values.append(value)
         return values
 
-    # -- embeddings ------------------------------------------------------------------
+    # -- embeddings (embed-v2) ---------------------------------------------------------
 
-    def embed_text(self, text: str, *, engine_name: str) -> np.ndarray:
-        what = "a text embedding"
-        # "end": cut a text longer than the model's window rather than fail the whole video.
-        form = {"engine_name": engine_name, "text": text, "text_truncate": "end"}
-        body = _dict(self.client.call("POST", "embed", what=what, form=form), what)
+    def _embedding(self, body: dict[str, Any], what: str) -> np.ndarray:
+        answer = _dict(self.client.call("POST", "embed-v2", what=what, json_body=body), what)
         try:
-            values = body["text_embedding"]["segments"][0]["float"]
+            values = answer["data"][0]["embedding"]
         except (KeyError, IndexError, TypeError):
-            raise _bad_response(what, "no text_embedding.segments[0].float") from None
+            raise _bad_response(what, "no data[0].embedding") from None
         return _vector(values, what)
 
-    def embed_image(self, jpeg: bytes, *, engine_name: str) -> np.ndarray:
-        what = "an image embedding"
-        body = _dict(
-            self.client.call(
-                "POST",
-                "embed",
-                what=what,
-                form={"engine_name": engine_name},
-                attachments={"image_file": ("query.jpg", jpeg)},
-            ),
-            what,
-        )
-        try:
-            values = body["image_embedding"]["segments"][0]["float"]
-        except (KeyError, IndexError, TypeError):
-            raise _bad_response(what, "no image_embedding.segments[0].float") from None
-        return _vector(values, what)
+    def embed_text(self, text: str, *, model_name: str) -> np.ndarray:
+        body = {"input_type": "text", "model_name": model_name, "text": {"input_text": text[:MAX_TEXT_CHARACTERS]}}
+        return self._embedding(body, "a text embedding")
 
-    def create_embed_task(self, path: str, *, engine_name: str, clip_seconds: int, on_progress: UploadProgress) -> str:
-        what = "the video embedding upload"
-        fields = {"engine_name": engine_name, "video_clip_length": str(clip_seconds), "video_embedding_scope": "clip"}
-        upload = Upload(fields=fields, file_field="video_file", path=path, on_progress=on_progress)
-        return _id(self.client.call("POST", "embed/tasks", what=what, upload=upload), what)
+    def embed_image(self, jpeg: bytes, *, model_name: str) -> np.ndarray:
+        source = {"base64_string": base64.b64encode(jpeg).decode("ascii")}
+        body = {"input_type": "image", "model_name": model_name, "image": {"media_source": source}}
+        return self._embedding(body, "an image embedding")
 
-    def embed_task_status(self, task_id: str) -> str:
+    def create_embed_task(self, asset_id: str, *, model_name: str, clip_seconds: int) -> str:
+        """An embed-v2 task of the uploaded asset: visual vectors of fixed `clip_seconds` clips."""
+        what = "the video embedding task"
+        video = {
+            "media_source": {"asset_id": asset_id},
+            "segmentation": {"strategy": "fixed", "fixed": {"duration_sec": clip_seconds}},
+            "embedding_option": ["visual"],
+            "embedding_scope": ["clip"],
+        }
+        body = {"input_type": "video", "model_name": model_name, "video": video}
+        return _id(self.client.call("POST", "embed-v2/tasks", what=what, json_body=body), what)
+
+    def embed_task(self, task_id: str) -> tuple[RemoteStatus, list[ClipEmbedding]]:
+        """(status, the clip embeddings once ready) of an embed-v2 task: one GET answers both."""
         what = f"embedding task {task_id}"
-        status = _dict(self.client.call("GET", f"embed/tasks/{task_id}/status", what=what), what).get("status")
-        if not isinstance(status, str):
-            raise _bad_response(what, "no status")
-        return status
-
-    def embed_task_result(self, task_id: str) -> tuple[list[ClipEmbedding], str]:
-        """(clip embeddings, the task's error message) of a finished embedding task."""
-        what = f"embedding task {task_id}"
-        body = _dict(self.client.call("GET", f"embed/tasks/{task_id}", what=what), what)
-        embedding = body.get("video_embedding") or {}
-        if not isinstance(embedding, dict):
-            raise _bad_response(what, "video_embedding is not an object")
+        body = _dict(self.client.call("GET", f"embed-v2/tasks/{task_id}", what=what), what)
+        status = _status(body, what)
         clips = []
-        for segment in embedding.get("segments") or []:
-            # Only clip vectors map onto times; a whole-video vector would blur every cell.
-            if not isinstance(segment, dict) or segment.get("embedding_scope", "clip") != "clip":
+        for item in body.get("data") or [] if status.status == "ready" else []:
+            # Only visual clip vectors map onto times; an asset vector would blur every cell.
+            if not isinstance(item, dict) or item.get("embedding_scope", "clip") != "clip":
+                continue
+            if item.get("embedding_option", "visual") != "visual":
                 continue
             try:
-                start, end = float(segment["start_offset_sec"]), float(segment["end_offset_sec"])
+                start, end = float(item["start_sec"]), float(item["end_sec"])
             except (KeyError, TypeError, ValueError):
-                raise _bad_response(what, "a segment without start_offset_sec and end_offset_sec") from None
-            clips.append(ClipEmbedding(start=start, end=end, vector=_vector(segment.get("float"), what)))
-        return clips, str(embedding.get("error_message") or "")
+                raise _bad_response(what, "a clip without start_sec and end_sec") from None
+            clips.append(ClipEmbedding(start=start, end=end, vector=_vector(item.get("embedding"), what)))
+        return status, clips

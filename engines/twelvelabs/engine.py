@@ -1,20 +1,26 @@
 """The cloud engine: Twelve Labs indexes and embeds, Framewise keeps its own grid and pictures.
 
-One `analyze` call:
-1. uploads the file to a Twelve Labs index (POST /tasks) and, for `visual`, to a
-   video embedding task (POST /embed/tasks), so both run remotely at the same time;
+It speaks API v1.3 (v1.2 is retired). One `analyze` call:
+1. uploads the file once as an asset (POST /assets, streamed from disk);
 2. meanwhile decodes it locally once at `sample_fps` for shots and thumbnails
-   (engines.local.media: PyAV, no model), polling the remote tasks between samples;
-3. waits for both tasks, then reads the transcript, on-screen text and logos back;
+   (engines.local.media: PyAV, no model), polling between samples; once the asset is
+   ready it is indexed into the Marengo 3.0 index for the options (POST
+   /indexes/{id}/indexed-assets, for the transcript) and, for `visual`, embedded (POST /embed-v2/tasks,
+   fixed clips), both remotely at the same time;
+3. waits for both, then reads the transcript back (GET the indexed asset with
+   `transcription=true`);
 4. lays everything on the local engine's time grid (engines.local.segments) and fills
-   the vectors with Marengo embeddings: POST /embed per distinct text, and the video
-   embedding's clips pooled into each cell by overlap.
+   the vectors with Marengo embeddings: POST /embed-v2 per distinct text, and the
+   embedding task's clips pooled into each cell by overlap.
+
+v1.3 extracts no on-screen text or logos (Marengo 3.0's options are `visual` and
+`audio`), so `text_in_video` and `logo` are reported skipped with that reason.
 
 Marengo puts text, images and video in one space, so `embed_visual_texts` is
-`embed_texts` and `embed_visual_images` is POST /embed with the image.
+`embed_texts` and `embed_visual_images` is POST /embed-v2 with the image.
 
 Progress uses the pipeline's stage names for the work the remote does on our behalf
-(speech, ocr, visual follow `process.percentage`), plus `upload` for bytes sent.
+(speech, visual follow the indexed asset's status), plus `upload` for bytes sent.
 """
 
 from __future__ import annotations
@@ -42,7 +48,6 @@ from engines.base import (
     ProgressFn,
     Segment,
     Shot,
-    TextSpan,
     Thumbnail,
     TranscriptLine,
     VideoAnalysis,
@@ -50,7 +55,7 @@ from engines.base import (
 from engines.local import media
 from engines.local.segments import build_segments, grid
 from engines.progress import Progress
-from engines.twelvelabs.api import ClipEmbedding, TwelveLabsApi
+from engines.twelvelabs.api import ClipEmbedding, TwelveLabsApi, remote_model_options
 from engines.twelvelabs.client import TwelveLabsClient
 from engines.twelvelabs.jobs import RemoteJobs
 from engines.twelvelabs.progress import remote_stages
@@ -58,9 +63,10 @@ from engines.twelvelabs.vectors import normalise, pool_clips
 
 _Input = TypeVar("_Input", str, bytes)
 
-DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.2"
-# Marengo 2.6 vectors; only used to shape the answer to an empty embedding request.
-MARENGO_DIMENSIONS = 1024
+DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
+# Marengo 3.0 vectors; only used to shape the answer to an empty embedding request.
+MARENGO_DIMENSIONS = 512
+NOT_IN_V13 = "Twelve Labs API v1.3 extracts no on-screen text or logos (Marengo 3.0 indexes visual and audio only)."
 # Twelve Labs cuts video embeddings into clips of 2 to 10 whole seconds.
 CLIP_SECONDS_RANGE = (2, 10)
 
@@ -69,11 +75,11 @@ CLIP_SECONDS_RANGE = (2, 10)
 class TwelveLabsConfig:
     api_key: str
     base_url: str = DEFAULT_BASE_URL
-    # The remote index is named "<index_name>-<options joined by ->": one per option set,
-    # created on first use, found again by name by every worker and after restarts.
+    # The remote index is named "<index_name>-<Marengo options joined by ->": one per option
+    # set, created on first use, found again by name by every worker and after restarts.
     index_name: str = "framewise"
-    index_engine: str = "marengo2.6"
-    embedding_engine: str = "Marengo-retrieval-2.6"
+    index_model: str = "marengo3.0"
+    embedding_model: str = "marengo3.0"
     poll_interval: float = 5.0
     # Longest wait for the remote tasks after the upload; below the worker's 3600 s job
     # timeout, so the task is re-queued (transient) rather than killed mid-wait.
@@ -124,40 +130,48 @@ class TwelveLabsEngine:
         progress: ProgressFn,
         language: str = "",
     ) -> VideoAnalysis:
+        # `language` is not sent: v1.3 detects the spoken language itself and takes no hint.
         started = time.perf_counter()
         report = Progress(progress, heartbeat=self.config.heartbeat_seconds)
-        index_id = self.remote_index(options)
+        skipped = {option: NOT_IN_V13 for option in sorted(options & {TEXT_IN_VIDEO, LOGO})}
+        # The transcript is all Framewise reads from a remote index (visual vectors come from
+        # embed-v2), so only speech is indexed remotely: an `audio` index, no visual indexing bill.
+        index_id = self.remote_index(frozenset({CONVERSATION})) if CONVERSATION in options else None
 
         uploaded = time.perf_counter()
-        jobs = self._upload(path, index_id, options, report, language=language)
+        jobs = self._upload(path, index_id, options, report) if index_id or VISUAL in options else None
         timings = {"upload": round(time.perf_counter() - uploaded, 3)}
 
         decoded = time.perf_counter()
-        shots, pictures = self._frame_pass(path, probe, report, between_samples=jobs.poll_if_due)
+        between = jobs.poll_if_due if jobs is not None else lambda: None
+        shots, pictures = self._frame_pass(path, probe, report, between_samples=between)
         timings["decode"] = round(time.perf_counter() - decoded, 3)
 
         waited = time.perf_counter()
-        task = jobs.wait()
+        indexed_asset_id = jobs.wait() if jobs is not None else ""
         timings["remote_wait"] = round(time.perf_counter() - waited, 3)
 
         fetched = time.perf_counter()
-        transcript, texts, logos = self._extraction(index_id, task.video_id, options, probe.duration)
+        transcript = self._transcript(index_id, indexed_asset_id, probe.duration) if index_id else ()
         timings["fetch"] = round(time.perf_counter() - fetched, 3)
 
         embedded = time.perf_counter()
-        segments = self._segments(shots, probe, transcript, texts, logos, jobs.clips, report)
+        clips = jobs.clips if jobs is not None else []
+        segments = self._segments(shots, probe, transcript, clips, report)
         timings["embed"] = round(time.perf_counter() - embedded, 3)
         timings["total"] = round(time.perf_counter() - started, 3)
         versions = self.versions()
-        versions["remote_video"] = f"{index_id}/{task.video_id}"
+        if jobs is not None:
+            versions["remote_asset"] = jobs.asset_id
+        if index_id:
+            versions["remote_video"] = f"{index_id}/{indexed_asset_id}"
         return VideoAnalysis(
             probe=probe,
             shots=shots,
             thumbnails=pictures if thumbnails else pictures[:1],
             transcript=transcript,
-            texts=texts,
-            logos=logos,
             segments=segments,
+            skipped=skipped,
             versions=versions,
             timings=timings,
         )
@@ -172,63 +186,54 @@ class TwelveLabsEngine:
         # Decoded here first: a bad image is the caller's `image_invalid`, not a remote 400,
         # and re-encoding as JPEG sends every format (WebP, BMP, ...) as one Marengo accepts.
         jpegs = [_as_jpeg(data) for data in images]
-        embed = functools.partial(self.api.embed_image, engine_name=self.config.embedding_engine)
+        embed = functools.partial(self.api.embed_image, model_name=self.config.embedding_model)
         return self._in_parallel(embed, jpegs, on_done=lambda done: None)
 
     def versions(self) -> dict[str, str]:
         return {
             "engine": f"twelvelabs ({self.config.base_url})",
-            "index_engine": self.config.index_engine,
-            "embedding": self.config.embedding_engine,
+            "index_model": self.config.index_model,
+            "embedding": self.config.embedding_model,
             "decoder": f"pyav/{metadata.version('av')}",
         }
 
     # -- the steps ----------------------------------------------------------------------
 
     def remote_index(self, options: frozenset[str]) -> str:
-        """The id of the remote index for `options`: cached, else found by name, else created."""
-        with self._index_lock:
-            if options not in self._indexes:
-                self._indexes[options] = self._find_or_create_index(sorted(options))
-            return self._indexes[options]
+        """The id of the remote index for `options`: cached, else found by name, else created.
 
-    def _find_or_create_index(self, options: list[str]) -> str:
-        name = "-".join([self.config.index_name, *options])
+        Keyed by the Marengo options the Framewise options map to, so option sets that ask
+        the same of the cloud share one remote index."""
+        model_options = remote_model_options(options)
+        key = frozenset(model_options)
+        with self._index_lock:
+            if key not in self._indexes:
+                self._indexes[key] = self._find_or_create_index(model_options)
+            return self._indexes[key]
+
+    def _find_or_create_index(self, model_options: list[str]) -> str:
+        name = "-".join([self.config.index_name, *model_options])
         found = self.api.find_index(name)
         if found is None:
             try:
-                return self.api.create_index(name, engine_name=self.config.index_engine, options=options)
+                return self.api.create_index(name, model_name=self.config.index_model, model_options=model_options)
             except EngineError as error:
                 # Another worker may have created it between our lookup and our POST.
                 found = self.api.find_index(name) if error.code == "remote_request_rejected" else None
                 if found is None:
                     raise
-        engines = found.get("engines") or []
-        if not any(set(options) <= set(e.get("engine_options") or []) for e in engines if isinstance(e, dict)):
+        models = [m for m in found.get("models") or [] if isinstance(m, dict)]
+        if not any(set(model_options) <= set(m.get("model_options") or []) for m in models):
             raise EngineError(
-                f"The Twelve Labs index {name!r} exists without the options {options}; rename or delete it.",
+                f"The Twelve Labs index {name!r} exists without the options {model_options}; rename or delete it.",
                 transient=False,
                 code="remote_index_mismatch",
             )
         return str(found["_id"])
 
-    def _upload(
-        self, path: str, index_id: str, options: frozenset[str], report: Progress, *, language: str = ""
-    ) -> RemoteJobs:
+    def _upload(self, path: str, index_id: str | None, options: frozenset[str], report: Progress) -> RemoteJobs:
         size = os.path.getsize(path)
-        total = size * (2 if VISUAL in options else 1)
-
-        def sent(before: int) -> Callable[[int], None]:
-            return lambda done: report("upload", (before + done) / total)
-
-        task_id = self.api.create_task(index_id, path, sent(0), language=language)
-        embed_task_id = None
-        if VISUAL in options:
-            low, high = CLIP_SECONDS_RANGE
-            clip_seconds = min(high, max(low, round(self.config.segment_seconds)))
-            embed_task_id = self.api.create_embed_task(
-                path, engine_name=self.config.embedding_engine, clip_seconds=clip_seconds, on_progress=sent(size)
-            )
+        asset_id = self.api.create_asset(path, lambda done: report("upload", done / size))
         report("upload", 1.0)
         stages = remote_stages(options)
 
@@ -237,32 +242,24 @@ class TwelveLabsEngine:
                 # The visual vectors come from the embedding task: not done until it is.
                 report(stage, fraction if embedded or stage != "visual" else min(fraction, 0.99))
 
+        low, high = CLIP_SECONDS_RANGE
         return RemoteJobs(
             self.api,
-            task_id=task_id,
-            embed_task_id=embed_task_id,
+            asset_id=asset_id,
+            index_id=index_id,
+            embed_model=self.config.embedding_model if VISUAL in options else None,
+            clip_seconds=min(high, max(low, round(self.config.segment_seconds))),
             poll_interval=self.config.poll_interval,
             timeout=self.config.task_timeout,
             on_progress=on_remote,
         )
 
-    def _extraction(
-        self, index_id: str, video_id: str, options: frozenset[str], duration: float
-    ) -> tuple[tuple[TranscriptLine, ...], tuple[TextSpan, ...], tuple[TextSpan, ...]]:
-        """What the remote index extracted, for the options asked (the others are not fetched)."""
-
-        def spans(kind: str, option: str) -> tuple[TextSpan, ...]:
-            if option not in options:
-                return ()
-            values = self.api.video_values(index_id, video_id, kind)
-            return tuple(
-                TextSpan(start=max(0.0, v.start), end=min(duration, max(v.end, v.start)), value=v.value)
-                for v in sorted(values, key=lambda v: (v.start, v.end))
-            )
-
-        lines = spans("transcription", CONVERSATION)
-        transcript = tuple(TranscriptLine(start=line.start, end=line.end, text=line.value) for line in lines)
-        return transcript, spans("text-in-video", TEXT_IN_VIDEO), spans("logo", LOGO)
+    def _transcript(self, index_id: str, indexed_asset_id: str, duration: float) -> tuple[TranscriptLine, ...]:
+        values = self.api.transcription(index_id, indexed_asset_id)
+        return tuple(
+            TranscriptLine(start=max(0.0, v.start), end=min(duration, max(v.end, v.start)), text=v.value)
+            for v in sorted(values, key=lambda v: (v.start, v.end))
+        )
 
     def _frame_pass(
         self, path: str, probe: MediaProbe, report: Progress, *, between_samples: Callable[[], None]
@@ -291,8 +288,6 @@ class TwelveLabsEngine:
         shots: tuple[Shot, ...],
         probe: MediaProbe,
         transcript: tuple[TranscriptLine, ...],
-        texts: tuple[TextSpan, ...],
-        logos: tuple[TextSpan, ...],
         clips: list[ClipEmbedding],
         report: Progress,
     ) -> tuple[Segment, ...]:
@@ -306,8 +301,8 @@ class TwelveLabsEngine:
         segments = build_segments(
             cells,
             transcript=transcript,
-            texts=texts,
-            logos=logos,
+            texts=(),
+            logos=(),
             frames=None,
             embed=embed,
             on_progress=lambda fraction: report("embed", fraction),
@@ -317,7 +312,7 @@ class TwelveLabsEngine:
         return tuple(replace(s, visual_vector=pool_clips(clips, s.start, s.end)) for s in segments)
 
     def _embed(self, texts: list[str], *, on_done: Callable[[int], None]) -> np.ndarray:
-        embed = functools.partial(self.api.embed_text, engine_name=self.config.embedding_engine)
+        embed = functools.partial(self.api.embed_text, model_name=self.config.embedding_model)
         return self._in_parallel(embed, texts, on_done=on_done)
 
     def _in_parallel(

@@ -1,4 +1,4 @@
-"""Marengo vectors laid on Framewise's grid."""
+"""Marengo 3.0 vectors (embed-v2 clips) laid on Framewise's grid."""
 
 from __future__ import annotations
 

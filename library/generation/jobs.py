@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -59,31 +60,40 @@ def videos_generate_metadata(*, actor: Actor, videos: Iterable[Video]) -> Queued
             skipped += 1
             continue
         for request in metadata_requests():
-            with transaction.atomic():
-                row, created = GeneratedText.objects.select_for_update().get_or_create(
-                    video=video,
-                    kind=request.kind,
-                    provider=provider,
-                    request_key=request_key(prompt=request.prompt, params=request.params),
-                    defaults={"prompt": request.prompt, "params": request.params, "created_by": user},
-                )
-                row.video = video
-                if row.is_current:
-                    stored += 1
-                    continue
-                if not created and row.status != GenerationStatus.RUNNING:
-                    # Failed, or stale after a re-index: start over.
-                    GeneratedText.objects.filter(id=row.id).update(
-                        status=GenerationStatus.PENDING,
-                        attempts=0,
-                        error_code="",
-                        error_message="",
-                        updated_at=timezone.now(),
-                    )
-                # A running row is enqueued again too: if its worker died, the claim's lease lets this one take over.
-                jobs.enqueue(GENERATION, row.id)
-                queued += 1
+            _, queued_now = generation_queue(video=video, request=request, provider=provider, user=user)
+            queued += queued_now
+            stored += not queued_now
     return QueuedGeneration(queued=queued, stored=stored, skipped=skipped)
+
+
+def generation_queue(
+    *, video: Video, request: GenerationRequest, provider: str, user: Any
+) -> tuple[GeneratedText, bool]:
+    """The row of `request`, handed to the workers unless its current result is stored: (row, queued)."""
+    with transaction.atomic():
+        row, created = GeneratedText.objects.select_for_update().get_or_create(
+            video=video,
+            kind=request.kind,
+            provider=provider,
+            request_key=request_key(prompt=request.prompt, params=request.params),
+            defaults={"prompt": request.prompt, "params": request.params, "created_by": user},
+        )
+        row.video = video
+        if row.is_current:
+            return row, False
+        if not created and row.status != GenerationStatus.RUNNING:
+            # Failed, cancelled, or stale after a re-index: start over.
+            GeneratedText.objects.filter(id=row.id).update(
+                status=GenerationStatus.PENDING,
+                attempts=0,
+                error_code="",
+                error_message="",
+                updated_at=timezone.now(),
+            )
+            row.status = GenerationStatus.PENDING
+        # A running row is enqueued again too: if its worker died, the claim's lease lets this one take over.
+        jobs.enqueue(GENERATION, row.id)
+        return row, True
 
 
 def generation_run(*, generated_text_id: int, worker: str | None = None) -> None:

@@ -106,7 +106,7 @@ def text_request(*, prompt: Any, temperature: Any = None) -> GenerationRequest:
 # --- the store ---------------------------------------------------------------------------------
 
 
-def _lookup(video: Video, generator: TextGenerator, request: GenerationRequest) -> GeneratedText | None:
+def stored_result(video: Video, generator: TextGenerator, request: GenerationRequest) -> GeneratedText | None:
     row = GeneratedText.objects.filter(
         video=video,
         kind=request.kind,
@@ -164,7 +164,7 @@ def generation_generate(
     check(actor, LibraryCommand.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
-    stored = None if regenerate else _lookup(video, generator, request)
+    stored = None if regenerate else stored_result(video, generator, request)
     if stored is not None:
         return stored
     try:
@@ -188,7 +188,7 @@ def generation_text_stream(
     check(actor, LibraryCommand.GENERATE, video.index.team_id, what="video")
     generation_check_video(video=video)
     generator = get_generator()
-    stored = None if regenerate else _lookup(video, generator, request)
+    stored = None if regenerate else stored_result(video, generator, request)
     if stored is not None:
         return TextStream(str(stored.generation_id), word_pieces(stored.text))
     context = video_context(video)

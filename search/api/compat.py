@@ -109,16 +109,21 @@ def page_json(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Reques
     }
 
 
+def first_page(spec: SearchSpec, index: Index, team_ids: list[int]) -> tuple[SearchOutcome, tokens.PageCursor]:
+    """Run a new search and open its page cursor (/v1.2 and /v1.3 alike)."""
+    outcome = search_run(spec=spec, indexes=[index])
+    # Page tokens carry an image query as its vector, never the image (cached: no second inference).
+    # An index with no ready video never embedded the image, so this can be the first inference.
+    try:
+        resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
+    except EngineError as exc:
+        raise ApplicationError(exc.message, code=exc.code) from exc
+    return outcome, tokens.new_cursor(resolved, team_ids)
+
+
 class _SearchView(CompatView):
     def _run(self, spec: SearchSpec, index: Index) -> Response:
-        outcome = search_run(spec=spec, indexes=[index])
-        # Page tokens carry an image query as its vector, never the image (cached: no second inference).
-        # An index with no ready video never embedded the image, so this can be the first inference.
-        try:
-            resolved = replace(spec, query=with_image_vectors(spec.query, image_vector))
-        except EngineError as exc:
-            raise ApplicationError(exc.message, code=exc.code) from exc
-        cursor = tokens.new_cursor(resolved, [team.pk for team in self.teams()])
+        outcome, cursor = first_page(spec, index, [team.pk for team in self.teams()])
         return Response(page_json(outcome, cursor, self.request))
 
 

@@ -38,6 +38,9 @@ from library.models import (
     Asset,
     AssetMethod,
     AssetStatus,
+    GeneratedText,
+    GenerationKind,
+    GenerationStatus,
     MultipartUpload,
     Task,
     TaskStatus,
@@ -45,8 +48,9 @@ from library.models import (
     UploadChunk,
     Video,
 )
+from library.models.generation import request_key
 from library.models.webhooks import WebhookEndpoint
-from search import tokens
+from search import embed_v2, tokens
 from search.params import parse_query, parse_spec
 from taxonomy import selectors as taxonomy_selectors
 from taxonomy import services as taxonomy_services
@@ -81,6 +85,9 @@ class Seed:
     native_token: str
     classify_token: str
     asset: str = ""
+    indexed_asset: str = ""  # an asset whose indexed video is the seeded video (embed-v2 reads its vectors)
+    analyze_task: str = ""
+    embed_task: str = ""
     upload: str = ""
     ids_by_collection: dict[str, Any] = field(default_factory=dict)
 
@@ -124,12 +131,26 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
         classify_token=taxonomy_selectors.page_token(result_set, 1),
     )  # fmt: skip
     seeded.asset, seeded.upload = _seed_assets(team)
+    seeded.indexed_asset, seeded.analyze_task, seeded.embed_task = _seed_v13_reads(team, video)
     seeded.ids_by_collection = {
         "indexes": seeded.index, "videos": seeded.video, "tasks": seeded.task, "taxonomies": seeded.taxonomy,
         "taxonomy-nodes": seeded.node, "labels": seeded.label, "classification-runs": seeded.run,
         "webhooks": endpoint.pk,
     }  # fmt: skip
     return seeded
+
+
+def _seed_v13_reads(team: Any, video: Video) -> tuple[str, str, str]:
+    """An indexed asset (the seeded video's), a ready analyze task on it and an embed-v2 task id of it."""
+    asset = Asset.objects.create(team=team, method=AssetMethod.DIRECT, status=AssetStatus.READY, filename="i.mp4")
+    Video.objects.filter(id=video.id).update(asset=asset)
+    params = {"analyze": True, "temperature": None, "task": True}
+    task = GeneratedText.objects.create(
+        video=video, kind=GenerationKind.TEXT, provider="fuzz", prompt="What is cooked?", params=params,
+        request_key=request_key(prompt="What is cooked?", params=params), status=GenerationStatus.READY,
+        text="Pasta.", data={"data": "Pasta.", "finish_reason": "stop", "usage": {"output_tokens": 1}},
+    )  # fmt: skip
+    return asset.id, str(task.pk), embed_v2.task_id(asset.id, [team.pk], ["visual"], ["clip"])
 
 
 def _seed_assets(team: Any) -> tuple[str, str]:
@@ -190,7 +211,11 @@ def _real_ids(case: Any, seed: Seed) -> None:
         elif name == "video_id":
             params[name] = seed.video
         elif name == "task_id":
-            params[name] = seed.task
+            params[name] = (
+                seed.analyze_task if "/analyze/tasks/" in path
+                else seed.embed_task if "/embed-v2/tasks/" in path
+                else seed.task
+            )  # fmt: skip
         elif name == "asset_id":
             params[name] = seed.asset
         elif name == "upload_id":
@@ -215,6 +240,12 @@ def _real_ids(case: Any, seed: Seed) -> None:
     }  # fmt: skip
     if isinstance(case.body, dict) and path.endswith("/multipart-uploads/{upload_id}/"):
         _real_chunk_reports(case.body)
+    if path.startswith("/v1.3/embed-v2"):
+        # `video` there is the video input (an asset's media source), not a video id.
+        by_name.pop("video")
+        source = case.body.get("video", {}).get("media_source") if isinstance(case.body, dict) else None
+        if isinstance(source, dict):
+            source["asset_id"] = seed.indexed_asset
     for container in (case.query, case.body):
         if isinstance(container, dict):
             for name in container.keys() & by_name.keys():

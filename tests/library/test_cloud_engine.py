@@ -23,17 +23,18 @@ from tests.library.test_ingest import upload
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TRANSCRIPT = [{"start": 3.5, "end": 5.0, "value": "Cooking pasta today."}]
-TEXTS = [{"start": 0.2, "end": 2.9, "value": "HELLO FRAMEWISE"}]
 CLIPS = [
-    {"start_offset_sec": 0.0, "end_offset_sec": 3.0, "embedding_scope": "clip", "float": [1.0, 0, 0, 0, 0, 0, 0, 0]},
-    {"start_offset_sec": 3.0, "end_offset_sec": 6.0, "embedding_scope": "clip", "float": [0, 3.0, 0, 0, 0, 0, 0, 0]},
-]
+    {"start_sec": 0.0, "end_sec": 3.0, "embedding_scope": "clip", "embedding_option": "visual",
+     "embedding": [1.0, 0, 0, 0, 0, 0, 0, 0]},
+    {"start_sec": 3.0, "end_sec": 6.0, "embedding_scope": "clip", "embedding_option": "visual",
+     "embedding": [0, 3.0, 0, 0, 0, 0, 0, 0]},
+]  # fmt: skip
 
 
 @pytest.fixture
 def cloud(settings: Any) -> Iterator[FakeTwelveLabs]:
     """The fake cloud, and the settings that make the per-process engine use it."""
-    fake = FakeTwelveLabs(transcription=TRANSCRIPT, text_in_video=TEXTS, clips=CLIPS)
+    fake = FakeTwelveLabs(transcription=TRANSCRIPT, clips=CLIPS)
     with fake.serving():
         settings.FRAMEWISE_ENGINE = "twelvelabs"
         settings.FRAMEWISE_ENGINE_OPTIONS = {
@@ -56,26 +57,30 @@ def test_an_upload_is_indexed_by_the_cloud_engine(
     assert task["status"] == "ready", task
     assert task["process"]["percentage"] == 100
 
-    # The file went to the remote index named after the setting and the index's options.
+    # The file went once to the cloud as an asset, indexed into the remote index named after
+    # the setting (speech only: v1.3 indexes `audio`), and embedded from the same asset.
     (created,) = cloud.calls("POST", "/indexes")
-    assert created.json["index_name"] == "newsroom-conversation-logo-text_in_video-visual"
-    (sent,) = cloud.calls("POST", "/tasks")
-    assert sent.files["video_file"][1] == two_shot_video.read_bytes()
+    assert created.json["index_name"] == "newsroom-audio"
+    (sent,) = cloud.calls("POST", "/assets")
+    assert sent.files["file"][1] == two_shot_video.read_bytes()
+    assert len(cloud.calls("POST", "/indexes/idx1/indexed-assets")) == len(cloud.calls("POST", "/embed-v2/tasks")) == 1
 
     video_id = task["video_id"]
     transcription = api.get(f"/v1.2/indexes/{index.id}/videos/{video_id}/transcription").json()
     assert transcription["data"] == [{"start": 3.5, "end": 5.0, "value": "Cooking pasta today."}]
     assert transcription["translated"] is False
+    # v1.3 reads no on-screen text: the option is recorded as skipped, with the reason.
     texts = api.get(f"/v1.2/indexes/{index.id}/videos/{video_id}/text-in-video").json()
-    assert texts == {"data": [{"start": 0.2, "end": 2.9, "value": "HELLO FRAMEWISE"}]}
+    assert texts == {"data": []}
 
     video = Video.objects.get(id=video_id)
     assert video.engine_name == "twelvelabs"
-    assert video.engine_versions["remote_video"] == "idx1/vid1"
+    assert video.engine_versions["remote_video"] == "idx1/ia1"
+    assert "v1.3" in video.skipped["text_in_video"]
     assert [round(shot["start"]) for shot in video.shots] == [0, 3]
     assert video.thumbnails.count() >= 2
     first, second = video.segments.order_by("position")
-    assert (first.on_screen_text, second.transcript) == ("HELLO FRAMEWISE", "Cooking pasta today.")
+    assert (first.on_screen_text, second.transcript) == ("", "Cooking pasta today.")
     # Stored as float16: equal to the normalised Marengo vectors within half precision.
     np.testing.assert_allclose(
         vector_from_bytes(second.conversation_vector), unit(text_vector("Cooking pasta today.")), atol=2e-3
@@ -87,8 +92,8 @@ def test_an_upload_is_indexed_by_the_cloud_engine(
 def test_a_remote_failure_fails_the_task_with_the_remote_reason(
     api: Any, index: Any, worker: Any, cloud: FakeTwelveLabs, two_shot_video: Path
 ) -> None:
-    cloud.task_script = [("indexing", 20.0), ("failed", 20.0)]
-    cloud.task_error = {"code": "video_resolution_too_low", "message": "The resolution is too low for this engine."}
+    cloud.index_script = ["indexing", "failed"]
+    cloud.index_error = {"code": "video_resolution_too_low", "message": "The resolution is too low for this engine."}
     task_id = upload(api, index.id, two_shot_video)
     worker.wait_idle()
 
@@ -96,7 +101,7 @@ def test_a_remote_failure_fails_the_task_with_the_remote_reason(
     assert task["status"] == "failed"
     assert task["error"]["code"] == "video_resolution_too_low"
     assert "The resolution is too low for this engine." in task["error"]["message"]
-    assert len(cloud.calls("POST", "/tasks")) == 1  # permanent: not retried
+    assert len(cloud.calls("POST", "/assets")) == 1  # permanent: not retried
 
 
 def _settings_in_child(**env: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from core.rules import Command
 from library.commands import LibraryCommand
 from search.commands import SearchCommand
 from taxonomy.commands import TaxonomyCommand
-from tests.permissions import rules_v13
+from tests.permissions import rules_v13, rules_v13_search
 from tests.permissions.world import Content, World
 from tests.taxonomy.conftest import mini_iab_tsv
 
@@ -196,6 +196,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("studio:logout", "POST"): Rule(PUBLIC, OWN, lambda w, c: ({}, {}, "form"), changes=False),
 }
 API_RULES.update(rules_v13.rules(Rule, OBJECT, OWN))
+API_RULES.update(rules_v13_search.rules(Rule, OBJECT, OWN))
 
 
 # --- the admin ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import URLPattern, re_path
 
 from library.api.compat.common import ID, route
-from library.api.v13 import assets, indexed_assets, indexes, multipart, tasks
+from library.api.v13 import analyze, assets, indexed_assets, indexes, multipart, tasks
 from library.api.v13.unsupported import FEATURES, UnsupportedView
 
 INDEX = ID.format("index_id")
@@ -43,6 +43,7 @@ urlpatterns: list[URLPattern] = [
     route(f"assets/{ASSET}/indexed-assets", assets.AssetIndexedAssetsView, "v13-asset-indexed-assets"),
     route("tasks", tasks.TaskListView, "v13-tasks"),
     route(f"tasks/{ID.format('task_id')}", tasks.TaskDetailView, "v13-task"),
+    *analyze.urlpatterns,
 ]
 
 # What the SDK has and Framewise does not: a 400 `feature_not_supported` on every path under each
