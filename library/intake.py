@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files import File
 
-from core import jobs, outbound
+from core import addresses, jobs, outbound
 from engines.base import EngineError, MediaProbe
 from library import intake_policy, mediatypes, storage
 from library.models import Task
@@ -46,7 +46,7 @@ def download_to_storage(url: str, *, name: str, filename: str) -> Downloaded:
                 deadline=settings.FRAMEWISE_DOWNLOAD_DEADLINE,
                 max_bytes=intake_policy.max_upload_bytes(),
                 sink=buffer,
-                allow=outbound.allowed_for("video"),
+                allow=addresses.allowed_for("video"),
             )
         except outbound.OutboundError as exc:
             raise outbound.refusal(

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.utils.http import parse_header_parameters
 
-from core import outbound
+from core import addresses, outbound
 from core.errors import ApplicationError
 from engines.base import MediaProbe
 from engines.languages import normalize_language
@@ -123,7 +123,7 @@ def source_url(url: object) -> str:
     if parts.scheme not in ("http", "https") or not host:
         raise UploadRefused("The url parameter must be an http(s) URL.", code="parameter_invalid")
     try:
-        outbound.check_url(url, allow=outbound.allowed_for("video"))
+        outbound.check_url(url, allow=addresses.allowed_for("video"))
     except outbound.OutboundError as exc:
         if exc.code != "url_unresolvable":
             raise outbound.refusal(exc, field="url") from None

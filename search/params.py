@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from core import outbound, params
+from core import addresses, outbound, params
 from core.errors import ApplicationError
 from engines.base import ENGINE_OPTIONS, VISUAL
 from search.calibration import THRESHOLDS
@@ -215,7 +215,7 @@ def _fetch(url: str) -> bytes:
             url,
             deadline=settings.FRAMEWISE_URL_TIMEOUT,
             max_bytes=MAX_IMAGE_BYTES,
-            allow=outbound.allowed_for("search_media"),
+            allow=addresses.allowed_for("search_media"),
         )
     except outbound.OutboundError as exc:
         raise outbound.refusal(

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import jobs, outbound
+from core import addresses, jobs, outbound
 from library.models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from library.webhooks import signing
 
@@ -140,7 +140,7 @@ def _attempt(delivery: WebhookDelivery) -> _Outcome:
             deadline=SEND_DEADLINE,
             max_bytes=SNIPPET_BYTES,
             max_redirects=0,
-            allow=outbound.allowed_for("webhook"),
+            allow=addresses.allowed_for("webhook"),
             # The status decides; the body is a sample for owners, read briefly and never failed on.
             snippet=(SNIPPET_BYTES, SNIPPET_SECONDS),
         )

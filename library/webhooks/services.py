@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import jobs, outbound
+from core import addresses, jobs, outbound
 from core.errors import ApplicationError
 from core.event_types import subscribable_event_types
 from core.models import Team
@@ -24,7 +24,7 @@ ROTATION_GRACE = timedelta(hours=24)
 
 def _clean_url(url: str) -> str:
     try:
-        outbound.check_url(url, allow=outbound.allowed_for("webhook"))
+        outbound.check_url(url, allow=addresses.allowed_for("webhook"))
     except outbound.OutboundError as exc:
         # A webhook URL is only checked here (nothing is fetched): every failure is a refusal.
         raise outbound.refusal(exc, field="webhook URL", unreachable_code="url_not_allowed") from None

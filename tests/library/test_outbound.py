@@ -19,19 +19,20 @@ from typing import Any
 import pytest
 import urllib3
 
-from core import outbound
-from core.outbound import AllowList, OutboundError, fetch, refusal_reason
+from core import addresses, outbound
+from core.addresses import AllowList, refusal_reason
+from core.outbound import OutboundError, fetch
 
 VIDEO = bytes(range(256)) * 400  # 100 KiB
 
 
 def video_fetch(url: str, **kwargs: Any) -> outbound.FetchResult:
     """The fetcher as video sources use it: with FRAMEWISE_OUTBOUND_ALLOW, read now."""
-    return fetch(url, allow=outbound.allowed_for("video"), **kwargs)
+    return fetch(url, allow=addresses.allowed_for("video"), **kwargs)
 
 
 def video_check(url: str, **kwargs: Any) -> outbound.Target:
-    kwargs.setdefault("allow", outbound.allowed_for("video"))
+    kwargs.setdefault("allow", addresses.allowed_for("video"))
     return outbound.check_url(url, **kwargs)
 
 
