@@ -425,7 +425,7 @@ def test_an_error_page_from_another_middleware_becomes_json_on_api_paths(status:
 
 
 def test_pages_keep_html_error_pages(client: Client, debug: bool):
-    for path in ("/no-such-page/", "/v1.3/indexes", "/apix/v1/"):
+    for path in ("/no-such-page/", "/v1.4/indexes", "/apix/v1/"):
         response = client.get(path)
         assert response.status_code == 404
         assert response["Content-Type"].startswith("text/html")
