@@ -51,7 +51,13 @@ def test_health_reports_database_and_worker_liveness(client):
 
     from library.tasks import maintenance
 
-    assert maintenance() == {"resumed": 0, "failed": 0, "webhooks_due": 0, "uploads_expired": 0}
+    assert maintenance() == {
+        "resumed": 0,
+        "failed": 0,
+        "webhooks_due": 0,
+        "uploads_expired": 0,
+        "local_copies_removed": 0,
+    }
     assert client.get("/healthz").json()["status"] == "ok"
 
     WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=10))
