@@ -178,8 +178,10 @@ class AuthenticateBeforeBodyMiddleware:
         from core.accounts import api_key_authenticate
 
         raw = request.headers.get(API_KEY_HEADER)
-        if raw is None and _signed_path_verified(request.path):
-            return None  # the URL's token authorises it; the view checks it again with the body
+        if _signed_path_verified(request.path):
+            # The URL's token authorises it, whatever key header comes along (the SDK sends none);
+            # the view checks the token again, and the uploader's membership, with the body.
+            return None
         if raw is not None:
             key = api_key_authenticate(raw_key=raw.strip())
             if key is None:
