@@ -8,7 +8,6 @@ scorer), so the race is reproduced deterministically, not by timing.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -49,14 +48,13 @@ def test_a_video_deleted_while_the_run_scores_is_skipped(
     spec = ClassSpec(name="Cooking", prompts=("cooking",), options=())
     taxonomy = services.taxonomy_save_classes(actor=SYSTEM, team=api.team, name="Food", classes=[spec])
     ids = [video.id for video in videos]
-    monkeypatch.setattr(runs, "index_matrices", lambda index_id: SimpleNamespace(video_code=ids, videos=ids))
 
     def score_then_lose_a_video(*args: Any, **kwargs: Any) -> Classification:
         Video.objects.filter(id=ids[1]).delete()  # an editor deletes it while the run scores
         found = (ClassOnVideo(0, "Cooking", 80.0, 0.9, False, (), 80.0, 80.0, 0.8),)
         return Classification(videos=[VideoClasses(video_id, found) for video_id in ids], skipped={})
 
-    monkeypatch.setattr(runs, "classify_videos", score_then_lose_a_video)
+    monkeypatch.setattr(runs, "classify_index", score_then_lose_a_video)
     run = services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=["conversation"], thresholds=Thresholds()
     )
