@@ -76,7 +76,7 @@ def test_the_index_page_shows_cards_and_filters_by_status_and_by_what_was_said_o
     for video in (cooking, two_shots):
         card = re.search(rf'<li class="card status-ready" id="card-{video.id}".*?</li>', page, re.S).group(0)
         assert f'href="/videos/{video.id}/"' in card
-        assert re.search(r'<img src="http://testserver/media/thumbnails/[^"]+\?e=\d+&amp;s=[^"]+"', card)
+        assert re.search(r'<img src="http://testserver/media/thumbnails/[^"]+\?e=\d+&amp;u=\d+&amp;s=[^"]+"', card)
         assert "0:08" in card if video == cooking else "0:06" in card
     assert "The file is damaged." in page and f"card-{failed.id}" in page
 

@@ -18,7 +18,9 @@ from rest_framework.response import Response
 
 from core.auth import request_actor, request_teams
 from core.errors import Forbidden
+from core.event_types import subscribable_event_types
 from core.rules import check
+from library.api.compat.schema import HTTP_URL
 from library.api.native.views import request_team
 from library.commands import LibraryCommand
 from library.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -36,9 +38,18 @@ class EndpointSerializer(serializers.ModelSerializer):
 
 class EndpointWriteSerializer(serializers.Serializer):
     team = serializers.CharField(required=False)
-    url = serializers.CharField(max_length=2000)
-    # Checked against the registered event types by the service (they are registered after import).
+    url = serializers.RegexField(HTTP_URL, max_length=2000)  # which hosts may be reached: the service decides
     events = serializers.ListField(child=serializers.CharField(max_length=60), min_length=1)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # The event types are registered when the apps are ready, after this class is defined:
+        # the choices (validation and the schema's enum) are read per serializer.
+        fields = super().get_fields()
+        fields["events"] = serializers.ListField(
+            child=serializers.ChoiceField(choices=subscribable_event_types()), min_length=1
+        )
+        return fields
+
     active = serializers.BooleanField(required=False)
 
 

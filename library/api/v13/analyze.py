@@ -45,16 +45,14 @@ MODEL_PREFIX = "pegasus"
 # The schema lists the indexed-video form (`video_id`) and the plain knobs; `video: {type: asset_id}`,
 # `prompt_v2` and `response_format` (an LLM only) are in the description: a generated body of those
 # would be a request the schema cannot tell apart from a wrong one.
-BODY = inline_serializer(
-    "V13AnalyzeBody",
-    {
-        "video_id": serializers.CharField(help_text="An indexed asset (or give video: {type: asset_id, asset_id})."),
-        "prompt": serializers.RegexField(r"\S", max_length=2000),
-        "temperature": serializers.FloatField(required=False, min_value=0, max_value=1),
-        "max_tokens": serializers.IntegerField(required=False, min_value=1, max_value=analyze.MAX_TOKENS_LIMIT),
-        "stream": serializers.BooleanField(required=False),
-    },
-)
+_BODY_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+    "video_id": serializers.CharField(help_text="An indexed asset (or give video: {type: asset_id, asset_id})."),
+    "prompt": serializers.RegexField(r"\S", max_length=2000),
+    "temperature": serializers.FloatField(required=False, min_value=0, max_value=1),
+    "max_tokens": serializers.IntegerField(required=False, min_value=1, max_value=analyze.MAX_TOKENS_LIMIT),
+}
+BODY = inline_serializer("V13AnalyzeBody", {**_BODY_FIELDS, "stream": serializers.BooleanField(required=False)})
+TASK_BODY = inline_serializer("V13AnalyzeTaskBody", _BODY_FIELDS)  # a task is never streamed
 ANALYZE_DESCRIPTION = (
     "Also accepted: video {type: asset_id, asset_id} instead of video_id; prompt_v2 {input_text} instead of "
     "prompt; start_time/end_time (seconds, end after start); model_name pegasus*; response_format "
@@ -240,7 +238,7 @@ class AnalyzeTaskListView(AnalyzeBase):
     @extend_schema(
         operation_id="v1.3_analyze_tasks_create",
         description=ANALYZE_DESCRIPTION,
-        request={"application/json": BODY},
+        request={"application/json": TASK_BODY},
         responses={201: TASK},
     )
     def post(self, request: Request) -> Response:
