@@ -10,18 +10,12 @@ from rest_framework.response import Response
 from core.errors import ApplicationError
 from library import services
 from library.api.compat.common import apply_filters, body, reject_unknown
+from library.api.compat.indexes import INDEX_FILTERS  # the same filters as v1.2's index list
 from library.api.v13 import schema
 from library.api.v13.common import V13View, sort_and_page
 from library.api.v13.options import EMBEDDING_OPTIONS, MODEL_OPTIONS, engines_for
 from library.api.v13.representations import index_json
 from library.selectors import indexes_for_teams
-
-INDEX_FILTERS = {
-    "_id": ("id", "str"),
-    "index_name": ("name", "str"),
-    "created_at": ("created_at", "datetime"),
-    "updated_at": ("updated_at", "datetime"),
-}
 
 
 class IndexListView(V13View):
