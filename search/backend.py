@@ -24,6 +24,7 @@ from django.conf import settings
 
 from library import vector_store
 from library.models import Index, Video
+from search.calibration import LOW
 from search.matrix import IndexMatrices, build_index_matrices, index_matrices, index_skipped
 from search.spec import SearchSpec
 
@@ -47,13 +48,16 @@ def active() -> str:
     return PGVECTOR if vector_store.table_exists() else MEMORY
 
 
-def search_matrices(index: Index, spec: SearchSpec, floor_score: float) -> IndexMatrices:
-    """What `spec` is evaluated on in `index`: the whole index (memory) or its candidates (pgvector)."""
+def search_matrices(
+    index: Index, spec: SearchSpec, floor_score: float, depth: int | None = None, merge_score: float = LOW
+) -> IndexMatrices:
+    """What `spec` is evaluated on in `index`: the whole index (memory) or its candidates (pgvector),
+    the best `depth` rows per query and option only when asked (pgvector's graph walks)."""
     if active() == MEMORY:
         return index_matrices(index.id)
     from search.pg_backend import search_view
 
-    return search_view(index, spec, floor_score)
+    return search_view(index, spec, floor_score, depth, merge_score)
 
 
 def ready_video_ids(index_id: str) -> list[str]:

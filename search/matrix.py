@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db.models import Count, Q, Sum
 
-from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
+from engines.base import CONVERSATION, ENGINE_OPTIONS, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.models import Index, Segment, Video
 from library.vector_codec import vector_from_bytes
 from search.speech import SpeechCorpus, speech_corpus
@@ -96,6 +97,10 @@ class IndexMatrices:
     # (ready videos, total duration) of the whole index: the search pool, even when this
     # matrix holds only a search's candidates.
     pool: tuple[int, float] = (0, 0.0)
+    # A partial read (a vector backend asked for the best rows only): clips scoring at least
+    # this are exactly those of the whole answer, in the same order; below it, some may be
+    # missing. None: the whole answer is here.
+    certain_from: float | None = None
 
     @property
     def segment_count(self) -> int:
@@ -201,14 +206,22 @@ class SemanticRows:
 
 
 def index_skipped(index_id: str) -> tuple[int, float, dict[str, str]]:
-    """(ready videos, their total duration, option -> reason for options every ready video skipped)."""
-    rows = list(Video.objects.filter(index_id=index_id, indexed_at__isnull=False).values_list("duration", "skipped"))
-    skipped_by: dict[str, list[str]] = {}
-    for _, skipped in rows:
-        for option, reason in (skipped or {}).items():
-            skipped_by.setdefault(option, []).append(str(reason))
-    everywhere = {option: reasons[0] for option, reasons in skipped_by.items() if rows and len(reasons) == len(rows)}
-    return len(rows), float(sum(duration for duration, _ in rows)), everywhere
+    """(ready videos, their total duration, option -> reason for options every ready video skipped).
+
+    One aggregate query, whatever the size of the index (every search on pgvector asks)."""
+    ready = Video.objects.filter(index_id=index_id, indexed_at__isnull=False)
+    totals = ready.aggregate(
+        count=Count("id"),
+        duration=Sum("duration"),
+        **{option: Count("id", filter=Q(skipped__has_key=option)) for option in ENGINE_OPTIONS},
+    )
+    count = int(totals["count"])
+    everywhere: dict[str, str] = {}
+    for option in ENGINE_OPTIONS:
+        if count and totals[option] == count:
+            reasons = ready.filter(skipped__has_key=option).order_by("id").values_list("skipped", flat=True)[:1]
+            everywhere[option] = str(reasons[0][option])
+    return count, float(totals["duration"] or 0.0), everywhere
 
 
 def build_index_matrices(

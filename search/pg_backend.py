@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,8 @@ LIMITS = (100, 1_000, 10_000)
 # default is 20,000): a 10 % filter needs ~10 visited rows per row it keeps.
 MAX_SCAN_TUPLES = 200_000
 SCOPE_COUNT_TTL = 30.0
+
+Row = tuple[int, str, int, float, float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -135,66 +138,153 @@ def nearest(
     """(segment id, video id, position, segment start, segment end, cosine, evidence start, evidence end)
     of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]
     (default: LIMITS up to scoring.MAX_CANDIDATES, the in-process cut)."""
-    if limits is None:
-        from search.scoring import MAX_CANDIDATES
+    return read(index_id=index_id, option=option, vector=vector, floor=floor, allowed=allowed, limits=limits).rows
 
-        limits = (*(size for size in LIMITS if size < MAX_CANDIDATES), MAX_CANDIDATES)
+
+@dataclass(frozen=True)
+class Read:
+    """Rows read for one (query, option), best first. `boundary`: the cosine of the last row
+    read when reading stopped at the depth asked for while rows still passed (None: every
+    passing row up to the cut is here); unseen rows are no more similar than it."""
+
+    rows: list[Row]
+    boundary: float | None = None
+
+
+def _limits(depth: int | None) -> tuple[int, ...]:
+    from search.scoring import MAX_CANDIDATES
+
+    cut = MAX_CANDIDATES if depth is None else min(depth, MAX_CANDIDATES)
+    return (*(size for size in LIMITS if size < cut), cut)
+
+
+def read(
+    *,
+    index_id: str,
+    option: str,
+    vector: np.ndarray,
+    floor: float,
+    allowed: list[str] | None,
+    limits: tuple[int, ...] | None = None,
+    depth: int | None = None,
+    merge_floor: float = -1.0,
+) -> Read:
+    """`nearest`, stopping after `depth` rows on a graph walk (a page-driven search reads
+    deeper only when its page needs it: search.query.search_run). An exact scan (a small
+    scope) always reads every passing row: it costs little and leaves nothing unseen.
+    `merge_floor`: the raw cosine from which adjacent cells join one clip."""
     dims = len(vector)
     where, params = _scope_where(index_id, option, dims, allowed)
-    query = _halfvec_literal(vector)
-    found: list[tuple[int, str, float, float, float]] = []
     with transaction.atomic():
         with connection.cursor() as cursor:
             exact = _scope_count(cursor, index_id, option, dims, allowed) <= EXACT_BELOW
+            limits = limits or _limits(None if exact else depth)
             if exact:
                 # The raw column is not the graph's expression: the planner scans the scope exactly.
                 distance = f"(v.embedding <#> %s::halfvec({dims}))"
             else:
                 distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
-                # strict_order: rows arrive best first, so reading can stop at the first one
-                # below the floor; the scan only walks as far as we read (a server-side cursor).
-                cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
-                cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.FRAMEWISE_HNSW_EF_SEARCH)}")
-                cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}")
-        stream = connection.chunked_cursor()
-        try:
-            stream.execute(
-                f'SELECT v.segment_id, v.video_id, v.start, v."end", {distance} AS distance '
-                f"FROM {TABLE} v WHERE {where} ORDER BY distance LIMIT {limits[-1]}",
-                [query, *params],
+                # strict_order: rows arrive best first, so reading can stop at the first chunk
+                # below the floor; the graph is walked only as far as rows are read.
+                cursor.execute(
+                    "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), "
+                    "set_config('hnsw.ef_search', %s, true), set_config('hnsw.max_scan_tuples', %s, true)",
+                    [str(int(settings.FRAMEWISE_HNSW_EF_SEARCH)), str(MAX_SCAN_TUPLES)],
+                )
+            # The segment's cell comes with its vector: one round trip per chunk.
+            select = (
+                f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", {distance} AS distance, '
+                f'v.start, v."end" FROM {TABLE} v JOIN library_segment s ON s.id = v.segment_id '
+                f"WHERE {where} ORDER BY distance LIMIT %s"
             )
-            # A graph walk's order is not perfectly by distance: stop after a chunk in which
-            # most rows fell below the floor, not at the first such row.
-            size, read = limits[0], 0
-            while read < limits[-1]:
-                rows = stream.fetchmany(min(size, limits[-1] - read))
-                read += len(rows)
-                passing = [
-                    (segment_id, video_id, -value, start, end)
-                    for segment_id, video_id, start, end, value in rows
-                    if -value >= floor
-                ]
-                found += passing
-                if len(rows) < size or len(passing) * 2 < len(rows):
-                    break
-                size = min(size * 10, limits[-1])
-            found.sort(key=lambda row: -row[2])
-        finally:
-            stream.close()
-        with connection.cursor() as cursor:
+            query = [_halfvec_literal(vector), *params]
+            # Most searches end in the first chunk (a hundred rows, one graph walk): a plain query.
+            cursor.execute(select, [*query, limits[0]])
+            first = cursor.fetchall()
+            found = _passing(first, floor)
+            full = len(first) == limits[0] and not _mostly_below(first, found)
+            boundary = -float(first[-1][5]) if full else None
             if not found:
                 _check_dimensions(cursor, index_id, option, dims)
-                return []
-            cursor.execute(
-                'SELECT id, position, start, "end" FROM library_segment WHERE id = ANY(%s)',
-                [[row[0] for row in found]],
-            )
-            cells = {row[0]: row[1:] for row in cursor.fetchall()}
+        if full and len(limits) > 1:
+            found, boundary = _streamed(select, [*query, limits[-1]], floor, limits)
+        if boundary is not None and depth is not None:
+            # A partial read holds the best cells, not always the passing cells next to them
+            # that the same clip runs over (clips merge cells from `merge_floor` on): those
+            # are scored exactly.
+            extend = max(floor, merge_floor)
+            found += _neighbours(option, dims, query[0], [row for row in found if row[5] >= extend], extend)
+    found.sort(key=lambda row: -row[5])
+    return Read(found, boundary if depth is not None and not exact else None)
+
+
+def _passing(rows: list[tuple[Any, ...]], floor: float) -> list[Row]:
     return [
-        (segment_id, video_id, *cells[segment_id], cosine, start, end)
-        for segment_id, video_id, cosine, start, end in found
-        if segment_id in cells
+        (segment_id, video_id, position, start, end, -value, evidence_start, evidence_end)
+        for segment_id, video_id, position, start, end, value, evidence_start, evidence_end in rows
+        if -value >= floor
     ]
+
+
+def _mostly_below(rows: list[tuple[Any, ...]], passing: list[Row]) -> bool:
+    # A graph walk's order is not perfectly by distance: stop after a chunk in which most
+    # rows fell below the floor, not at the first such row.
+    return len(passing) * 2 < len(rows)
+
+
+def _streamed(select: str, params: list[Any], floor: float, limits: tuple[int, ...]) -> tuple[list[Row], float | None]:
+    """Every passing row up to limits[-1], read from one ordered stream in growing chunks
+    (a server-side cursor: the scan walks only as far as rows are fetched), and the
+    boundary (`Read`) when the last chunk still mostly passed."""
+    found: list[Row] = []
+    boundary = None
+    stream = connection.chunked_cursor()
+    try:
+        stream.execute(select, params)
+        size, read = limits[0], 0
+        while read < limits[-1]:
+            wanted = min(size, limits[-1] - read)
+            rows = stream.fetchmany(wanted)
+            read += len(rows)
+            passing = _passing(rows, floor)
+            found += passing
+            if len(rows) < wanted or _mostly_below(rows, passing):
+                break
+            if read >= limits[-1]:
+                boundary = -float(rows[-1][5])
+            size = min(size * 10, limits[-1])
+    finally:
+        stream.close()
+    return found, boundary
+
+
+# A clip whose best row was read may go on into cells not read yet (less similar, still
+# passing): they are looked up by position, this many cells out from the rows read at most.
+NEIGHBOUR_STEPS = 8
+
+
+def _neighbours(option: str, dims: int, query: str, rows: list[Row], floor: float) -> list[Row]:
+    """The passing cells next to `rows` (and next to those, ...), scored exactly: so the clips
+    of a partial read have the extent they have in the whole answer."""
+    known = {row[0] for row in rows}
+    frontier, added = rows, []
+    for _ in range(NEIGHBOUR_STEPS):
+        cells = {(row[1], row[2] + step) for row in frontier for step in (-1, 1)}
+        if not cells:
+            break
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", '
+                f'(v.embedding <#> %s::halfvec({dims})) AS distance, v.start, v."end" '
+                f"FROM unnest(%s::text[], %s::int[]) AS cell(video_id, position) "
+                f"JOIN library_segment s ON s.video_id = cell.video_id AND s.position = cell.position "
+                f"JOIN {TABLE} v ON v.segment_id = s.id AND v.option = %s AND v.dims = {int(dims)}",
+                [query, [cell[0] for cell in cells], [cell[1] for cell in cells], option],
+            )
+            frontier = [row for row in _passing(cursor.fetchall(), floor) if row[0] not in known]
+        known.update(row[0] for row in frontier)
+        added += frontier
+    return added
 
 
 def _check_dimensions(cursor: CursorWrapper, index_id: str, option: str, dims: int) -> None:
@@ -220,14 +310,20 @@ def allowed_video_ids(index_id: str, data: dict) -> list[str] | None:
     )
 
 
-def search_view(index: Index, spec: SearchSpec, floor_score: float) -> IndexMatrices:
-    """The index's matrices restricted to what this search can return (module docstring)."""
+def search_view(
+    index: Index, spec: SearchSpec, floor_score: float, depth: int | None = None, merge_score: float = calibration.LOW
+) -> IndexMatrices:
+    """The index's matrices restricted to what this search can return (module docstring).
+
+    `depth`: read at most that many rows per (query, option) from a graph; the matrices then
+    say from which score on their clips are certain (`IndexMatrices.certain_from`)."""
     from search.scoring import query_vector
 
     allowed = allowed_video_ids(index.id, spec.filter)
     semantic: dict[tuple[Leaf, str], SemanticRows | EngineError] = {}
     partial: dict[int, tuple[int, str, int, float, float]] = {}
     span_videos: set[str] = set()  # text hits report the text seen: their videos' spans are loaded
+    certain_from: float | None = None
     for need in semantic_needs(spec, index):
         key = (need.leaf, need.option)
         if key in semantic or allowed == []:
@@ -239,7 +335,14 @@ def search_view(index: Index, spec: SearchSpec, floor_score: float) -> IndexMatr
             continue
         calibration_key = visual_calibration() if need.option == VISUAL else need.option
         floor = calibration.raw_floor(floor_score, calibration_key)
-        rows = nearest(index_id=index.id, option=need.option, vector=vector, floor=floor, allowed=allowed)
+        found = read(
+            index_id=index.id, option=need.option, vector=vector, floor=floor, allowed=allowed, depth=depth,
+            merge_floor=calibration.raw_floor(merge_score, calibration_key),
+        )  # fmt: skip
+        rows = found.rows
+        if found.boundary is not None:
+            unseen = float(calibration.scores(np.array([found.boundary], dtype=np.float32), calibration_key)[0])
+            certain_from = unseen if certain_from is None else max(certain_from, unseen)
         for segment_id, video_id, position, start, end, *_ in rows:
             partial[segment_id] = (segment_id, video_id, position, start, end)
             if need.option == TEXT_IN_VIDEO:
@@ -251,7 +354,8 @@ def search_view(index: Index, spec: SearchSpec, floor_score: float) -> IndexMatr
             end=np.array([row[7] for row in rows], dtype=np.float64),
         )
     whole = lexical.candidate_videos(index, spec, allowed) if allowed != [] else set()
-    return _view(index, whole, span_videos, partial.values(), semantic)
+    view = _view(index, whole, span_videos, partial.values(), semantic)
+    return replace(view, certain_from=certain_from) if certain_from is not None else view
 
 
 def _view(
@@ -286,7 +390,7 @@ def _view(
             )
             segments += cursor.fetchall()
     segments.sort(key=lambda row: (row[1], row[2]))
-    pool_count, pool_duration, skipped = index_skipped(index.id)
+    pool_count, pool_duration, skipped = _pool(index)
     return assemble_matrices(
         index.id,
         version=index.content_version,
@@ -296,6 +400,27 @@ def _view(
         semantic=semantic,
         pool=(pool_count, pool_duration),
     )
+
+
+_pools: OrderedDict[tuple[str, int], tuple[int, float, dict[str, str]]] = OrderedDict()
+POOLS_KEPT = 256
+
+
+def _pool(index: Index) -> tuple[int, float, dict[str, str]]:
+    """index_skipped (ready videos, their duration, options every video skipped) per content
+    version: a few numbers per index, which only a video becoming ready or deleted changes
+    (and those move the version), so searches of an unchanged index skip the aggregate."""
+    key = (index.id, index.content_version)
+    with _scope_lock:
+        if key in _pools:
+            _pools.move_to_end(key)
+            return _pools[key]
+    found = index_skipped(index.id)
+    with _scope_lock:
+        _pools[key] = found
+        while len(_pools) > POOLS_KEPT:
+            _pools.popitem(last=False)
+    return found
 
 
 def check_available() -> None:

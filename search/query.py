@@ -152,7 +152,12 @@ def _index_hits(m: IndexMatrices, spec: SearchSpec) -> Hits:
 
 
 class SearchOutcome:
-    """The ranked clips of a search, materialised page by page."""
+    """The ranked clips of a search, materialised page by page.
+
+    `complete`: every clip of the answer is here. A page-driven search (search_run's `need`)
+    may hold only the best ones: `certain` of them are exactly the answer's first clips, and
+    `total_results` counts the clips found so far (a lower bound).
+    """
 
     def __init__(self, spec: SearchSpec, matrices: list[IndexMatrices], hits: list[Hits], clips: ClipSet) -> None:
         self.spec = spec
@@ -161,10 +166,18 @@ class SearchOutcome:
         self.clips = order_clips(clips, sort_option=spec.sort_option)
         self.groups = video_groups(self.clips, sort_option=spec.sort_option) if spec.group_by == "video" else None
         self._shift = calibration.cut_shift(spec.adjust_confidence_level)
+        bounds = [m.certain_from for m in matrices if m.certain_from is not None]
+        self.complete = not bounds
+        # Clips are best first: the certain ones are a prefix (strictly above every unseen row).
+        self.certain = len(self.clips) if not bounds else int((self.clips.score > max(bounds)).sum())
 
     @property
     def total_results(self) -> int:
         return len(self.groups) if self.groups is not None else len(self.clips)
+
+    def more_after(self, position: int) -> bool:
+        """Whether the answer goes on past `position` (a partial one may, beyond what it holds)."""
+        return position < self.total_results or not self.complete
 
     def pools(self) -> list[Pool]:
         return [Pool(m.index_id, m.pool[0], round(m.total_duration, 3)) for m in self.matrices]
@@ -254,15 +267,52 @@ def _searchable_options(spec: SearchSpec, index: Index, m: IndexMatrices) -> tup
     return tuple(o for o in spec.options if o in index.embedding_options and not _unsearchable(m, o))
 
 
-def search_run(*, spec: SearchSpec, indexes: list[Index], lenient: bool = False) -> SearchOutcome:
+# Rows read per (query, option) by a page-driven search, deeper each time its page is not
+# certain yet; None: up to MAX_CANDIDATES (the whole answer).
+PAGE_DEPTHS: tuple[int | None, ...] = (100, 1_000, None)
+
+
+def _page_driven(spec: SearchSpec, indexes: list[Index]) -> bool:
+    """A search whose first clips can be known from the best rows alone: one index, one query
+    (its options joined by `or`), clips ranked by score. Trees, `and`, groups and clip counts
+    rank by what the whole answer holds."""
+    return (
+        len(indexes) == 1
+        and isinstance(spec.query, Leaf)
+        and (spec.operator == "or" or len(_leaf_options(spec, spec.query)) == 1)
+        and spec.sort_option == "score"
+        and spec.group_by != "video"
+    )
+
+
+def search_run(
+    *, spec: SearchSpec, indexes: list[Index], lenient: bool = False, need: int | None = None
+) -> SearchOutcome:
     """Run `spec` over `indexes` (already checked to belong to the caller's teams).
 
     Strict (one index, the Twelve Labs API): an option the index cannot search is a 400.
     `lenient` (several indexes, the native API): each index is searched with the options
     it can search, and an index with none of them is left out.
+
+    `need`: the caller shows clips up to this position (a page's offset + limit). On a vector
+    backend's graph the search then reads the best rows only, deeper until those clips are
+    certain (`SearchOutcome.certain`): the page is the whole answer's page, at the cost of
+    the rows it needs, not of every row above the threshold (a `low` search of a million
+    segments passes ~1 % of them).
     """
+    depths = PAGE_DEPTHS if need is not None and _page_driven(spec, indexes) else (None,)
+    for depth in depths:
+        outcome = _search_at(spec, indexes, lenient, depth)
+        if outcome.complete or need is None or outcome.certain >= need:
+            break
+    return outcome
+
+
+def _search_at(spec: SearchSpec, indexes: list[Index], lenient: bool, depth: int | None) -> SearchOutcome:
     floor = search_floor(spec)
-    pairs = [(index, backend.search_matrices(index, spec, floor)) for index in indexes]
+    # Adjacent cells join one clip from this score on (below it, threshold=none's guesses stay apart).
+    merge_floor = calibration.LOW + calibration.cut_shift(spec.adjust_confidence_level)
+    pairs = [(index, backend.search_matrices(index, spec, floor, depth, merge_floor)) for index in indexes]
     specs = []
     for index, m in pairs:
         if lenient:
@@ -278,7 +328,6 @@ def search_run(*, spec: SearchSpec, indexes: list[Index], lenient: bool = False)
         )
     matrices = [m for m, _ in searched]
     hits = [_index_hits(m, s) for m, s in searched]
-    merge_floor = calibration.LOW + calibration.cut_shift(spec.adjust_confidence_level)
     clips = concatenate(
         [
             form_clips(m, h, source=n, merge_floor=merge_floor)

@@ -148,7 +148,7 @@ class ConceptClassifier:
                 from engines.local.text_embedding import get_text_embedder
 
                 labels = [c.label for c in imagenet_classes()]
-                vectors = get_text_embedder().embed(labels)
+                vectors = get_text_embedder(self._cache_dir).embed(labels)
                 vectors = vectors - vectors.mean(axis=0, keepdims=True)
                 norms = np.linalg.norm(vectors, axis=1, keepdims=True)
                 self._class_vectors = np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
@@ -201,7 +201,7 @@ class ConceptClassifier:
         """A text query in the concept space is simply its MiniLM vector."""
         from engines.local.text_embedding import get_text_embedder
 
-        return get_text_embedder().embed(texts)
+        return get_text_embedder(self._cache_dir).embed(texts)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

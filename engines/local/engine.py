@@ -169,7 +169,7 @@ class LocalEngine:
             if isinstance(encoder, ConceptClassifier):
                 encoder.class_vectors()
         if CONVERSATION in options or TEXT_IN_VIDEO in options:
-            get_text_embedder().load()
+            get_text_embedder(self.config.model_cache).load()
 
     @property
     def speech_pid(self) -> int | None:
@@ -320,7 +320,7 @@ class LocalEngine:
         )
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
-        return get_text_embedder().embed(texts)
+        return get_text_embedder(self.config.model_cache).embed(texts)
 
     def embed_visual_texts(self, texts: Sequence[str]) -> np.ndarray:
         try:

@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,15 @@ MAX_DIFFERENCE = 1e-3
 
 
 class OnnxNetwork:
-    """An ONNX Runtime session on one thread: `run(batch)` -> first output."""
+    """An ONNX Runtime session on one thread: `run(batch)` (one float input) or
+    `run_named(inputs)` -> first output."""
 
     def __init__(self, path: Path) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        # One thread: the decoding thread, OCR and whisper's child share the other core.
+        # One thread: the decoding thread, OCR and whisper's child share the other core; a
+        # web process answers one query per request thread.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -46,23 +49,43 @@ class OnnxNetwork:
         self.path = path
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self._session.run(None, {self._input: np.ascontiguousarray(batch, dtype=np.float32)})[0])
+        return self.run_named({self._input: np.ascontiguousarray(batch, dtype=np.float32)})
+
+    def run_named(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(self._session.run(None, dict(inputs))[0])
 
 
-def exported_network(network: Any, *, name: str, input_shape: tuple[int, ...], cache_dir: Path) -> OnnxNetwork | None:
+def exported_network(
+    network: Any,
+    *,
+    name: str,
+    cache_dir: Path,
+    input_shape: tuple[int, ...] | None = None,
+    example: Mapping[str, np.ndarray] | None = None,
+    dynamic_axes: Mapping[str, Mapping[int, str]] | None = None,
+) -> OnnxNetwork | None:
     """`network` (a torch module in eval mode) as an ONNX Runtime session, exporting it
-    into `cache_dir/<name>.onnx` the first time; None when that cannot be done."""
+    into `cache_dir/<name>.onnx` the first time; None when that cannot be done.
+
+    An image network takes one float input of `input_shape` (batch axis dynamic); any
+    other network names its inputs by an `example` and their `dynamic_axes`."""
     target = cache_dir / f"{name}.onnx"
+    if example is None:
+        assert input_shape is not None
+        example = {"pixels": np.random.default_rng(0).standard_normal(input_shape).astype(np.float32)}
+        dynamic_axes = {"pixels": {0: "batch"}}
     try:
         if not target.is_file():
-            _export(network, target, input_shape)
+            _export(network, target, example, dynamic_axes or {})
         return OnnxNetwork(target)
     except Exception as exc:  # noqa: BLE001 - any failure keeps the (slower) torch network
         logger.warning("ONNX export of %s failed, running it in torch: %s: %s", name, type(exc).__name__, exc)
         return None
 
 
-def _export(network: Any, target: Path, input_shape: tuple[int, ...]) -> None:
+def _export(
+    network: Any, target: Path, example: Mapping[str, np.ndarray], dynamic_axes: Mapping[str, Mapping[int, str]]
+) -> None:
     import torch
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,19 +93,20 @@ def _export(network: Any, target: Path, input_shape: tuple[int, ...]) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second worker waits here, then finds the file
         if target.is_file():
             return
-        example = torch.from_numpy(np.random.default_rng(0).standard_normal(input_shape).astype(np.float32))
+        tensors = tuple(torch.from_numpy(value) for value in example.values())
         with torch.inference_mode():
-            expected = network(example).numpy()
+            expected = network(*tensors).numpy()
         descriptor, staging = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".onnx", dir=target.parent)
         os.close(descriptor)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the exporter's notes on tracing and deprecations
                 torch.onnx.export(
-                    network, (example,), staging, input_names=["pixels"], output_names=["logits"],
-                    dynamic_axes={"pixels": {0: "batch"}}, dynamo=False, opset_version=17,
+                    network, tensors, staging, input_names=list(example), output_names=["output"],
+                    dynamic_axes={**{key: dict(axes) for key, axes in dynamic_axes.items()}, "output": {0: "batch"}},
+                    dynamo=False, opset_version=17,
                 )  # fmt: skip
-            difference = float(np.abs(OnnxNetwork(Path(staging)).run(example.numpy()) - expected).max())
+            difference = float(np.abs(OnnxNetwork(Path(staging)).run_named(example) - expected).max())
             if difference > MAX_DIFFERENCE:
                 raise RuntimeError(f"the export differs from torch by {difference:.2g}")
             os.chmod(staging, 0o644)  # mkstemp's 0600 would hide it from workers of other users

@@ -82,7 +82,7 @@ def page_info(outcome: SearchOutcome, cursor: tokens.PageCursor) -> dict[str, An
         "limit_per_page": limit,
         "total_results": total,
         "page_expired_at": iso(cursor.expires_at_datetime),
-        "next_page_token": tokens.encode(cursor.moved(after)) if after < total else None,
+        "next_page_token": tokens.encode(cursor.moved(after)) if outcome.more_after(after) else None,
         "prev_page_token": tokens.encode(cursor.moved(max(0, cursor.offset - limit))) if cursor.offset else None,
     }
 
@@ -111,7 +111,7 @@ def page_json(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Reques
 
 def first_page(spec: SearchSpec, index: Index, team_ids: list[int]) -> tuple[SearchOutcome, tokens.PageCursor]:
     """Run a new search and open its page cursor (/v1.2 and /v1.3 alike)."""
-    outcome = search_run(spec=spec, indexes=[index])
+    outcome = search_run(spec=spec, indexes=[index], need=spec.page_limit)
     # Page tokens carry an image query as its vector, never the image (cached: no second inference).
     # An index with no ready video never embedded the image, so this can be the first inference.
     try:
@@ -189,7 +189,7 @@ class PageView(CompatView):
     def get(self, request: Request, page_token: str) -> Response:
         cursor = tokens.decode(page_token, team_ids=[team.pk for team in self.teams()])
         index = self.get_index(cursor.spec.index_ids[0])
-        outcome = search_run(spec=cursor.spec, indexes=[index])
+        outcome = search_run(spec=cursor.spec, indexes=[index], need=cursor.offset + cursor.spec.page_limit)
         return Response(page_json(outcome, cursor, request))
 
 

@@ -271,7 +271,7 @@ def page_json(outcome: SearchOutcome, cursor: tokens.PageCursor, request: Reques
         "total_results": outcome.total_results,
         "page_expires_at": iso(cursor.expires_at_datetime),
     }
-    if after < outcome.total_results:
+    if outcome.more_after(after):
         # Absent on the last page: the SDK follows the token while there is one ("" would fetch GET search/).
         page_info["next_page_token"] = tokens.encode(cursor.moved(after))
     pool = outcome.pools()[0]
@@ -320,7 +320,7 @@ class PageView(V13View):
     def get(self, request: Request, page_token: str) -> Response:
         cursor = tokens.decode(page_token, team_ids=[team.pk for team in self.teams()])
         index = self.get_index(cursor.spec.index_ids[0])
-        outcome = search_run(spec=cursor.spec, indexes=[index])
+        outcome = search_run(spec=cursor.spec, indexes=[index], need=cursor.offset + cursor.spec.page_limit)
         metadata = form_bool(request.query_params.get("include_user_metadata"), name="include_user_metadata")
         return Response(page_json(outcome, cursor, request, metadata=metadata))
 

@@ -1,0 +1,114 @@
+"""A page-driven search on pgvector's graph shows the whole answer's pages, reading only the rows they need.
+
+A `low` search of a big library passes ~1 % of its segments; the first page is computed
+from the best rows (search.query.PAGE_DEPTHS), deeper reads only when a page is not
+certain yet, and the clips of a partial read keep the extent they have in the whole
+answer (their passing neighbours are looked up). Skips on SQLite (CI runs it on
+PostgreSQL with pgvector).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from core.rules import Actor
+from library import vector_store
+from library.synthetic_library import synthetic_library_load
+from search import pg_backend, query
+from search.public import Leaf, SearchSpec, search_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SYSTEM = Actor.system("tests")
+
+
+@pytest.fixture
+def library(index: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    if connection.vendor != "postgresql":
+        pytest.skip("pgvector needs PostgreSQL (CI runs this on embedded PostgreSQL with pgvector)")
+    vector_store.forget_table_state()
+    assert vector_store.table_exists()
+    settings.FRAMEWISE_VECTOR_BACKEND = "pgvector"
+    monkeypatch.setattr(pg_backend, "EXACT_BELOW", 0)  # the graph, as on a big library
+    monkeypatch.setattr(query, "PAGE_DEPTHS", (20, 200, None))
+    synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)
+    return index
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    depths: list[int | None] = []
+    read = pg_backend.read
+
+    def recording(**kwargs: Any) -> pg_backend.Read:
+        depths.append(kwargs.get("depth"))
+        return read(**kwargs)
+
+    monkeypatch.setattr(pg_backend, "read", recording)
+    return depths
+
+
+def _whole(library: Any, spec: SearchSpec, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The whole answer, from an exact scan: every passing row, none missed by a graph walk."""
+    with monkeypatch.context() as patch:
+        patch.setattr(pg_backend, "EXACT_BELOW", 1_000_000)
+        return search_run(spec=spec, indexes=[library])
+
+
+def test_the_first_page_is_the_whole_answers_first_page(library: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",))
+    whole = _whole(library, spec, monkeypatch)
+    assert whole.complete and whole.total_results > 60
+    # Several clips of the whole answer run over more than one cell: extents are tested.
+    assert any(moment.end - moment.start > 4.5 for moment in whole.page(offset=0, limit=whole.total_results))
+
+    depths = _reads(monkeypatch)
+    first = search_run(spec=spec, indexes=[library], need=10)
+    assert depths == [20]  # twenty rows read, not every passing one
+    assert not first.complete and first.certain >= 10 and first.more_after(10)
+    assert first.page(offset=0, limit=10) == whole.page(offset=0, limit=10)
+
+    depths.clear()
+    deeper = search_run(spec=spec, indexes=[library], need=60)
+    assert depths[-1] in (200, None) and deeper.certain >= 60
+    assert deeper.page(offset=50, limit=10) == whole.page(offset=50, limit=10)
+
+
+def test_paging_through_the_api_gives_every_clip_once_best_first(
+    api: Any, library: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"index_id": library.id, "query": "lion tiger zebra", "search_options": ["conversation"], "page_limit": 25}
+    spec = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",))
+    whole = _whole(library, spec, monkeypatch)
+    expected = [(m.video_id, m.start, m.end, m.score) for m in whole.page(offset=0, limit=whole.total_results)]
+    response = api.post("/v1.2/search", body, format="json")
+    assert response.status_code == 200
+    pages = [response.json()]
+    while token := pages[-1]["page_info"].get("next_page_token"):
+        response = api.get(f"/v1.2/search/{token}")
+        assert response.status_code == 200
+        pages.append(response.json())
+    seen = [(c["video_id"], c["start"], c["end"], c["score"]) for page in pages for c in page["data"]]
+    # The pages read from the best rows are the exact answer's pages...
+    assert seen[:100] == expected[:100]
+    # ...and the rest, read from the whole graph walk (approximate: a cell it misses can split a
+    # clip in two), still every clip once, best first.
+    assert len(set(seen)) == len(seen) and [c[3] for c in seen] == sorted((c[3] for c in seen), reverse=True)
+    assert abs(len(seen) - len(expected)) <= len(expected) // 100
+    # The first page counted the clips it had found; the last one knows the whole answer.
+    assert pages[0]["page_info"]["total_results"] < len(seen) == pages[-1]["page_info"]["total_results"]
+
+
+def test_trees_groups_and_small_scopes_read_the_whole_answer(library: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    depths = _reads(monkeypatch)
+    grouped = SearchSpec(
+        query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",), group_by="video"
+    )
+    assert search_run(spec=grouped, indexes=[library], need=10).complete and depths == [None]
+    # An exact scan (a small index or a selective filter) reads every passing row: nothing to skip.
+    monkeypatch.setattr(pg_backend, "EXACT_BELOW", 20_000)
+    depths.clear()
+    spec = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",))
+    outcome = search_run(spec=spec, indexes=[library], need=10)
+    assert outcome.complete and depths == [20] and not outcome.more_after(outcome.total_results)
