@@ -10,7 +10,8 @@ Per search (`search_view`), for one index:
    graph is walked only as far as the answer goes), best first, at most
    scoring.MAX_CANDIDATES rows: so a filter that
    selects 1 % of a million segments still returns every segment above the threshold.
-   When the index (or the filter) holds few vectors (`EXACT_BELOW`), the same query
+   When the index holds few vectors (`EXACT_BELOW`; a filter's scope up to
+   `EXACT_BELOW_FILTERED`), the same query
    orders by the raw column instead, which no graph serves: an exact scan of those rows
    through the (index, option, video) btree, exact recall for selective filters;
 3. exact_match phrases and on-screen text find their candidate videos in the database
@@ -53,6 +54,10 @@ from search.spec import Leaf, SearchSpec, leaves
 # exactly: ~10 ms for 20k 384-d rows, and exact recall where a graph walk would have to
 # skip most of what it visits.
 EXACT_BELOW = 20_000
+# A filtered scope is scanned exactly up to this many vectors: the graph walk of a 10 % filter
+# visits the whole graph in distance order and drops nine rows in ten, so it is both slower and
+# lossy (1M bench: 188 ms and 21 % of the passing rows; a 100k-row exact scan, 55-75 ms, all).
+EXACT_BELOW_FILTERED = 150_000
 # Rows are read from one ordered stream in chunks of these sizes until one is below the
 # threshold: most queries stop in the first chunk (a hundred rows, one graph walk); "every
 # row above the threshold" goes on to the last, MAX_CANDIDATES like the in-process cut.
@@ -97,8 +102,12 @@ _scope_counts: dict[tuple[str, str, int], tuple[float, int]] = {}
 _scope_lock = threading.Lock()
 
 
+def _exact_below(allowed: list[str] | None) -> int:
+    return EXACT_BELOW if allowed is None else max(EXACT_BELOW, EXACT_BELOW_FILTERED)
+
+
 def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, allowed: list[str] | None) -> int:
-    """Vectors in scope, counted up to EXACT_BELOW (an index-only btree walk); an index's
+    """Vectors in scope, counted up to the exact-scan bound (an index-only btree walk); an index's
     unfiltered count is remembered for SCOPE_COUNT_TTL seconds (it only picks a plan)."""
     key = (index_id, option, dims)
     if allowed is None:
@@ -107,7 +116,9 @@ def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, a
         if cached is not None and time.monotonic() - cached[0] < SCOPE_COUNT_TTL:
             return cached[1]
     where, params = _scope_where(index_id, option, dims, allowed)
-    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {EXACT_BELOW + 1}) t", params)
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {_exact_below(allowed) + 1}) t", params
+    )
     count = int(cursor.fetchone()[0])
     if allowed is None:
         with _scope_lock:
@@ -124,21 +135,6 @@ def _scope_where(index_id: str, option: str, dims: int, allowed: list[str] | Non
         where += " AND v.video_id = ANY(%s)"
         params.append(allowed)
     return where, params
-
-
-def nearest(
-    *,
-    index_id: str,
-    option: str,
-    vector: np.ndarray,
-    floor: float,
-    allowed: list[str] | None,
-    limits: tuple[int, ...] | None = None,
-) -> list[tuple[int, str, int, float, float, float, float, float]]:
-    """(segment id, video id, position, segment start, segment end, cosine, evidence start, evidence end)
-    of the vectors of `option` in scope with cosine >= floor, best first, at most limits[-1]
-    (default: LIMITS up to scoring.MAX_CANDIDATES, the in-process cut)."""
-    return read(index_id=index_id, option=option, vector=vector, floor=floor, allowed=allowed, limits=limits).rows
 
 
 @dataclass(frozen=True)
@@ -169,15 +165,19 @@ def read(
     depth: int | None = None,
     merge_floor: float = -1.0,
 ) -> Read:
-    """`nearest`, stopping after `depth` rows on a graph walk (a page-driven search reads
-    deeper only when its page needs it: search.query.search_run). An exact scan (a small
-    scope) always reads every passing row: it costs little and leaves nothing unseen.
+    """The rows (segment id, video id, position, segment start, segment end, cosine, evidence
+    start, evidence end) of the vectors of `option` in scope with cosine >= floor, best first,
+    at most limits[-1] (default: LIMITS up to scoring.MAX_CANDIDATES, the in-process cut).
+
+    `depth`: stop after that many rows of a graph walk (a page-driven search reads deeper only
+    when its page needs it: search.query.search_run). An exact scan (a small scope) always
+    reads every passing row: it costs little and leaves nothing unseen.
     `merge_floor`: the raw cosine from which adjacent cells join one clip."""
     dims = len(vector)
     where, params = _scope_where(index_id, option, dims, allowed)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            exact = _scope_count(cursor, index_id, option, dims, allowed) <= EXACT_BELOW
+            exact = _scope_count(cursor, index_id, option, dims, allowed) <= _exact_below(allowed)
             limits = limits or _limits(None if exact else depth)
             if exact:
                 # The raw column is not the graph's expression: the planner scans the scope exactly.
