@@ -242,7 +242,9 @@ def _upload(api: Api, index_id: str, rng: np.random.Generator) -> dict[str, floa
 
     phrase = "the purple submarine sings opera at midnight"
     path = Path(tempfile.mkdtemp()) / "upload.mp4"
-    make_video(path, scenes=[Scene(8.0, "testsrc2", speech=f"Listen: {phrase}.")], size=(640, 360))
+    # A run number in the speech: a second run's file is new, not a duplicate of the first's.
+    speech = f"Listen: {phrase}. Run {int(time.time()) % 1000}."
+    make_video(path, scenes=[Scene(8.0, "testsrc2", speech=speech)], size=(640, 360))
     with path.open("rb") as handle:
         response = api._session().post(
             f"{api.base}/v1.2/tasks", data={"index_id": index_id, "language": "en"},
@@ -272,7 +274,8 @@ def _upload(api: Api, index_id: str, rng: np.random.Generator) -> dict[str, floa
     found = float("inf")
     if ready_at is not None:
         while time.perf_counter() - ready_at < 60:
-            _, body = api.search(index_id, "purple submarine sings opera", conversation_option="exact_match")
+            # Two words the recogniser hears every time (tiny.en once made "sings" "seeing").
+            _, body = api.search(index_id, "purple submarine", conversation_option="exact_match")
             if any(item["video_id"] == status["video_id"] for item in body["data"]):
                 found = time.perf_counter() - ready_at
                 break
@@ -283,6 +286,18 @@ def _upload(api: Api, index_id: str, rng: np.random.Generator) -> dict[str, floa
     stop.set()
     thread.join()
     return {"upload ready -> phrase found (s)": found, "slowest search during/after upload (ms)": max(slowest) * 1000}
+
+
+class _Table(dict[str, Any]):
+    """The results, each printed as soon as it is measured (a late failure keeps the rest)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        print(f"{name}: {value}", flush=True)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # dict's overloads
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
 
 
 def main() -> None:
@@ -330,7 +345,7 @@ def main() -> None:
         [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{args.port}", "--web-workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    table: dict[str, Any] = {"backend": args.backend}
+    table = _Table(backend=args.backend)
     try:
         api = Api(args.port, key)
         for _ in range(120):

@@ -208,14 +208,19 @@ def read(
                 _check_dimensions(cursor, index_id, option, dims)
         if full and len(limits) > 1:
             found, boundary = _streamed(select, [*query, limits[-1]], floor, limits)
-        if boundary is not None and depth is not None:
-            # A partial read holds the best cells, not always the passing cells next to them
-            # that the same clip runs over (clips merge cells from `merge_floor` on): those
-            # are scored exactly.
+        if depth is not None and not exact:
+            # A page-driven read holds the best cells, not always the passing cells next to
+            # them that the same clip runs over (clips merge cells from `merge_floor` on): a
+            # partial read has not reached them, a graph walk may have missed them. They are
+            # scored exactly, at every depth, so a clip has one extent whichever page shows it.
             extend = max(floor, merge_floor)
             found += _neighbours(option, dims, query[0], [row for row in found if row[5] >= extend], extend)
     found.sort(key=lambda row: -row[5])
-    return Read(found, boundary if depth is not None and not exact else None)
+    from search.scoring import MAX_CANDIDATES
+
+    # Only a read that stopped short of the cut while rows still passed leaves rows unseen.
+    partial = boundary is not None and boundary >= floor and depth is not None and depth < MAX_CANDIDATES
+    return Read(found, boundary if partial and not exact else None)
 
 
 def _passing(rows: list[tuple[Any, ...]], floor: float) -> list[Row]:
@@ -259,8 +264,9 @@ def _streamed(select: str, params: list[Any], floor: float, limits: tuple[int, .
 
 
 # A clip whose best row was read may go on into cells not read yet (less similar, still
-# passing): they are looked up by position, this many cells out from the rows read at most.
-NEIGHBOUR_STEPS = 8
+# passing): they are looked up by position, a cell further each step, until none passes (a
+# bound against a pathological index, far beyond any clip: 1,000 cells are over an hour).
+NEIGHBOUR_STEPS = 1_000
 
 
 def _neighbours(option: str, dims: int, query: str, rows: list[Row], floor: float) -> list[Row]:

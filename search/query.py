@@ -22,7 +22,7 @@ from search.clips import ClipSet, concatenate, form_clips, order_clips, video_gr
 from search.filters import allowed_videos
 from search.hits import Hits, difference, in_order, intersection, union
 from search.matrix import IndexMatrices
-from search.scoring import option_hits
+from search.scoring import MAX_CANDIDATES, option_hits
 from search.spec import Leaf, Query, SearchSpec, leaves
 
 # What each option's metadata is called in a hit (Twelve Labs' `metadata[].type`).
@@ -268,21 +268,24 @@ def _searchable_options(spec: SearchSpec, index: Index, m: IndexMatrices) -> tup
 
 
 # Rows read per (query, option) by a page-driven search, deeper each time its page is not
-# certain yet; None: up to MAX_CANDIDATES (the whole answer).
-PAGE_DEPTHS: tuple[int | None, ...] = (100, 1_000, None)
+# certain yet, up to the whole answer's cut.
+PAGE_DEPTHS: tuple[int, ...] = (100, 1_000, MAX_CANDIDATES)
 
 
 def _page_driven(spec: SearchSpec, indexes: list[Index]) -> bool:
     """A search whose first clips can be known from the best rows alone: one index, one query
-    (its options joined by `or`), clips ranked by score. Trees, `and`, groups and clip counts
-    rank by what the whole answer holds."""
-    return (
-        len(indexes) == 1
-        and isinstance(spec.query, Leaf)
-        and (spec.operator == "or" or len(_leaf_options(spec, spec.query)) == 1)
-        and spec.sort_option == "score"
-        and spec.group_by != "video"
-    )
+    in one semantic option (conversation by meaning, or visual), clips ranked by score.
+
+    Trees, groups and clip counts rank by what the whole answer holds. Several options (or
+    text, whose verbatim hits join semantic ones) would need every read cell scored in every
+    option, or a clip's modules and extent could differ from the whole answer's: they read
+    the whole answer for now."""
+    if len(indexes) != 1 or not isinstance(spec.query, Leaf):
+        return False
+    options = _leaf_options(spec, spec.query)
+    conversation = spec.query.conversation_option or spec.conversation_option
+    semantic = options == (VISUAL,) or (options == (CONVERSATION,) and conversation != "exact_match")
+    return semantic and spec.sort_option == "score" and spec.group_by != "video"
 
 
 def search_run(

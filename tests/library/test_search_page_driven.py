@@ -17,7 +17,7 @@ from django.db import connection
 from core.rules import Actor
 from library import vector_store
 from library.synthetic_library import synthetic_library_load
-from search import pg_backend, query
+from search import pg_backend, query, scoring
 from search.public import Leaf, SearchSpec, search_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +32,7 @@ def library(index: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     assert vector_store.table_exists()
     settings.FRAMEWISE_VECTOR_BACKEND = "pgvector"
     monkeypatch.setattr(pg_backend, "EXACT_BELOW", 0)  # the graph, as on a big library
-    monkeypatch.setattr(query, "PAGE_DEPTHS", (20, 200, None))
+    monkeypatch.setattr(query, "PAGE_DEPTHS", (20, 200, scoring.MAX_CANDIDATES))
     synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)
     return index
 
@@ -71,7 +71,7 @@ def test_the_first_page_is_the_whole_answers_first_page(library: Any, monkeypatc
 
     depths.clear()
     deeper = search_run(spec=spec, indexes=[library], need=60)
-    assert depths[-1] in (200, None) and deeper.certain >= 60
+    assert depths[-1] in (200, scoring.MAX_CANDIDATES) and deeper.certain >= 60
     assert deeper.page(offset=50, limit=10) == whole.page(offset=50, limit=10)
 
 
@@ -106,6 +106,10 @@ def test_trees_groups_and_small_scopes_read_the_whole_answer(library: Any, monke
         query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",), group_by="video"
     )
     assert search_run(spec=grouped, indexes=[library], need=10).complete and depths == [None]
+    # Two options: a clip's modules and extent come from both, so the whole answer is read.
+    depths.clear()
+    both = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"))
+    assert search_run(spec=both, indexes=[library], need=10).complete and depths == [None, None]
     # An exact scan (a small index or a selective filter) reads every passing row: nothing to skip.
     monkeypatch.setattr(pg_backend, "EXACT_BELOW", 20_000)
     depths.clear()
