@@ -117,9 +117,15 @@ class TextEmbedder:
         self.load()
         with self._lock:
             if self._onnx is not None:
-                vectors = np.concatenate(
-                    [self._onnx_batch(texts[start : start + BATCH_SIZE]) for start in range(0, len(texts), BATCH_SIZE)]
-                )
+                # Batches of texts of like length (as sentence-transformers does): padding to the
+                # longest of a batch of mixed lengths costs more than the network itself.
+                order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
+                ordered = [texts[n] for n in order]
+                batches = [
+                    self._onnx_batch(ordered[start : start + BATCH_SIZE]) for start in range(0, len(texts), BATCH_SIZE)
+                ]
+                vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+                vectors[order] = np.concatenate(batches)
             else:
                 vectors = self._model.encode(
                     list(texts),
