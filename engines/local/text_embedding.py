@@ -14,7 +14,6 @@ own, so the vectors equal torch's to ~1e-7. Any export failure leaves torch in p
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
@@ -143,8 +142,15 @@ class TextEmbedder:
         return self._onnx.run_named({key: np.asarray(encoded[key], dtype=np.int64) for key in _INPUTS})
 
 
-@functools.cache
+_embedder: TextEmbedder | None = None
+_embedder_lock = threading.Lock()
+
+
 def get_text_embedder(cache_dir: str = "") -> TextEmbedder:
-    """The process-wide embedder (loaded lazily by its first `embed`); `cache_dir` holds
-    its ONNX export ("": ~/.cache/framewise/models)."""
-    return TextEmbedder(cache_dir)
+    """The process-wide embedder: one model per process, loaded lazily by its first `embed`,
+    its ONNX export kept in the first caller's `cache_dir` ("": ~/.cache/framewise/models)."""
+    global _embedder
+    with _embedder_lock:
+        if _embedder is None:
+            _embedder = TextEmbedder(cache_dir)
+        return _embedder
