@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
 from core.errors import ApplicationError, Forbidden, NotFound
 from core.models import Team
@@ -162,6 +162,19 @@ class TeamScopedAdmin(admin.ModelAdmin):
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return None
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # A service refuses what a form let through (a name taken, a receiver that stopped
+        # resolving): Django's change view rolls its transaction back; say why, never a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS:
+            raise
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     # --- deletes through the services ------------------------------------------------------
 

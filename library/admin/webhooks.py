@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin.base import TeamScopedAdmin, rule_action
+from core.errors import ApplicationError
 from core.event_types import subscribable_event_types
 from core.rules import may_somewhere
 from core.scoping import visible
@@ -33,6 +34,14 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["team", "url", "events", "active"]
+
+    def clean_url(self) -> str:
+        # The service's own check, run while the form can still say what is wrong with the URL
+        # (a host that does not resolve, an internal address); the service checks again on save.
+        try:
+            return services.webhook_url_clean(self.cleaned_data["url"])
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class DeliveryInline(admin.TabularInline):

@@ -22,7 +22,8 @@ from library.webhooks.delivery import DELIVERY
 ROTATION_GRACE = timedelta(hours=24)
 
 
-def _clean_url(url: str) -> str:
+def webhook_url_clean(url: str) -> str:
+    """The receiver URL, or an ApplicationError saying why it cannot be one (forms check it early)."""
     try:
         outbound.check_url(url, allow=addresses.allowed_for("webhook"))
     except outbound.OutboundError as exc:
@@ -46,7 +47,7 @@ def _clean_events(events: Iterable[str]) -> list[str]:
 def webhook_endpoint_create(*, actor: Actor, team: Team, url: str, events: Iterable[str]) -> WebhookEndpoint:
     """The answer carries the secret; it is never shown again."""
     check(actor, LibraryCommand.WEBHOOK_MANAGE, team, what="webhook endpoint")
-    return WebhookEndpoint.objects.create(team=team, url=_clean_url(url), events=_clean_events(events))
+    return WebhookEndpoint.objects.create(team=team, url=webhook_url_clean(url), events=_clean_events(events))
 
 
 def webhook_endpoint_update(
@@ -59,7 +60,7 @@ def webhook_endpoint_update(
 ) -> WebhookEndpoint:
     check(actor, LibraryCommand.WEBHOOK_MANAGE, endpoint.team_id, what="webhook endpoint")
     if url is not None:
-        endpoint.url = _clean_url(url)
+        endpoint.url = webhook_url_clean(url)
     if events is not None:
         endpoint.events = _clean_events(events)
     if active is not None:

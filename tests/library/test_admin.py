@@ -92,3 +92,19 @@ def test_a_viewer_cannot_upload(client):
     viewer = MembershipFactory(role="viewer")
     client.force_login(viewer.user)
     assert client.get("/admin/library/task/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_refused_admin_create_says_why_and_writes_nothing(client, editor, monkeypatch):
+    from core.errors import ApplicationError
+    from library import services
+
+    def refused(**kwargs):
+        raise ApplicationError("The team's index quota is used up.", code="quota_exceeded")
+
+    monkeypatch.setattr(services, "index_create", refused)
+    data = {"team": editor.team.pk, "name": "Lectures", "options": ["conversation"], "addons": '["thumbnail"]'}
+    response = client.post("/admin/library/index/add/", data, follow=True)
+    assert response.status_code == 200  # back on the form, not a server error
+    assert "quota is used up" in response.content.decode()
+    assert not Index.objects.filter(name="Lectures").exists()

@@ -66,6 +66,24 @@ def test_the_admin_change_form_cannot_move_an_endpoint(owner_of_two: tuple[Any, 
     assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("url", "said"), [("http://no-such-host.invalid/hook", "resolve"), ("http://10.1.2.3/hook", "not allowed")]
+)
+def test_the_admin_says_what_is_wrong_with_a_receiver_url(
+    owner_of_two: tuple[Any, Any, Any, WebhookEndpoint], url: str, said: str
+) -> None:
+    user, first, _, endpoint = owner_of_two
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        "/admin/library/webhookendpoint/add/", {"team": first.pk, "url": url, "events": ["index.task.ready"]}
+    )
+    assert response.status_code == 200  # the form again, not a server error
+    errors = response.context["adminform"].form.errors["url"]
+    assert said in " ".join(errors).lower(), errors
+    assert list(WebhookEndpoint.objects.values_list("pk", flat=True)) == [endpoint.pk]
+
+
 def test_the_admin_change_page_shows_the_team_read_only(owner_of_two: tuple[Any, Any, Any, WebhookEndpoint]) -> None:
     user, first, _, endpoint = owner_of_two
     client = Client()
