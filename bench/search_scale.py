@@ -13,7 +13,7 @@ then measures:
 * p50/p95 of new queries (three random vocabulary words: never a cached embedding) at 1
   and 8 concurrent clients, POST /v1.2/search conversation semantic, first page;
 * recall against exact search (numpy over every vector of the option, in this process)
-  of what the backend returns (search.pg_backend.read, or the in-process matrices):
+  of what the backend returns (search.pg_read.read, or the in-process matrices):
   recall@10, above-threshold recall (of the segments exact search puts above the `low`
   threshold, the share returned), and the same with filters selecting 10 %, 1 % and
   0.1 % of the videos (user_metadata.bucket);
@@ -177,7 +177,7 @@ def _recall(index_id: str, backend: str, queries: int, rng: np.random.Generator)
                 got_top = set(best[:10].tolist())
                 got_above = set(seg[got_cos >= floor].tolist())
             else:
-                from search.pg_backend import read
+                from search.pg_read import read
 
                 rows = read(
                     index_id=index_id, option="conversation", vector=query, floor=-1.0, allowed=allowed, limits=(100,)

@@ -25,7 +25,8 @@ from django.conf import settings
 from library import vector_store
 from library.models import Index, Video
 from search.calibration import LOW
-from search.matrix import IndexMatrices, build_index_matrices, index_matrices, index_skipped
+from search.matrix import IndexMatrices, build_index_matrices, index_matrices
+from search.pool import index_skipped
 from search.spec import SearchSpec
 
 MEMORY, PGVECTOR, AUTO = "memory", "pgvector", "auto"

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q, Sum
 
-from engines.base import CONVERSATION, ENGINE_OPTIONS, LOGO, TEXT_IN_VIDEO, VISUAL
+from engines.base import CONVERSATION, LOGO, TEXT_IN_VIDEO, VISUAL
 from library.models import Index, Segment, Video
 from library.vector_codec import vector_from_bytes
 from search.speech import SpeechCorpus, speech_corpus
@@ -203,25 +202,6 @@ class SemanticRows:
     cosine: np.ndarray  # float32
     start: np.ndarray  # float64
     end: np.ndarray  # float64
-
-
-def index_skipped(index_id: str) -> tuple[int, float, dict[str, str]]:
-    """(ready videos, their total duration, option -> reason for options every ready video skipped).
-
-    One aggregate query, whatever the size of the index (every search on pgvector asks)."""
-    ready = Video.objects.filter(index_id=index_id, indexed_at__isnull=False)
-    totals = ready.aggregate(
-        count=Count("id"),
-        duration=Sum("duration"),
-        **{option: Count("id", filter=Q(skipped__has_key=option)) for option in ENGINE_OPTIONS},
-    )
-    count = int(totals["count"])
-    everywhere: dict[str, str] = {}
-    for option in ENGINE_OPTIONS:
-        if count and totals[option] == count:
-            reasons = ready.filter(skipped__has_key=option).order_by("id").values_list("skipped", flat=True)[:1]
-            everywhere[option] = str(reasons[0][option])
-    return count, float(totals["duration"] or 0.0), everywhere
 
 
 def build_index_matrices(

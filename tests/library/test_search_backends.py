@@ -21,7 +21,7 @@ from django.db import connection
 from core.rules import Actor
 from library import vector_store
 from library.synthetic_library import synthetic_library_load
-from search import matrix, pg_backend, scoring
+from search import matrix, pg_read, scoring
 from search.public import Leaf, SearchSpec, search_run
 from tests.library.search_corpus import MOMENTS, cached_analysis, corpus, corpus_paths  # noqa: F401
 
@@ -131,8 +131,8 @@ def test_a_selective_filter_still_returns_every_segment_above_the_threshold(
         if connection.vendor != "postgresql":
             pytest.skip("pgvector needs PostgreSQL")
         # The graph (an iterative scan), not an exact scan: 1 % of the library is 30 segments.
-        monkeypatch.setattr(pg_backend, "EXACT_BELOW", 0)
-        monkeypatch.setattr(pg_backend, "EXACT_BELOW_FILTERED", 0)
+        monkeypatch.setattr(pg_read, "EXACT_BELOW", 0)
+        monkeypatch.setattr(pg_read, "EXACT_BELOW_FILTERED", 0)
     settings.FRAMEWISE_VECTOR_BACKEND = backend
     monkeypatch.setattr(scoring, "MAX_CANDIDATES", 50)
     synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)

@@ -17,7 +17,7 @@ from django.db import connection
 from core.rules import Actor
 from library import vector_store
 from library.synthetic_library import synthetic_library_load
-from search import pg_backend, query, scoring
+from search import pg_backend, pg_read, query, scoring
 from search.public import Leaf, SearchSpec, search_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +31,7 @@ def library(index: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     vector_store.forget_table_state()
     assert vector_store.table_exists()
     settings.FRAMEWISE_VECTOR_BACKEND = "pgvector"
-    monkeypatch.setattr(pg_backend, "EXACT_BELOW", 0)  # the graph, as on a big library
+    monkeypatch.setattr(pg_read, "EXACT_BELOW", 0)  # the graph, as on a big library
     monkeypatch.setattr(query, "PAGE_DEPTHS", (20, 200, scoring.MAX_CANDIDATES))
     synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)
     return index
@@ -41,7 +41,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     depths: list[int | None] = []
     read = pg_backend.read
 
-    def recording(**kwargs: Any) -> pg_backend.Read:
+    def recording(**kwargs: Any) -> pg_read.Read:
         depths.append(kwargs.get("depth"))
         return read(**kwargs)
 
@@ -52,7 +52,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
 def _whole(library: Any, spec: SearchSpec, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The whole answer, from an exact scan: every passing row, none missed by a graph walk."""
     with monkeypatch.context() as patch:
-        patch.setattr(pg_backend, "EXACT_BELOW", 1_000_000)
+        patch.setattr(pg_read, "EXACT_BELOW", 1_000_000)
         return search_run(spec=spec, indexes=[library])
 
 
@@ -111,7 +111,7 @@ def test_trees_groups_and_small_scopes_read_the_whole_answer(library: Any, monke
     both = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"))
     assert search_run(spec=both, indexes=[library], need=10).complete and depths == [None, None]
     # An exact scan (a small index or a selective filter) reads every passing row: nothing to skip.
-    monkeypatch.setattr(pg_backend, "EXACT_BELOW", 20_000)
+    monkeypatch.setattr(pg_read, "EXACT_BELOW", 20_000)
     depths.clear()
     spec = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",))
     outcome = search_run(spec=spec, indexes=[library], need=10)
