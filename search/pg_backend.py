@@ -48,9 +48,6 @@ from search.pool import pool_of
 from search.spec import Leaf, SearchSpec, leaves
 
 
-# Below this many vectors in scope (index x option x allowed videos) a query scans them
-# exactly: ~10 ms for 20k 384-d rows, and exact recall where a graph walk would have to
-# skip most of what it visits.
 @dataclass(frozen=True)
 class _Need:
     leaf: Leaf

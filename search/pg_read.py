@@ -20,12 +20,19 @@ from django.db.backends.utils import CursorWrapper
 
 from engines.base import CONVERSATION, TEXT_IN_VIDEO, VISUAL
 from library.vector_store import TABLE
+from search import scoring
 
 EXACT_BELOW = 20_000
 # A filtered scope is scanned exactly up to this many vectors: the graph walk of a 10 % filter
 # visits the whole graph in distance order and drops nine rows in ten, so it is both slower and
 # lossy (1M bench: 188 ms and 21 % of the passing rows; a 100k-row exact scan, 55-75 ms, all).
 EXACT_BELOW_FILTERED = 150_000
+# A read of the whole answer (every passing row, up to the MAX_CANDIDATES cut) scans a scope of
+# up to this many vectors exactly once more than a chunk passes: a graph walk read 10,000 rows
+# deep returns only about half of the exact best 10,000 (1M bench: 65 ms, above-threshold recall
+# 0.47-0.50), the exact top 10,000 of 1M vectors takes ~250 ms (two parallel workers). Beyond
+# it the graph's iterative scan reads the cut, approximately.
+EXACT_DEEP_BELOW = 2_000_000
 # Rows are read from one ordered stream in chunks of these sizes until one is below the
 # threshold: most queries stop in the first chunk (a hundred rows, one graph walk); "every
 # row above the threshold" goes on to the last, MAX_CANDIDATES like the in-process cut.
@@ -42,7 +49,7 @@ def _halfvec_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.6g}" for x in vector) + "]"
 
 
-_scope_counts: dict[tuple[str, str, int], tuple[float, int]] = {}
+_scope_counts: dict[tuple[str, str, int, int], tuple[float, int]] = {}
 _scope_lock = threading.Lock()
 
 
@@ -50,10 +57,12 @@ def _exact_below(allowed: list[str] | None) -> int:
     return EXACT_BELOW if allowed is None else max(EXACT_BELOW, EXACT_BELOW_FILTERED)
 
 
-def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, allowed: list[str] | None) -> int:
-    """Vectors in scope, counted up to the exact-scan bound (an index-only btree walk); an index's
+def _scope_count(
+    cursor: CursorWrapper, index_id: str, option: str, dims: int, allowed: list[str] | None, bound: int
+) -> int:
+    """Vectors in scope, counted up to `bound` + 1 (an index-only btree walk); an index's
     unfiltered count is remembered for SCOPE_COUNT_TTL seconds (it only picks a plan)."""
-    key = (index_id, option, dims)
+    key = (index_id, option, dims, bound)
     if allowed is None:
         with _scope_lock:
             cached = _scope_counts.get(key)
@@ -61,7 +70,7 @@ def _scope_count(cursor: CursorWrapper, index_id: str, option: str, dims: int, a
             return cached[1]
     where, params = _scope_where(index_id, option, dims, allowed)
     cursor.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {_exact_below(allowed) + 1}) t", params
+        f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {int(bound) + 1}) t", params
     )
     count = int(cursor.fetchone()[0])
     if allowed is None:
@@ -92,9 +101,7 @@ class Read:
 
 
 def _limits(depth: int | None) -> tuple[int, ...]:
-    from search.scoring import MAX_CANDIDATES
-
-    cut = MAX_CANDIDATES if depth is None else min(depth, MAX_CANDIDATES)
+    cut = scoring.MAX_CANDIDATES if depth is None else min(depth, scoring.MAX_CANDIDATES)
     return (*(size for size in LIMITS if size < cut), cut)
 
 
@@ -121,7 +128,8 @@ def read(
     where, params = _scope_where(index_id, option, dims, allowed)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            exact = _scope_count(cursor, index_id, option, dims, allowed) <= _exact_below(allowed)
+            bound = _exact_below(allowed)
+            exact = _scope_count(cursor, index_id, option, dims, allowed, bound) <= bound
             limits = limits or _limits(None if exact else depth)
             if exact:
                 # The raw column is not the graph's expression: the planner scans the scope exactly.
@@ -135,12 +143,7 @@ def read(
                     "set_config('hnsw.ef_search', %s, true), set_config('hnsw.max_scan_tuples', %s, true)",
                     [str(int(settings.FRAMEWISE_HNSW_EF_SEARCH)), str(MAX_SCAN_TUPLES)],
                 )
-            # The segment's cell comes with its vector: one round trip per chunk.
-            select = (
-                f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", {distance} AS distance, '
-                f'v.start, v."end" FROM {TABLE} v JOIN library_segment s ON s.id = v.segment_id '
-                f"WHERE {where} ORDER BY distance LIMIT %s"
-            )
+            select = _select(distance, where)
             query = [_halfvec_literal(vector), *params]
             # Most searches end in the first chunk (a hundred rows, one graph walk): a plain query.
             cursor.execute(select, [*query, limits[0]])
@@ -150,6 +153,16 @@ def read(
             boundary = -float(first[-1][5]) if full else None
             if not found:
                 _check_dimensions(cursor, index_id, option, dims)
+            whole = full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES
+            if whole and not exact and _scope_count(cursor, index_id, option, dims, allowed, EXACT_DEEP_BELOW) <= (
+                EXACT_DEEP_BELOW
+            ):
+                # More than a chunk passes and every passing row is asked for: exactly, once.
+                exact, limits = True, (limits[-1],)
+                cursor.execute(_select(f"(v.embedding <#> %s::halfvec({dims}))", where), [*query, limits[-1]])
+                rows = cursor.fetchall()
+                found = _passing(rows, floor)
+                boundary = -float(rows[-1][5]) if len(rows) == limits[-1] else None
         if full and len(limits) > 1:
             found, boundary = _streamed(select, [*query, limits[-1]], floor, limits)
         if depth is not None and not exact:
@@ -160,11 +173,18 @@ def read(
             extend = max(floor, merge_floor)
             found += _neighbours(option, dims, query[0], [row for row in found if row[5] >= extend], extend)
     found.sort(key=lambda row: -row[5])
-    from search.scoring import MAX_CANDIDATES
-
     # Only a read that stopped short of the cut while rows still passed leaves rows unseen.
-    partial = boundary is not None and boundary >= floor and depth is not None and depth < MAX_CANDIDATES
+    partial = boundary is not None and boundary >= floor and depth is not None and depth < scoring.MAX_CANDIDATES
     return Read(found, boundary if partial and not exact else None)
+
+
+def _select(distance: str, where: str) -> str:
+    # The segment's cell comes with its vector: one round trip per chunk.
+    return (
+        f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", {distance} AS distance, '
+        f'v.start, v."end" FROM {TABLE} v JOIN library_segment s ON s.id = v.segment_id '
+        f"WHERE {where} ORDER BY distance LIMIT %s"
+    )
 
 
 def _passing(rows: list[tuple[Any, ...]], floor: float) -> list[Row]:

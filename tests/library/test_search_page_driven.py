@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.rules import Actor
 from library import vector_store
+from library.engine import get_engine
 from library.synthetic_library import synthetic_library_load
 from search import pg_backend, pg_read, query, scoring
 from search.public import Leaf, SearchSpec, search_run
@@ -92,8 +94,8 @@ def test_paging_through_the_api_gives_every_clip_once_best_first(
     seen = [(c["video_id"], c["start"], c["end"], c["score"]) for page in pages for c in page["data"]]
     # The pages read from the best rows are the exact answer's pages...
     assert seen[:100] == expected[:100]
-    # ...and the rest, read from the whole graph walk (approximate: a cell it misses can split a
-    # clip in two), still every clip once, best first.
+    # ...and the rest (pages between the depths come from a graph walk read deeper, with their
+    # clips' neighbours looked up), still every clip once, best first.
     assert len(set(seen)) == len(seen) and [c[3] for c in seen] == sorted((c[3] for c in seen), reverse=True)
     assert abs(len(seen) - len(expected)) <= len(expected) // 100
     # The first page counted the clips it had found; the last one knows the whole answer.
@@ -116,3 +118,35 @@ def test_trees_groups_and_small_scopes_read_the_whole_answer(library: Any, monke
     spec = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",))
     outcome = search_run(spec=spec, indexes=[library], need=10)
     assert outcome.complete and depths == [20] and not outcome.more_after(outcome.total_results)
+
+
+def test_a_whole_answer_is_scanned_exactly_up_to_the_deep_bound(library: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every passing row of a big answer: a graph walk read thousands of rows deep returns only part
+    of the exact best rows (half of the best 10,000 at 1M), so a scope up to EXACT_DEEP_BELOW
+    vectors is scanned exactly once more than a chunk passes; a page's shallow read stays a walk."""
+    vector = get_engine().embed_texts(["lion tiger zebra"])[0]
+
+    def read(**kwargs: Any) -> tuple[pg_read.Read, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            found = pg_read.read(index_id=library.id, option="conversation", vector=vector, allowed=None, **kwargs)
+        return found, [query["sql"] for query in queries if "ORDER BY distance" in query["sql"]]
+
+    def exact_scan(sql: str) -> bool:  # ordered by the raw column, which no graph serves
+        return "(v.embedding <#>" in sql
+
+    whole, sql = read(floor=-1.0)
+    assert len(whole.rows) == 3000 and whole.boundary is None
+    assert [exact_scan(statement) for statement in sql] == [False, True]  # the first chunk, then exactly
+    with monkeypatch.context() as patch:
+        patch.setattr(pg_read, "EXACT_BELOW", 1_000_000)
+        plain, _ = read(floor=-1.0)
+    assert [row[:5] for row in whole.rows] == [row[:5] for row in plain.rows]
+
+    page, sql = read(floor=-1.0, depth=20)
+    assert not any(exact_scan(statement) for statement in sql) and page.boundary is not None
+    few, sql = read(floor=whole.rows[39][5])  # 40 pass, most of a chunk not: the first chunk is the answer
+    assert 30 <= len(few.rows) <= 40 and len(sql) == 1 and not exact_scan(sql[0])
+
+    monkeypatch.setattr(pg_read, "EXACT_DEEP_BELOW", 2_999)  # a scope past the bound: the graph
+    walked, sql = read(floor=-1.0)
+    assert walked.rows and not any(exact_scan(statement) for statement in sql)
