@@ -22,6 +22,8 @@ _rate_cache: tuple[float, float] = (0.0, DEFAULT_RATE)
 
 
 def indexes_for_teams(teams: list[Team]) -> QuerySet[Index]:
+    """The teams' indexes with their ready videos' count and total duration: an aggregate over
+    every video of each index, for the views that show them (a search only needs the index)."""
     ready = Q(videos__indexed_at__isnull=False)
     return Index.objects.visible_to(teams).annotate(
         video_count=Count("videos", filter=ready),

@@ -44,9 +44,13 @@ class CompatView(APIView):
 
     renderer_classes = [JSONRenderer]
     permission_classes = [IsAuthenticated]
+    _teams: list[Any] | None = None
 
     def teams(self) -> list[Any]:
-        return request_teams(self.request)
+        # Read once per request: every lookup of the request is scoped by them.
+        if self._teams is None:
+            self._teams = request_teams(self.request)
+        return self._teams
 
     def actor(self) -> Actor:
         return request_actor(self.request)
@@ -60,8 +64,11 @@ class CompatView(APIView):
             raise ApplicationError("Use an API key (it names the team the index belongs to).", code="team_ambiguous")
         return teams[0]
 
-    def get_index(self, index_id: str) -> Index:
-        index = indexes_for_teams(self.teams()).filter(id=index_id).first()
+    def get_index(self, index_id: str, *, with_totals: bool = False) -> Index:
+        """The index, if one of the request's teams owns it (else 404); `with_totals` adds its
+        ready videos' count and duration (an aggregate over its videos: for the views showing them)."""
+        indexes = indexes_for_teams(self.teams()) if with_totals else Index.objects.visible_to(self.teams())
+        index = indexes.filter(id=index_id).first()
         if index is None:
             raise NotFound(f"The index {index_id} does not exist.")
         return index

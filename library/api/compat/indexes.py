@@ -80,7 +80,7 @@ class IndexListView(CompatView):
 class IndexDetailView(CompatView):
     @extend_schema(responses=schema.OBJECT)
     def get(self, request: Request, index_id: str) -> Response:
-        return Response(index_json(self.get_index(index_id)))
+        return Response(index_json(self.get_index(index_id, with_totals=True)))
 
     @extend_schema(request=schema.json_body(schema.IndexRenameBody), responses={204: None})
     def put(self, request: Request, index_id: str) -> Response:

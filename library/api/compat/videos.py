@@ -42,7 +42,7 @@ VIDEO_FILTERS = {
 class VideoListView(CompatView):
     @extend_schema(operation_id="v1.2_indexes_videos_list", parameters=schema.VIDEO_LIST, responses=schema.PAGE)
     def get(self, request: Request, index_id: str) -> Response:
-        index = self.get_index(index_id)
+        index = self.get_index(index_id, with_totals=True)
         queryset = apply_filters(ready_videos(index).select_related("index"), request.query_params, VIDEO_FILTERS)
         rows, page_info = sort_and_page(
             request,

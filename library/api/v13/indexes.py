@@ -67,7 +67,7 @@ class IndexListView(V13View):
 class IndexDetailView(V13View):
     @extend_schema(operation_id="v1.3_indexes_retrieve", responses=schema.OBJECT)
     def get(self, request: Request, index_id: str) -> Response:
-        return Response(index_json(self.get_index(index_id)))
+        return Response(index_json(self.get_index(index_id, with_totals=True)))
 
     @extend_schema(
         operation_id="v1.3_indexes_update", request=schema.json_body(schema.IndexRenameBody), responses={204: None}
