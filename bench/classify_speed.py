@@ -62,7 +62,7 @@ from search import embeddings, matrix  # noqa: E402
 from search.matrix import IndexMatrices, span_table  # noqa: E402
 from search.speech import speech_corpus  # noqa: E402
 from search.vectors import OptionMatrix, unit_matrix  # noqa: E402
-from taxonomy import runs, services  # noqa: E402
+from taxonomy import iab_import, run_services, runs  # noqa: E402
 from taxonomy.classify import classify_videos  # noqa: E402
 from taxonomy.models import ClassificationRun, RunStatus, VideoLabel  # noqa: E402
 from taxonomy.scoring import Thresholds  # noqa: E402
@@ -208,10 +208,10 @@ def main() -> None:
     if not IAB_FILE.exists():
         print(f"IAB 3.1 skipped: {IAB_FILE} is missing")
         return
-    taxonomy = services.taxonomy_import_iab(
+    taxonomy = iab_import.taxonomy_import_iab(
         actor=Actor.system("bench"), team=team, data=IAB_FILE.read_bytes(), name="IAB 3.1"
     ).taxonomy
-    run = services.run_create(
+    run = run_services.run_create(
         actor=Actor.system("bench"), taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds()
     )
     nodes, specs = runs.node_specs(run)
@@ -219,7 +219,7 @@ def main() -> None:
     print(f"IAB 3.1: {len(nodes)} nodes, {prompts} prompts, roll-up over 4 tiers, clips of every label:")
     for label, cold in [("classify_videos, prompts not cached", True), ("classify_videos, prompts cached", False)]:
         wall, cpu, result = timed(
-            lambda: classify_videos(built, specs, Thresholds(), with_clips=True), args.repeat, cold=cold
+            lambda: classify_videos([built], specs, Thresholds(), with_clips=True), args.repeat, cold=cold
         )
         labels = sum(len(item.classes) for item in result.videos)  # type: ignore[attr-defined]
         found = len(result.videos)  # type: ignore[attr-defined]

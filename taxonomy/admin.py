@@ -1,7 +1,8 @@
 """Taxonomies, nodes, classification runs and labels in the editors' admin.
 
-Every change goes through taxonomy.services: importing a TSV, editing prompts, starting a
-run (a job row the workers pick up), confirming, rejecting and adding labels.
+Every change goes through the same commands as the API's: taxonomy.services (taxonomies,
+classes, prompts), taxonomy.iab_import (a TSV) and taxonomy.run_services (a run: a job row the
+workers pick up). Confirming, rejecting and adding labels is in taxonomy/admin_labels.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.errors import ApplicationError
 from core.models import Team
 from core.rules import Actor, actor_for_request
 from library.models import Index, Video
-from taxonomy import services
+from taxonomy import iab_import, run_services, services
 from taxonomy.admin_actions import SELECTION_KEY
 from taxonomy.commands import TaxonomyCommand
 from taxonomy.iab import guess_version
@@ -110,7 +111,7 @@ class TaxonomyAdmin(TeamScopedAdmin):
             version = guess_version(upload.name, data)
             name = form.cleaned_data["name"] or f"IAB Content Taxonomy {version}".strip()
             try:
-                report = services.taxonomy_import_iab(
+                report = iab_import.taxonomy_import_iab(
                     actor=self.actor(request), team=form.cleaned_data["team"], data=data, name=name, version=version
                 )
             except REFUSALS:
@@ -296,7 +297,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
             thresholds = Thresholds(data["min_video_score"], data["min_clip_score"], data["min_duration_ratio"])
             try:
                 if videos:
-                    runs = services.runs_create_per_index(
+                    runs = run_services.runs_create_per_index(
                         actor=actor, taxonomy=data["taxonomy"], videos=videos, options=data["options"],
                         thresholds=thresholds, conversation_option=data["conversation_option"],
                     )  # fmt: skip
@@ -305,7 +306,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
                     if not targets:
                         raise ApplicationError("Choose the index to classify.")
                     runs = [
-                        services.run_create(
+                        run_services.run_create(
                             actor=actor,
                             taxonomy=data["taxonomy"],
                             index=index,
@@ -337,7 +338,7 @@ class ClassificationRunAdmin(TeamScopedAdmin):
     def run_again(self, request: HttpRequest, queryset: QuerySet[ClassificationRun]) -> None:
         actor = self.actor(request)
         runs = [
-            services.run_create(
+            run_services.run_create(
                 actor=actor,
                 taxonomy=run.taxonomy,
                 index=run.index,

@@ -1,4 +1,4 @@
-"""Video labels in the admin: editors confirm, reject or add them through the services."""
+"""Video labels in the admin: editors confirm, reject or add them through taxonomy/label_services.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from core.admin.base import REFUSALS, TeamScopedAdmin, rule_action
 from core.errors import ApplicationError
-from taxonomy import services
+from taxonomy import label_services
 from taxonomy.commands import TaxonomyCommand
 from taxonomy.models import VideoLabel
 
@@ -56,7 +56,7 @@ class VideoLabelAdmin(TeamScopedAdmin):
     def save_model(self, request: HttpRequest, obj: VideoLabel, form: Any, change: bool) -> None:
         if not change:
             try:
-                obj.pk = services.label_add(actor=self.actor(request), video=obj.video, node=obj.node).pk
+                obj.pk = label_services.label_add(actor=self.actor(request), video=obj.video, node=obj.node).pk
             except REFUSALS:
                 raise
             except ApplicationError as error:
@@ -83,18 +83,18 @@ class VideoLabelAdmin(TeamScopedAdmin):
     def confirm(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:
-            services.label_confirm(actor=actor, label=label)
+            label_services.label_confirm(actor=actor, label=label)
         self.message_user(request, f"Confirmed {queryset.count()} label(s); re-runs keep them.")
 
     @rule_action(TaxonomyCommand.LABEL_REJECT, description="Reject selected labels")
     def reject(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:
-            services.label_reject(actor=actor, label=label)
+            label_services.label_reject(actor=actor, label=label)
         self.message_user(request, f"Rejected {queryset.count()} label(s); re-runs will not bring them back.")
 
     @rule_action(TaxonomyCommand.LABEL_RESET, description="Forget the decision on selected labels")
     def reset(self, request: HttpRequest, queryset: QuerySet[VideoLabel]) -> None:
         actor = self.actor(request)
         for label in queryset:
-            services.label_reset(actor=actor, label=label)
+            label_services.label_reset(actor=actor, label=label)

@@ -7,7 +7,7 @@ Shared by the /classify endpoints (ad-hoc classes, answered at once) and by runs
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from search.public import IndexMatrices, classification_matrices
@@ -47,30 +47,35 @@ class Classification:
 
 
 def classify_videos(
-    matrices: IndexMatrices,
+    batches: Iterable[IndexMatrices],
     specs: Sequence[ClassSpec],
     thresholds: Thresholds,
     *,
     video_ids: Collection[str] | None = None,
     with_clips: bool = False,
 ) -> Classification:
-    """Every selected ready video with at least one class passing the thresholds.
+    """Every selected ready video of the batches with at least one class passing the thresholds.
 
-    `with_clips` also finds each returned class's clips (needed for clips and for
-    max/avg scores); the scores and ratios themselves never need them.
+    A video's classes depend on its own segments only, so how its index is cut into batches
+    changes no score. `with_clips` also finds each returned class's clips (needed for clips
+    and for max/avg scores); the scores and ratios themselves never need them.
     """
-    evidence = build_evidence(matrices, specs, video_ids=video_ids)
-    scored = score_videos(evidence.grid, evidence.channels, evidence.classes, thresholds, SEARCH_CALIBRATION)
-    by_video: dict[int, list[ClassResult]] = defaultdict(list)
-    for result in scored.results:
-        by_video[result.video].append(result)
-    clips: dict[tuple[int, int], list[Clip]] = {}
-    if with_clips:
-        wanted = [(result.video, result.cls) for result in scored.results]
-        clips = clips_for(evidence.grid, scored.hits, evidence.classes, wanted=wanted)
-    videos = [_video_classes(evidence, video, found, clips) for video, found in by_video.items()]
+    videos: list[VideoClasses] = []
+    skipped: dict[str, str] = {}
+    for matrices in batches:
+        evidence = build_evidence(matrices, specs, video_ids=video_ids)
+        scored = score_videos(evidence.grid, evidence.channels, evidence.classes, thresholds, SEARCH_CALIBRATION)
+        by_video: dict[int, list[ClassResult]] = defaultdict(list)
+        for result in scored.results:
+            by_video[result.video].append(result)
+        clips: dict[tuple[int, int], list[Clip]] = {}
+        if with_clips:
+            wanted = [(result.video, result.cls) for result in scored.results]
+            clips = clips_for(evidence.grid, scored.hits, evidence.classes, wanted=wanted)
+        videos += [_video_classes(evidence, video, found, clips) for video, found in by_video.items()]
+        skipped.update(evidence.skipped)
     videos.sort(key=lambda item: (-item.best_score, item.video_id))
-    return Classification(videos=videos, skipped=evidence.skipped)
+    return Classification(videos=videos, skipped=skipped)
 
 
 def classify_index(
@@ -81,17 +86,10 @@ def classify_index(
     video_ids: Collection[str] | None = None,
     with_clips: bool = False,
 ) -> Classification:
-    """`classify_videos` over an index's ready videos (or `video_ids`), through the vector backend:
-    one whole matrix in process, batches of videos on pgvector (no process loads an index whole).
-    A video's classes depend on its own segments only, so batching changes no score."""
-    videos: list[VideoClasses] = []
-    skipped: dict[str, str] = {}
-    for matrices in classification_matrices(index_id, None if video_ids is None else list(video_ids)):
-        result = classify_videos(matrices, specs, thresholds, video_ids=video_ids, with_clips=with_clips)
-        videos += result.videos
-        skipped.update(result.skipped)
-    videos.sort(key=lambda item: (-item.best_score, item.video_id))
-    return Classification(videos=videos, skipped=skipped)
+    """`classify_videos` over an index's ready videos (or `video_ids`), in the vector backend's batches:
+    one whole matrix in process, batches of videos on pgvector (no process loads an index whole)."""
+    batches = classification_matrices(index_id, None if video_ids is None else list(video_ids))
+    return classify_videos(batches, specs, thresholds, video_ids=video_ids, with_clips=with_clips)
 
 
 def _video_classes(

@@ -77,6 +77,17 @@ class TaxonomyNode(models.Model):
     def __str__(self) -> str:
         return self.name_path or self.name
 
+    def set_parent(self, parent: TaxonomyNode | None) -> None:
+        """Hang the node under `parent` (None: the top level) and derive depth and both paths from it.
+
+        Not saved. The node needs its id already (its path ends with it), and the parent's paths
+        must be final: the IAB import and the class editors both rely on placing parents first.
+        """
+        self.parent = parent
+        self.depth = parent.depth + 1 if parent else 1
+        self.name_path = f"{parent.name_path} > {self.name}" if parent else self.name
+        self.path = f"{parent.path if parent else '/'}{self.pk}/"
+
     def default_prompts(self, *, ambiguous: bool = False) -> list[str]:
         """The name; with its parent's name when another node of the taxonomy has the same name.
 

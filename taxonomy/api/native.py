@@ -25,7 +25,7 @@ from library.api.native.serializers import VideoSerializer
 from library.api.native.views import request_team
 from library.models import Index, Video
 from library.selectors import indexes_for_teams
-from taxonomy import selectors, services
+from taxonomy import iab_import, label_services, run_services, selectors, services
 from taxonomy.api.serializers import (
     ImportReportSerializer,
     LabelCountSerializer,
@@ -101,7 +101,7 @@ class TaxonomyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         upload = payload.validated_data["file"]
         content = upload  # read in chunks by the parser, up to its size limit
         version = guess_version(upload.name, content)
-        report = services.taxonomy_import_iab(
+        report = iab_import.taxonomy_import_iab(
             actor=request_actor(request),
             team=request_team(request, payload.validated_data.get("team")),
             data=content,
@@ -171,7 +171,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             missing = sorted(set(data["video_ids"]) - {video.id for video in videos})
             if missing:
                 raise NotFound(f"The video(s) {', '.join(missing[:5])} are not in the index {index.id}.")
-        run = services.run_create(
+        run = run_services.run_create(
             actor=request_actor(request),
             taxonomy=taxonomy,
             index=index,
@@ -272,18 +272,18 @@ class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if video is None:
             raise NotFound(f"The video {payload.validated_data['video']} does not exist.")
         node = self._node(payload.validated_data["node"])
-        label = services.label_add(actor=request_actor(request), video=video, node=node)
+        label = label_services.label_add(actor=request_actor(request), video=video, node=node)
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, decision: str) -> Response:
         label = self.get_object()
         actor = request_actor(request)
         if decision == "confirm":
-            label = services.label_confirm(actor=actor, label=label)
+            label = label_services.label_confirm(actor=actor, label=label)
         elif decision == "reject":
-            label = services.label_reject(actor=actor, label=label)
+            label = label_services.label_reject(actor=actor, label=label)
         else:
-            kept = services.label_reset(actor=actor, label=label)
+            kept = label_services.label_reset(actor=actor, label=label)
             if kept is None:
                 return Response(status=status.HTTP_204_NO_CONTENT)
             label = kept

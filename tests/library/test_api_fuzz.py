@@ -52,6 +52,7 @@ from library.models.generation import request_key
 from library.models.webhooks import WebhookEndpoint
 from search import embed_v2, tokens
 from search.params import parse_query, parse_spec
+from taxonomy import label_services, run_services
 from taxonomy import selectors as taxonomy_selectors
 from taxonomy import services as taxonomy_services
 from taxonomy.adhoc import classify_results_store
@@ -115,8 +116,8 @@ def seed(api: Any, team_key: tuple[Any, str], video: Video) -> Seed:
         classes=[ClassSpec(name="Cooking", prompts=("cooking pasta",), options=())],
     )
     node = taxonomy.nodes.get()
-    label = taxonomy_services.label_add(actor=SYSTEM, video=video, node=node)
-    run = taxonomy_services.run_create(
+    label = label_services.label_add(actor=SYSTEM, video=video, node=node)
+    run = run_services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=["conversation"], thresholds=Thresholds(),
         conversation_option="semantic", videos=None,
     )  # fmt: skip

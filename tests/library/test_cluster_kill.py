@@ -33,6 +33,7 @@ from django_q.models import Schedule
 from core import jobs
 from library.generation.jobs import videos_generate_metadata
 from library.models import GeneratedText, GenerationStatus, Segment, Task, TaskStatus, Video
+from taxonomy import run_services
 from taxonomy import services as taxonomy_services
 from taxonomy.models import ClassificationRun, RunStatus, VideoLabel
 from taxonomy.params import ClassSpec
@@ -255,7 +256,7 @@ def test_jobs_of_a_killed_worker_finish_within_two_minutes(
         ClassSpec("Cars", ("cars", "a car engine", "auto repair", "trucks and tires"), tuple(TEXT_OPTIONS)),
     ]
     taxonomy = taxonomy_services.taxonomy_save_classes(actor=SYSTEM, team=api.team, name="Topics", classes=classes)
-    run = taxonomy_services.run_create(
+    run = run_services.run_create(
         actor=SYSTEM,
         taxonomy=taxonomy,
         index=index,

@@ -225,8 +225,9 @@ def test_a_title_edit_does_not_make_stored_results_stale(api: Any, video: Video)
 
 
 def test_topics_come_from_the_videos_taxonomy_labels(api: Any, video: Video) -> None:
+    from taxonomy.label_services import label_add, label_reject
     from taxonomy.models import Taxonomy, VideoLabel
-    from taxonomy.services import label_add, label_reject, node_create
+    from taxonomy.services import node_create
 
     taxonomy = Taxonomy.objects.create(team=api.team, name="Genres")
     food, cooking, sport = (

@@ -29,6 +29,7 @@ from core.errors import ApplicationError
 from core.middleware import ApiBoundaryMiddleware
 from library import services
 from library.models import Index, Task, Video
+from taxonomy import label_services
 from taxonomy import services as taxonomy_services
 from taxonomy.models import TaxonomyNode
 from taxonomy.params import ClassSpec
@@ -295,7 +296,7 @@ def formula_labels(api: APIClient, library: Library) -> list[TaxonomyNode]:
     )
     nodes = list(taxonomy.nodes.order_by("path"))
     for node in nodes:
-        taxonomy_services.label_add(actor=SYSTEM, video=library.video, node=node)
+        label_services.label_add(actor=SYSTEM, video=library.video, node=node)
     return nodes
 
 

@@ -77,7 +77,7 @@ from tests.pages.browser import browser, chromium  # noqa: E402, F401
 @pytest.fixture
 def classify(worker: InlineWorker, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """classify(taxonomy, index, **thresholds): a real classification run through the worker."""
-    from taxonomy import services as taxonomy_services
+    from taxonomy import run_services
     from taxonomy.models import RunStatus
     from taxonomy.scoring import Thresholds
 
@@ -88,7 +88,7 @@ def classify(worker: InlineWorker, monkeypatch: pytest.MonkeyPatch) -> Callable[
         options: tuple[str, ...] = ("conversation", "text_in_video"),
         **thresholds: float,
     ) -> Any:
-        created = taxonomy_services.run_create(
+        created = run_services.run_create(
             actor=SYSTEM, taxonomy=taxonomy, index=index, options=options, thresholds=Thresholds(**thresholds)
         )
         worker.wait_idle(timeout=180)

@@ -83,10 +83,10 @@ def test_an_editor_imports_iab_classifies_an_index_and_filters_by_a_tier_1_categ
 def test_an_editor_classifies_selected_videos_and_reviews_the_labels(
     client: Any, editor: Any, api: Any, index: Any, library: dict[str, str], classify_worker: Any
 ) -> None:
-    from taxonomy import services
+    from taxonomy import iab_import
     from tests.taxonomy.conftest import mini_iab_tsv
 
-    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Slice").taxonomy
+    taxonomy = iab_import.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Slice").taxonomy
     chosen = [library["pets.mp4"], library["cars.mp4"]]
     action = client.post(
         reverse("admin:library_video_changelist"), {"action": "classify_selected_videos", "_selected_action": chosen}
@@ -132,10 +132,10 @@ def test_an_editor_classifies_selected_videos_and_reviews_the_labels(
 
 
 def test_editors_see_only_their_teams_taxonomies(client: Any, api: Any) -> None:
-    from taxonomy import services
+    from taxonomy import iab_import
     from tests.taxonomy.conftest import mini_iab_tsv
 
-    services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Ours")
+    iab_import.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="Ours")
     stranger = MembershipFactory(role="editor")
     client.force_login(stranger.user)
     assert "Ours" not in client.get(reverse("admin:taxonomy_taxonomy_changelist")).content.decode()

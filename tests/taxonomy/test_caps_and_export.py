@@ -14,7 +14,7 @@ import pytest
 
 from core.errors import ApplicationError
 from engines.base import MediaProbe, VideoAnalysis
-from taxonomy import services
+from taxonomy import label_services, services
 from taxonomy.models import ClassificationRun, Taxonomy, TaxonomyNode
 from tests.factories import SYSTEM
 from tests.generation_data import store_ready_video
@@ -111,7 +111,7 @@ def test_the_label_export_streams_json_and_csv(api: Any, index: Any, video: Any)
     specs = [ClassSpec(name=name, prompts=(name.lower(),), options=()) for name in ("Cooking", "News", "=Formula")]
     taxonomy = services.taxonomy_save_classes(actor=SYSTEM, team=api.team, name="Export", classes=specs)
     for node in taxonomy.nodes.all():
-        services.label_add(actor=SYSTEM, video=video, node=node)
+        label_services.label_add(actor=SYSTEM, video=video, node=node)
 
     as_json = api.get("/api/v1/labels/export/", {"index": index.id, "taxonomy": taxonomy.id})
     assert as_json.status_code == 200 and as_json["Content-Type"] == "application/json"

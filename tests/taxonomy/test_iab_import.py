@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.errors import ApplicationError
-from taxonomy import services
+from taxonomy import iab_import, services
 from taxonomy.iab import TaxonomyFileError, parse_iab_tsv
 from taxonomy.models import Taxonomy, TaxonomyNode
 from tests.factories import SYSTEM, TeamFactory
@@ -30,8 +30,8 @@ def iab_bytes(version: str) -> bytes:
     return (IAB / f"content-taxonomy-{version}.tsv").read_bytes()
 
 
-def import_iab(team: Any, version: str, name: str | None = None) -> services.ImportReport:
-    return services.taxonomy_import_iab(
+def import_iab(team: Any, version: str, name: str | None = None) -> iab_import.ImportReport:
+    return iab_import.taxonomy_import_iab(
         actor=SYSTEM, team=team, data=iab_bytes(version), name=name or f"IAB {version}", version=version
     )
 
@@ -121,14 +121,14 @@ def tsv(*rows: str) -> bytes:
 def test_a_reimport_follows_renames_and_moves_and_deactivates_what_left_the_file() -> None:
     team = TeamFactory()
     first = tsv("A\tA\tAnimals ", "B\tA\tBirds", "C\tB\tCrows", "D\t\tDrinks", "E\tD\tEspresso")
-    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=team, data=first, name="Mini").taxonomy
+    taxonomy = iab_import.taxonomy_import_iab(actor=SYSTEM, team=team, data=first, name="Mini").taxonomy
     # A row whose parent is itself is a root; names lose their padding.
     assert node(taxonomy, "A").parent is None and node(taxonomy, "A").name == "Animals"
     services.node_update(actor=SYSTEM, node=node(taxonomy, "C"), prompts=["black birds"])
 
     # B moves under D and is renamed; E leaves the file.
     second = tsv("A\tA\tAnimals", "B\tD\tBeverages of birds", "C\tB\tCrows", "D\t\tDrinks")
-    report = services.taxonomy_import_iab(actor=SYSTEM, team=team, data=second, name="Mini")
+    report = iab_import.taxonomy_import_iab(actor=SYSTEM, team=team, data=second, name="Mini")
     assert (report.created, report.updated, report.unchanged, report.deactivated) == (0, 2, 2, 1)
     crows, beverages = node(taxonomy, "C"), node(taxonomy, "B")
     assert beverages.parent == node(taxonomy, "D") and beverages.prompts == ["Beverages of birds"]
@@ -152,7 +152,7 @@ def test_a_broken_file_is_refused_with_the_line(data: bytes, message: str) -> No
     with pytest.raises(TaxonomyFileError, match=message):
         parse_iab_tsv(data)
     with pytest.raises(ApplicationError) as error:
-        services.taxonomy_import_iab(actor=SYSTEM, team=TeamFactory(), data=data, name="Broken")
+        iab_import.taxonomy_import_iab(actor=SYSTEM, team=TeamFactory(), data=data, name="Broken")
     assert error.value.code == "taxonomy_file_invalid"
     assert not Taxonomy.objects.exists()
 

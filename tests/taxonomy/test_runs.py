@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import jobs
 from core.errors import ApplicationError
 from library.models import Video
-from taxonomy import runs, services
+from taxonomy import iab_import, label_services, run_services, runs, services
 from taxonomy.kinds import CLASSIFICATION
 from taxonomy.models import ClassificationRun, Decision, LabelOrigin, RunStatus, Taxonomy, TaxonomyNode, VideoLabel
 from taxonomy.scoring import Thresholds
@@ -26,14 +26,16 @@ TEXT_OPTIONS = ["conversation", "text_in_video"]
 @pytest.fixture
 def taxonomy(api: Any) -> Taxonomy:
     """The IAB slice, with the prompts an editor would give "Cooking" (its name alone is too terse)."""
-    taxonomy = services.taxonomy_import_iab(actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="IAB slice").taxonomy
+    taxonomy = iab_import.taxonomy_import_iab(
+        actor=SYSTEM, team=api.team, data=mini_iab_tsv(), name="IAB slice"
+    ).taxonomy
     cooking = taxonomy.nodes.get(code="216")
     services.node_update(actor=SYSTEM, node=cooking, prompts=["cooking a meal", "a recipe", "food in the kitchen"])
     return taxonomy
 
 
 def run(taxonomy: Taxonomy, index: Any, worker: Any, **kwargs: Any) -> ClassificationRun:
-    created = services.run_create(
+    created = run_services.run_create(
         actor=SYSTEM,
         taxonomy=taxonomy,
         index=index,
@@ -98,9 +100,9 @@ def test_editor_decisions_survive_re_runs(
 ) -> None:
     run(taxonomy, index, classify_worker)
     found = labels_by_video(library)
-    confirmed = services.label_confirm(actor=SYSTEM, label=found["pets.mp4"]["425"])
-    rejected = services.label_reject(actor=SYSTEM, label=found["pets.mp4"]["424"])
-    added = services.label_add(
+    confirmed = label_services.label_confirm(actor=SYSTEM, label=found["pets.mp4"]["425"])
+    rejected = label_services.label_reject(actor=SYSTEM, label=found["pets.mp4"]["424"])
+    added = label_services.label_add(
         actor=SYSTEM, video=Video.objects.get(id=library["pets.mp4"]), node=taxonomy.nodes.get(code="653")
     )
     untouched = found["travel.mp4"]["653"]
@@ -154,7 +156,7 @@ def test_a_second_claim_loses_and_a_dead_workers_run_is_resumed(
     api: Any, index: Any, library: dict[str, str], classify_worker: Any, taxonomy: Taxonomy, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr("core.jobs.async_task", lambda *args, **kwargs: None)  # nobody picks it up
-    pending = services.run_create(
+    pending = run_services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds()
     )
     assert jobs.claim(CLASSIFICATION, pending.id, worker="a") is not None
@@ -193,15 +195,17 @@ def test_a_run_that_cannot_score_fails_with_the_reason(
 def test_runs_are_checked_before_they_are_queued(api: Any, index: Any, taxonomy: Taxonomy) -> None:
     stranger = IndexFactory(team=TeamFactory())
     with pytest.raises(ApplicationError, match="different teams"):
-        services.run_create(
+        run_services.run_create(
             actor=SYSTEM, taxonomy=taxonomy, index=stranger, options=TEXT_OPTIONS, thresholds=Thresholds()
         )
     spoken = IndexFactory(team=api.team, engines=[{"engine_name": "marengo2.6", "engine_options": ["conversation"]}])
     with pytest.raises(ApplicationError, match="not indexed with text_in_video"):
-        services.run_create(
+        run_services.run_create(
             actor=SYSTEM, taxonomy=taxonomy, index=spoken, options=TEXT_OPTIONS, thresholds=Thresholds()
         )
     TaxonomyNode.objects.filter(taxonomy=taxonomy).update(active=False)
     with pytest.raises(ApplicationError, match="no active nodes"):
-        services.run_create(actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds())
+        run_services.run_create(
+            actor=SYSTEM, taxonomy=taxonomy, index=index, options=TEXT_OPTIONS, thresholds=Thresholds()
+        )
     assert not ClassificationRun.objects.exists()

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from core.models import Role
 from engines.base import MediaProbe, VideoAnalysis
 from library.models import Video
-from taxonomy import runs, services
+from taxonomy import run_services, runs, services
 from taxonomy.classify import Classification, ClassOnVideo, VideoClasses
 from taxonomy.models import ClassifyResultSet, RunStatus, VideoLabel
 from taxonomy.params import ClassSpec
@@ -55,7 +55,7 @@ def test_a_video_deleted_while_the_run_scores_is_skipped(
         return Classification(videos=[VideoClasses(video_id, found) for video_id in ids], skipped={})
 
     monkeypatch.setattr(runs, "classify_index", score_then_lose_a_video)
-    run = services.run_create(
+    run = run_services.run_create(
         actor=SYSTEM, taxonomy=taxonomy, index=index, options=["conversation"], thresholds=Thresholds()
     )
     runs.run_execute(run_id=run.id)

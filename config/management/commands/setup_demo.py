@@ -130,8 +130,9 @@ class Command(BaseCommand):
         """
         from taxonomy.models import ClassificationRun
         from taxonomy.params import ClassSpec
+        from taxonomy.run_services import run_create
         from taxonomy.scoring import Thresholds
-        from taxonomy.services import run_create, taxonomy_save_classes
+        from taxonomy.services import taxonomy_save_classes
 
         taxonomy = taxonomy_save_classes(
             actor=DEMO_ACTOR,

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.errors import ApplicationError
 from core.models import Team
 from core.rules import command_actor
-from taxonomy import services
+from taxonomy import iab_import
 from taxonomy.iab import guess_version
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             name = options["name"] or f"IAB Content Taxonomy {version}".strip()
             try:
                 actor = command_actor(username=options["as_user"], command="import_taxonomy")
-                report = services.taxonomy_import_iab(actor=actor, team=team, data=data, name=name, version=version)
+                report = iab_import.taxonomy_import_iab(actor=actor, team=team, data=data, name=name, version=version)
             except LookupError as error:
                 raise CommandError(str(error)) from None
             except ApplicationError as error:
