@@ -69,9 +69,7 @@ def _scope_count(
         if cached is not None and time.monotonic() - cached[0] < SCOPE_COUNT_TTL:
             return cached[1]
     where, params = _scope_where(index_id, option, dims, allowed)
-    cursor.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {int(bound) + 1}) t", params
-    )
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} v WHERE {where} LIMIT {int(bound) + 1}) t", params)
     count = int(cursor.fetchone()[0])
     if allowed is None:
         with _scope_lock:
@@ -154,8 +152,10 @@ def read(
             if not found:
                 _check_dimensions(cursor, index_id, option, dims)
             whole = full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES
-            if whole and not exact and _scope_count(cursor, index_id, option, dims, allowed, EXACT_DEEP_BELOW) <= (
-                EXACT_DEEP_BELOW
+            if (
+                whole
+                and not exact
+                and _scope_count(cursor, index_id, option, dims, allowed, EXACT_DEEP_BELOW) <= (EXACT_DEEP_BELOW)
             ):
                 # More than a chunk passes and every passing row is asked for: exactly, once.
                 exact, limits = True, (limits[-1],)
