@@ -151,13 +151,10 @@ def read(
             boundary = -float(first[-1][5]) if full else None
             if not found:
                 _check_dimensions(cursor, index_id, option, dims)
-            whole = full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES
-            if (
-                whole
-                and not exact
-                and _scope_count(cursor, index_id, option, dims, allowed, EXACT_DEEP_BELOW) <= (EXACT_DEEP_BELOW)
-            ):
-                # More than a chunk passes and every passing row is asked for: exactly, once.
+            # More than a chunk passes and every passing row is asked for: exactly, in one scan.
+            whole = full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES and not exact
+            deep_bound = EXACT_DEEP_BELOW
+            if whole and _scope_count(cursor, index_id, option, dims, allowed, deep_bound) <= deep_bound:
                 exact, limits = True, (limits[-1],)
                 cursor.execute(_select(f"(v.embedding <#> %s::halfvec({dims}))", where), [*query, limits[-1]])
                 rows = cursor.fetchall()
