@@ -13,7 +13,9 @@ Per search (`search_view`), for one index:
    When the index holds few vectors (`EXACT_BELOW`; a filter's scope up to
    `EXACT_BELOW_FILTERED`), the same query
    orders by the raw column instead, which no graph serves: an exact scan of those rows
-   through the (index, option, video) btree, exact recall for selective filters;
+   through the (index, option, video) btree, exact recall for selective filters; so is a
+   whole answer of more than a chunk in a scope up to `EXACT_DEEP_BELOW` (a graph walk
+   thousands of rows deep misses about half of the best rows);
 3. exact_match phrases and on-screen text find their candidate videos in the database
    (lexical.py: the transcript's full-text GIN index), and those videos are loaded
    whole (words, spans, segments) so the in-process phrase matcher scores them exactly
