@@ -303,7 +303,10 @@ def search_run(
     the rows it needs, not of every row above the threshold (a `low` search of a million
     segments passes ~1 % of them).
     """
-    depths = PAGE_DEPTHS if need is not None and _page_driven(spec, indexes) else (None,)
+    depths: tuple[int | None, ...] = (None,)
+    if need is not None and _page_driven(spec, indexes):
+        # Every clip holds a row at least: a read shallower than `need` cannot make the page certain.
+        depths = tuple(depth for depth in PAGE_DEPTHS if depth >= need) or PAGE_DEPTHS[-1:]
     for depth in depths:
         outcome = _search_at(spec, indexes, lenient, depth)
         if outcome.complete or need is None or outcome.certain >= need:
