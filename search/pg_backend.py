@@ -45,7 +45,7 @@ from search import calibration, lexical
 from search.embeddings import visual_calibration
 from search.filters import video_filter
 from search.matrix import IndexMatrices, SemanticRows, assemble_matrices
-from search.pg_read import read
+from search.pg_read import OptionQuery, Read, Row, cross_scored, halfvec_literal, read
 from search.pool import pool_of
 from search.spec import Leaf, SearchSpec, leaves
 
@@ -95,12 +95,11 @@ def search_view(
 
     allowed = allowed_video_ids(index.id, spec.filter)
     semantic: dict[tuple[Leaf, str], SemanticRows | EngineError] = {}
-    partial: dict[int, tuple[int, str, int, float, float]] = {}
-    span_videos: set[str] = set()  # text hits report the text seen: their videos' spans are loaded
-    certain_from: float | None = None
+    reads: dict[tuple[Leaf, str], tuple[OptionQuery, Read]] = {}
+    bounds: list[float | None] = []  # per read: the best score a row it did not reach can have
     for need in semantic_needs(spec, index):
         key = (need.leaf, need.option)
-        if key in semantic or allowed == []:
+        if key in semantic or key in reads or allowed == []:
             continue
         try:
             vector = query_vector(need.leaf, need.option)
@@ -109,19 +108,29 @@ def search_view(
             continue
         calibration_key = visual_calibration() if need.option == VISUAL else need.option
         floor = calibration.raw_floor(floor_score, calibration_key)
+        merge_floor = calibration.raw_floor(merge_score, calibration_key)
         found = read(
             index_id=index.id, option=need.option, vector=vector, floor=floor, allowed=allowed, depth=depth,
-            merge_floor=calibration.raw_floor(merge_score, calibration_key),
+            merge_floor=merge_floor,
         )  # fmt: skip
-        rows = found.rows
+        query = OptionQuery(need.option, len(vector), halfvec_literal(vector), floor, max(floor, merge_floor))
+        reads[key] = (query, found)
         if found.boundary is not None:
-            unseen = float(calibration.scores(np.array([found.boundary], dtype=np.float32), calibration_key)[0])
-            certain_from = unseen if certain_from is None else max(certain_from, unseen)
+            bounds.append(float(calibration.scores(np.array([found.boundary], dtype=np.float32), calibration_key)[0]))
+        else:
+            bounds.append(None)
+    certain_from = _unseen_bound(spec.operator, bounds)
+    rows_of = {key: found.rows for key, (_, found) in reads.items()}
+    if depth is not None:
+        rows_of.update(_across_options(reads))
+    partial: dict[int, tuple[int, str, int, float, float]] = {}
+    span_videos: set[str] = set()  # text hits report the text seen: their videos' spans are loaded
+    for (leaf, option), rows in rows_of.items():
         for segment_id, video_id, position, start, end, *_ in rows:
             partial[segment_id] = (segment_id, video_id, position, start, end)
-            if need.option == TEXT_IN_VIDEO:
+            if option == TEXT_IN_VIDEO:
                 span_videos.add(video_id)
-        semantic[key] = SemanticRows(
+        semantic[(leaf, option)] = SemanticRows(
             segment_id=np.array([row[0] for row in rows], dtype=np.int64),
             cosine=np.array([row[5] for row in rows], dtype=np.float32),
             start=np.array([row[6] for row in rows], dtype=np.float64),
@@ -130,6 +139,32 @@ def search_view(
     whole = lexical.candidate_videos(index, spec, allowed) if allowed != [] else set()
     view = _view(index, whole, span_videos, partial.values(), semantic)
     return replace(view, certain_from=certain_from) if certain_from is not None else view
+
+
+def _unseen_bound(operator: str, bounds: list[float | None]) -> float | None:
+    """The best score a row that no read reached can have in the answer (None: such a row is not
+    in it). Every cell a read reached is scored in every option (_across_options), so an unseen
+    row is unseen in each option, below each read's boundary: `or` scores it by its best option,
+    `and` by its weakest, and with `and` a read that reached every passing row leaves none out."""
+    if operator == "and":
+        return None if None in bounds or not bounds else min(bound for bound in bounds if bound is not None)
+    known = [bound for bound in bounds if bound is not None]
+    return max(known) if known else None
+
+
+def _across_options(reads: dict[tuple[Leaf, str], tuple[OptionQuery, Read]]) -> dict[tuple[Leaf, str], list[Row]]:
+    """A page-driven read of one query in several options: a cell read in one option may pass in
+    another below what that option's read reached, and a clip may go on into a cell only another
+    option passes; pg_read.cross_scored scores them, so the cells held are exact in every option."""
+    by_leaf: dict[Leaf, list[tuple[OptionQuery, Read]]] = {}
+    for (leaf, _), pair in reads.items():
+        by_leaf.setdefault(leaf, []).append(pair)
+    completed: dict[tuple[Leaf, str], list[Row]] = {}
+    for leaf, pairs in by_leaf.items():
+        if len(pairs) > 1:
+            found = cross_scored([query for query, _ in pairs], {query.option: read.rows for query, read in pairs})
+            completed.update({(leaf, option): rows for option, rows in found.items()})
+    return completed
 
 
 def _view(

@@ -45,7 +45,7 @@ SCOPE_COUNT_TTL = 30.0
 Row = tuple[int, str, int, float, float, float, float, float]
 
 
-def _halfvec_literal(vector: np.ndarray) -> str:
+def halfvec_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.6g}" for x in vector) + "]"
 
 
@@ -142,7 +142,7 @@ def read(
                     [str(int(settings.FRAMEWISE_HNSW_EF_SEARCH)), str(MAX_SCAN_TUPLES)],
                 )
             select = _select(distance, where)
-            query = [_halfvec_literal(vector), *params]
+            query = [halfvec_literal(vector), *params]
             # Most searches end in the first chunk (a hundred rows, one graph walk): a plain query.
             cursor.execute(select, [*query, limits[0]])
             first = cursor.fetchall()
@@ -239,19 +239,64 @@ def _neighbours(option: str, dims: int, query: str, rows: list[Row], floor: floa
         cells = {(row[1], row[2] + step) for row in frontier for step in (-1, 1)}
         if not cells:
             break
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", '
-                f'(v.embedding <#> %s::halfvec({dims})) AS distance, v.start, v."end" '
-                f"FROM unnest(%s::text[], %s::int[]) AS cell(video_id, position) "
-                f"JOIN library_segment s ON s.video_id = cell.video_id AND s.position = cell.position "
-                f"JOIN {TABLE} v ON v.segment_id = s.id AND v.option = %s AND v.dims = {int(dims)}",
-                [query, [cell[0] for cell in cells], [cell[1] for cell in cells], option],
-            )
-            frontier = [row for row in _passing(cursor.fetchall(), floor) if row[0] not in known]
+        frontier = [row for row in _passing(_cells(option, dims, query, cells), floor) if row[0] not in known]
         known.update(row[0] for row in frontier)
         added += frontier
     return added
+
+
+@dataclass(frozen=True)
+class OptionQuery:
+    """One option of a query, for scoring cells in it: the query vector (a halfvec literal) and
+    the raw cosines from which a row passes and from which a passing cell extends a clip."""
+
+    option: str
+    dims: int
+    vector: str
+    floor: float
+    extend: float
+
+
+def cross_scored(queries: list[OptionQuery], found: dict[str, list[Row]]) -> dict[str, list[Row]]:
+    """A page-driven read of several options, completed: every cell read in one option is scored
+    in the others, and the cells next to a cell that extends a clip (in any option) are scored in
+    all, step by step until none is added. Each cell held then has every option's row the whole
+    answer gives it (a clip's score and modules), and each clip its whole extent."""
+    result = {query.option: list(found.get(query.option, [])) for query in queries}
+    known = {option: {row[0] for row in rows} for option, rows in result.items()}
+    looked: set[tuple[str, int]] = set()
+    cells = {(row[1], row[2]) for rows in result.values() for row in rows}
+    for _ in range(NEIGHBOUR_STEPS):
+        cells -= looked
+        if not cells:
+            break
+        looked |= cells
+        extending = set()
+        for query in queries:
+            for row in _passing(_cells(query.option, query.dims, query.vector, cells), query.floor):
+                if row[0] not in known[query.option]:
+                    known[query.option].add(row[0])
+                    result[query.option].append(row)
+                if row[5] >= query.extend:
+                    extending.add((row[1], row[2]))
+        cells = {(video, position + step) for video, position in extending for step in (-1, 1)}
+    for rows in result.values():
+        rows.sort(key=lambda row: -row[5])
+    return result
+
+
+def _cells(option: str, dims: int, query: str, cells: set[tuple[str, int]]) -> list[tuple[Any, ...]]:
+    """The rows of `option` at the (video, position) cells, with their exact distances."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", '
+            f'(v.embedding <#> %s::halfvec({dims})) AS distance, v.start, v."end" '
+            f"FROM unnest(%s::text[], %s::int[]) AS cell(video_id, position) "
+            f"JOIN library_segment s ON s.video_id = cell.video_id AND s.position = cell.position "
+            f"JOIN {TABLE} v ON v.segment_id = s.id AND v.option = %s AND v.dims = {int(dims)}",
+            [query, [cell[0] for cell in cells], [cell[1] for cell in cells], option],
+        )
+        return cursor.fetchall()
 
 
 def _check_dimensions(cursor: CursorWrapper, index_id: str, option: str, dims: int) -> None:

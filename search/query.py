@@ -274,17 +274,19 @@ PAGE_DEPTHS: tuple[int, ...] = (100, 1_000, MAX_CANDIDATES)
 
 def _page_driven(spec: SearchSpec, indexes: list[Index]) -> bool:
     """A search whose first clips can be known from the best rows alone: one index, one query
-    in one semantic option (conversation by meaning, or visual), clips ranked by score.
+    in semantic options only (visual, conversation by meaning, or both: the backend scores
+    every cell it read in each option), clips ranked by score.
 
-    Trees, groups and clip counts rank by what the whole answer holds. Several options (or
-    text, whose verbatim hits join semantic ones) would need every read cell scored in every
-    option, or a clip's modules and extent could differ from the whole answer's: they read
-    the whole answer for now."""
+    Trees, groups and clip counts rank by what the whole answer holds; verbatim hits (exact
+    phrases, on-screen text, logos) are found whole in the database and join the semantic
+    ones: those read the whole answer."""
     if len(indexes) != 1 or not isinstance(spec.query, Leaf):
         return False
-    options = _leaf_options(spec, spec.query)
+    options = set(_leaf_options(spec, spec.query))
     conversation = spec.query.conversation_option or spec.conversation_option
-    semantic = options == (VISUAL,) or (options == (CONVERSATION,) and conversation != "exact_match")
+    semantic = bool(options) and options <= {VISUAL, CONVERSATION}
+    if CONVERSATION in options and conversation == "exact_match":
+        semantic = False
     return semantic and spec.sort_option == "score" and spec.group_by != "video"
 
 

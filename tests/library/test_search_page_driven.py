@@ -109,10 +109,13 @@ def test_trees_groups_and_small_scopes_read_the_whole_answer(library: Any, monke
         query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",), group_by="video"
     )
     assert search_run(spec=grouped, indexes=[library], need=10).complete and depths == [None]
-    # Two options: a clip's modules and extent come from both, so the whole answer is read.
+    # Verbatim hits (an exact phrase) are found whole: the whole answer is read.
     depths.clear()
-    both = SearchSpec(query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"))
-    assert search_run(spec=both, indexes=[library], need=10).complete and depths == [None, None]
+    verbatim = SearchSpec(
+        query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"),
+        conversation_option="exact_match",
+    )  # fmt: skip
+    assert search_run(spec=verbatim, indexes=[library], need=10).complete and depths == [None]
     # An exact scan (a small index or a selective filter) reads every passing row: nothing to skip.
     monkeypatch.setattr(pg_read, "EXACT_BELOW", 20_000)
     depths.clear()
@@ -151,3 +154,31 @@ def test_a_whole_answer_is_scanned_exactly_up_to_the_deep_bound(library: Any, mo
     monkeypatch.setattr(pg_read, "EXACT_DEEP_BELOW", 2_999)  # a scope past the bound: the graph
     walked, sql = read(floor=-1.0)
     assert walked.rows and not any(exact_scan(statement) for statement in sql)
+
+
+@pytest.mark.parametrize("operator", ["or", "and"])
+def test_two_options_first_pages_are_the_whole_answers(
+    library: Any, monkeypatch: pytest.MonkeyPatch, operator: str
+) -> None:
+    """Each option's best rows are read; every cell read is scored in the other option too, and
+    a clip's cells next to it in either: the clips, their scores, modules and extents are the
+    whole answer's."""
+    spec = SearchSpec(
+        query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"),
+        operator=operator, threshold="none",
+    )  # fmt: skip
+    whole = _whole(library, spec, monkeypatch)
+    assert whole.complete and whole.total_results > 60
+    clips = whole.page(offset=0, limit=60)
+    # The answer's best clips draw on both options (modules), and some span several cells.
+    assert any(len(clip.modules) == 2 for clip in clips[:10])
+    assert any(clip.end - clip.start > 4.5 for clip in clips)
+
+    depths = _reads(monkeypatch)
+    first = search_run(spec=spec, indexes=[library], need=10)
+    assert depths == [20, 20] and not first.complete and first.certain >= 10
+    assert first.page(offset=0, limit=10) == whole.page(offset=0, limit=10)
+    depths.clear()
+    deeper = search_run(spec=spec, indexes=[library], need=60)
+    assert depths[:2] == [200, 200] and deeper.certain >= 60
+    assert deeper.page(offset=0, limit=60) == clips
