@@ -97,9 +97,11 @@ def search_view(
     semantic: dict[tuple[Leaf, str], SemanticRows | EngineError] = {}
     reads: dict[tuple[Leaf, str], tuple[OptionQuery, Read]] = {}
     bounds: list[float | None] = []  # per read: the best score a row it did not reach can have
+    skipped = pool_of(index)[2]
     for need in semantic_needs(spec, index):
         key = (need.leaf, need.option)
-        if key in semantic or key in reads or allowed == []:
+        # An option every ready video skipped has no rows; the search leaves it out (query.py).
+        if key in semantic or key in reads or allowed == [] or need.option in skipped:
             continue
         try:
             vector = query_vector(need.leaf, need.option)

@@ -40,6 +40,10 @@ LIMITS = (100, 1_000, 10_000)
 # How far an iterative scan may walk for a filtered query before it gives up (pgvector's
 # default is 20,000): a 10 % filter needs ~10 visited rows per row it keeps.
 MAX_SCAN_TUPLES = 200_000
+# strict_order: rows arrive best first, so reading can stop at the first chunk below the
+# floor, and the graph is walked only as far as rows are read ("off": a walk ends at
+# ef_search candidates, the filter applied after).
+ITERATIVE_SCAN = "strict_order"
 SCOPE_COUNT_TTL = 30.0
 
 Row = tuple[int, str, int, float, float, float, float, float]
@@ -134,12 +138,10 @@ def read(
                 distance = f"(v.embedding <#> %s::halfvec({dims}))"
             else:
                 distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
-                # strict_order: rows arrive best first, so reading can stop at the first chunk
-                # below the floor; the graph is walked only as far as rows are read.
                 cursor.execute(
-                    "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), "
+                    "SELECT set_config('hnsw.iterative_scan', %s, true), "
                     "set_config('hnsw.ef_search', %s, true), set_config('hnsw.max_scan_tuples', %s, true)",
-                    [str(int(settings.FRAMEWISE_HNSW_EF_SEARCH)), str(MAX_SCAN_TUPLES)],
+                    [ITERATIVE_SCAN, str(int(settings.FRAMEWISE_HNSW_EF_SEARCH)), str(MAX_SCAN_TUPLES)],
                 )
             select = _select(distance, where)
             query = [halfvec_literal(vector), *params]
@@ -147,19 +149,24 @@ def read(
             cursor.execute(select, [*query, limits[0]])
             first = cursor.fetchall()
             found = _passing(first, floor)
-            full = len(first) == limits[0] and not _mostly_below(first, found)
-            boundary = -float(first[-1][5]) if full else None
+            passing = bool(first) and not _mostly_below(first, found)
+            full = len(first) == limits[0] and passing
+            # A graph walk that ends before the rows asked for while they still pass was cut short
+            # (hnsw.max_scan_tuples, the scan's memory): the scope holds more than it returned.
+            cut_short = not exact and len(first) < limits[0] and passing
+            boundary = -float(first[-1][5]) if full or cut_short else None
             if not found:
                 _check_dimensions(cursor, index_id, option, dims)
-            # More than a chunk passes and every passing row is asked for: exactly, in one scan.
-            whole = full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES and not exact
+            # Every passing row asked for and more than a chunk passes, or a walk cut short: an
+            # exact scan of the whole answer, once.
+            deep = cut_short or (full and len(limits) > 1 and limits[-1] >= scoring.MAX_CANDIDATES)
             deep_bound = EXACT_DEEP_BELOW
-            if whole and _scope_count(cursor, index_id, option, dims, allowed, deep_bound) <= deep_bound:
-                exact, limits = True, (limits[-1],)
-                cursor.execute(_select(f"(v.embedding <#> %s::halfvec({dims}))", where), [*query, limits[-1]])
+            if deep and not exact and _scope_count(cursor, index_id, option, dims, allowed, deep_bound) <= deep_bound:
+                exact, limits = True, (scoring.MAX_CANDIDATES,)
+                cursor.execute(_select(f"(v.embedding <#> %s::halfvec({dims}))", where), [*query, limits[0]])
                 rows = cursor.fetchall()
                 found = _passing(rows, floor)
-                boundary = -float(rows[-1][5]) if len(rows) == limits[-1] else None
+                boundary = -float(rows[-1][5]) if len(rows) == limits[0] else None
         if full and len(limits) > 1:
             found, boundary = _streamed(select, [*query, limits[-1]], floor, limits)
         if depth is not None and not exact:
@@ -261,28 +268,31 @@ def cross_scored(queries: list[OptionQuery], found: dict[str, list[Row]]) -> dic
     """A page-driven read of several options, completed: every cell read in one option is scored
     in the others, and the cells next to a cell that extends a clip (in any option) are scored in
     all, step by step until none is added. Each cell held then has every option's row the whole
-    answer gives it (a clip's score and modules), and each clip its whole extent."""
-    result = {query.option: list(found.get(query.option, [])) for query in queries}
-    known = {option: {row[0] for row in rows} for option, rows in result.items()}
-    looked: set[tuple[str, int]] = set()
-    cells = {(row[1], row[2]) for rows in result.values() for row in rows}
+    answer gives it (a clip's score and modules), and each clip its whole extent.
+
+    (Where more than MAX_CANDIDATES rows of an option pass, the whole answer keeps only its best
+    ones: a cell's row in that option is then shown here although the cut would have left it out.)"""
+    held = {query.option: {(row[1], row[2]): row for row in found.get(query.option, [])} for query in queries}
+    # Per option, the cells whose row is known: held, or looked up and not passing.
+    known = {option: set(rows) for option, rows in held.items()}
+    visited: set[tuple[str, int]] = set()
+    cells = {cell for rows in held.values() for cell in rows}
     for _ in range(NEIGHBOUR_STEPS):
-        cells -= looked
+        cells -= visited
         if not cells:
             break
-        looked |= cells
-        extending = set()
+        visited |= cells
+        extending: set[tuple[str, int]] = set()
         for query in queries:
-            for row in _passing(_cells(query.option, query.dims, query.vector, cells), query.floor):
-                if row[0] not in known[query.option]:
-                    known[query.option].add(row[0])
-                    result[query.option].append(row)
-                if row[5] >= query.extend:
-                    extending.add((row[1], row[2]))
+            missing = cells - known[query.option]
+            if missing:
+                for row in _passing(_cells(query.option, query.dims, query.vector, missing), query.floor):
+                    held[query.option][(row[1], row[2])] = row
+                known[query.option] |= missing
+            rows = held[query.option]
+            extending.update(cell for cell in cells if cell in rows and rows[cell][5] >= query.extend)
         cells = {(video, position + step) for video, position in extending for step in (-1, 1)}
-    for rows in result.values():
-        rows.sort(key=lambda row: -row[5])
-    return result
+    return {option: sorted(rows.values(), key=lambda row: -row[5]) for option, rows in held.items()}
 
 
 def _cells(option: str, dims: int, query: str, cells: set[tuple[str, int]]) -> list[tuple[Any, ...]]:

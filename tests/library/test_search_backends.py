@@ -133,6 +133,7 @@ def test_a_selective_filter_still_returns_every_segment_above_the_threshold(
         # The graph (an iterative scan), not an exact scan: 1 % of the library is 30 segments.
         monkeypatch.setattr(pg_read, "EXACT_BELOW", 0)
         monkeypatch.setattr(pg_read, "EXACT_BELOW_FILTERED", 0)
+        monkeypatch.setattr(pg_read, "EXACT_DEEP_BELOW", 0)  # a walk that ends early is not redone exactly
     settings.FRAMEWISE_VECTOR_BACKEND = backend
     monkeypatch.setattr(scoring, "MAX_CANDIDATES", 50)
     synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)

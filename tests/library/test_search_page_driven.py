@@ -9,15 +9,19 @@ PostgreSQL with pgvector).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from core.rules import Actor
 from library import vector_store
 from library.engine import get_engine
+from library.models import Index, Segment, Video
 from library.synthetic_library import synthetic_library_load
 from search import pg_backend, pg_read, query, scoring
 from search.public import Leaf, SearchSpec, search_run
@@ -37,6 +41,21 @@ def library(index: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(query, "PAGE_DEPTHS", (20, 200, scoring.MAX_CANDIDATES))
     synthetic_library_load(actor=SYSTEM, index=index, segments=3000, segments_per_video=10, seed=5)
     return index
+
+
+@contextmanager
+def _graph_plans() -> Iterator[None]:
+    """The graph's plan for the graph's expression, however small the test's table: the planner
+    may otherwise sort a few thousand rows from the btree (stale statistics after a flush)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_sort")
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
@@ -182,3 +201,55 @@ def test_two_options_first_pages_are_the_whole_answers(
     deeper = search_run(spec=spec, indexes=[library], need=60)
     assert depths[:2] == [200, 200] and deeper.certain >= 60
     assert deeper.page(offset=0, limit=60) == clips
+
+
+def test_an_option_every_video_skipped_leaves_the_answer_to_the_others(
+    library: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`and` over conversation and a visual option no video has: the search answers with
+    conversation alone (query.py leaves the skipped option out), and its pages must not be
+    declared complete because the skipped option's empty read "reached its end"."""
+    Video.objects.filter(index=library).update(skipped={"visual": "no visual model when indexed"})
+    Segment.objects.filter(video__index=library).update(visual_vector=None)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {vector_store.TABLE} WHERE index_id = %s AND option = 'visual'", [library.id])
+    Index.objects.filter(id=library.id).update(content_version=F("content_version") + 1)
+    library.refresh_from_db()
+    spec = SearchSpec(
+        query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation", "visual"),
+        operator="and",
+    )  # fmt: skip
+    whole = _whole(library, spec, monkeypatch)
+    assert whole.total_results > 60 and {m for clip in whole.page(offset=0, limit=60) for m, _ in clip.modules} == {
+        "conversation"
+    }
+    depths = _reads(monkeypatch)
+    first = search_run(spec=spec, indexes=[library], need=10)
+    assert depths == [20] and not first.complete and first.more_after(10)
+    assert first.page(offset=0, limit=10) == whole.page(offset=0, limit=10)
+
+
+def test_a_graph_walk_cut_short_is_read_again_exactly(
+    library: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """A walk that ends before the rows asked for while they still pass (here: no iterative scan,
+    ten candidates; in production hnsw.max_scan_tuples or the scan's memory) has not seen the
+    scope: it is scanned exactly, not taken for the whole answer."""
+    settings.FRAMEWISE_HNSW_EF_SEARCH = 10
+    monkeypatch.setattr(pg_read, "ITERATIVE_SCAN", "off")
+    spec = SearchSpec(
+        query=Leaf(text="lion tiger zebra"), index_ids=(library.id,), options=("conversation",), threshold="none"
+    )
+    vector = get_engine().embed_texts(["lion tiger zebra"])[0]
+    with monkeypatch.context() as patch, _graph_plans():
+        patch.setattr(pg_read, "EXACT_DEEP_BELOW", 0)
+        walked = pg_read.read(index_id=library.id, option="conversation", vector=vector, floor=-1.0, allowed=None)
+    assert len(walked.rows) == 10  # the walk's ten candidates, taken for every row
+    with _graph_plans():
+        read = pg_read.read(index_id=library.id, option="conversation", vector=vector, floor=-1.0, allowed=None)
+    assert len(read.rows) == 3000 and read.boundary is None
+    whole = _whole(library, spec, monkeypatch)
+    with _graph_plans():
+        outcome = search_run(spec=spec, indexes=[library], need=10)
+    assert outcome.complete and outcome.total_results == whole.total_results
+    assert outcome.page(offset=0, limit=10) == whole.page(offset=0, limit=10)
