@@ -370,6 +370,13 @@ FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 # (recall against speed, docs/search-at-scale.md).
 FRAMEWISE_VECTOR_BACKEND = env_choice("FRAMEWISE_VECTOR_BACKEND", "auto", {"auto", "memory", "pgvector"})
 FRAMEWISE_HNSW_EF_SEARCH = env_int("FRAMEWISE_HNSW_EF_SEARCH", 400, minimum=10, maximum=1000)
+# How the graphs are built (migration 0009, `manage.py rebuild_vector_graphs`): links per node and
+# the build's candidate list. pgvector's defaults suit real embeddings; a denser graph buys recall
+# on harder data for build time and query time (docs/search-at-scale.md has the measured trade).
+FRAMEWISE_HNSW_M = env_int("FRAMEWISE_HNSW_M", 16, minimum=2, maximum=100)
+FRAMEWISE_HNSW_EF_CONSTRUCTION = env_int("FRAMEWISE_HNSW_EF_CONSTRUCTION", 64, minimum=4, maximum=1000)
+if FRAMEWISE_HNSW_EF_CONSTRUCTION < 2 * FRAMEWISE_HNSW_M:
+    raise ImproperlyConfigured("FRAMEWISE_HNSW_EF_CONSTRUCTION must be at least twice FRAMEWISE_HNSW_M (pgvector).")
 FRAMEWISE_PUBLIC_URL = env_str("FRAMEWISE_PUBLIC_URL", "")
 # Seconds a signed media URL lives (library/media.py); it also stops when its user leaves the team.
 FRAMEWISE_MEDIA_URL_TTL = env_int("FRAMEWISE_MEDIA_URL_TTL", 3600, minimum=60)

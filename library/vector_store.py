@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -26,21 +27,20 @@ TABLE = "library_segmentvector"
 # (option, dimensions) pairs with an HNSW graph (migration 0009): MiniLM text spaces are
 # 384-d; the visual option is 384-d concept vectors or 512-d CLIP, whichever model indexed.
 INDEXED = (("conversation", 384), ("text_in_video", 384), ("visual", 384), ("visual", 512))
-# HNSW build parameters (pgvector defaults): m=16 links per node, ef_construction=64.
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
 
 
 def hnsw_index_name(option: str, dims: int) -> str:
     return f"segvec_hnsw_{option}_{dims}"
 
 
-def hnsw_index_sql(option: str, dims: int) -> str:
-    """Unit vectors: inner product equals cosine and is the cheapest distance (`halfvec_ip_ops`)."""
+def hnsw_index_sql(option: str, dims: int, *, name: str | None = None, concurrently: bool = False) -> str:
+    """Unit vectors: inner product equals cosine and is the cheapest distance (`halfvec_ip_ops`);
+    built with FRAMEWISE_HNSW_M and FRAMEWISE_HNSW_EF_CONSTRUCTION."""
+    m, ef_construction = int(settings.FRAMEWISE_HNSW_M), int(settings.FRAMEWISE_HNSW_EF_CONSTRUCTION)
     return (
-        f"CREATE INDEX IF NOT EXISTS {hnsw_index_name(option, dims)} ON {TABLE} USING hnsw "
-        f"((embedding::halfvec({dims})) halfvec_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) "
-        f"WHERE option = '{option}' AND dims = {dims}"
+        f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {name or hnsw_index_name(option, dims)} "
+        f"ON {TABLE} USING hnsw ((embedding::halfvec({dims})) halfvec_ip_ops) "
+        f"WITH (m = {m}, ef_construction = {ef_construction}) WHERE option = '{option}' AND dims = {dims}"
     )
 
 
@@ -188,6 +188,33 @@ def build_hnsw_indexes(alias: str = "default", *, maintenance_work_mem: str = "2
             cursor.execute(hnsw_index_sql(option, dims))
         cursor.execute(f"ANALYZE {TABLE}")
     return time.perf_counter() - began
+
+
+def rebuild_hnsw_indexes(
+    alias: str = "default", *, maintenance_work_mem: str = "2GB", workers: int = 2
+) -> dict[str, float]:
+    """Rebuild every graph with the configured build parameters, while searches go on: each new
+    graph is built beside the old one (CREATE INDEX CONCURRENTLY: writes continue too) and takes
+    its name once complete. Returns the seconds each graph took."""
+    import time
+
+    if not table_exists(alias):
+        return {}
+    took: dict[str, float] = {}
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [maintenance_work_mem])
+        cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", [str(workers)])
+        for option, dims in INDEXED:
+            name = hnsw_index_name(option, dims)
+            fresh = f"{name}_rebuilt"
+            began = time.perf_counter()
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {fresh}")  # left by an interrupted rebuild
+            cursor.execute(hnsw_index_sql(option, dims, name=fresh, concurrently=True))
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            cursor.execute(f"ALTER INDEX {fresh} RENAME TO {name}")
+            took[name] = time.perf_counter() - began
+        cursor.execute(f"ANALYZE {TABLE}")
+    return took
 
 
 class VectorBackendMissing(ImproperlyConfigured):

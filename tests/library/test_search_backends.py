@@ -12,10 +12,12 @@ PostgreSQL 18 with pgvector.
 from __future__ import annotations
 
 from dataclasses import replace
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
 from django.db import connection
 
 from core.rules import Actor
@@ -165,3 +167,36 @@ def test_a_forced_pgvector_backend_without_the_extension_stops_the_start(
     assert "FRAMEWISE_VECTOR_BACKEND=pgvector" in errors[0].msg
     settings.FRAMEWISE_VECTOR_BACKEND = "auto"
     assert not [message for message in run_checks() if message.id.startswith("search.")]
+
+
+def test_the_graphs_are_rebuilt_with_the_configured_parameters_while_searches_go_on(
+    api: Any, index: Any, settings: Any
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("pgvector needs PostgreSQL")
+    vector_store.forget_table_state()
+    settings.FRAMEWISE_VECTOR_BACKEND = "pgvector"
+    synthetic_library_load(actor=SYSTEM, index=index, segments=200, segments_per_video=20, seed=7)
+    body = {"index_id": index.id, "query": "lion tiger zebra", "search_options": ["conversation"], "threshold": "none"}
+    before = api.post("/v1.2/search", body, format="json").json()["data"]
+
+    def definition() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'segvec_hnsw_conversation_384%'")
+            rows = [row[0] for row in cursor.fetchall()]
+        assert len(rows) == 1  # no graph left beside it
+        return rows[0]
+
+    assert "m='16'" in definition() and "ef_construction='64'" in definition()
+    settings.FRAMEWISE_HNSW_M, settings.FRAMEWISE_HNSW_EF_CONSTRUCTION = 8, 32
+    out = StringIO()
+    try:
+        call_command("rebuild_vector_graphs", stdout=out)
+        assert "m='8'" in definition() and "ef_construction='32'" in definition()
+        assert "segvec_hnsw_conversation_384:" in out.getvalue()
+        after = api.post("/v1.2/search", body, format="json").json()["data"]
+        assert after and [clip["video_id"] for clip in after] == [clip["video_id"] for clip in before]
+    finally:  # the test database's graphs outlive the test: back to the defaults
+        settings.FRAMEWISE_HNSW_M, settings.FRAMEWISE_HNSW_EF_CONSTRUCTION = 16, 64
+        call_command("rebuild_vector_graphs", stdout=StringIO())
+    assert "m='16'" in definition()
