@@ -366,13 +366,10 @@ FRAMEWISE_TASK_MAX_ATTEMPTS = env_int("FRAMEWISE_TASK_MAX_ATTEMPTS", 3, minimum=
 FRAMEWISE_PAGE_TOKEN_TTL = env_int("FRAMEWISE_PAGE_TOKEN_TTL", 3600, minimum=60)
 # Where search finds vectors (search/backend.py): `memory` (each process loads an index's matrices),
 # `pgvector` (PostgreSQL answers, nothing loaded; start-up error without the extension) or `auto`
-# (pgvector when the database has it). HNSW_EF_SEARCH: the graph's candidate list per query
-# (recall against speed, docs/search-at-scale.md).
+# (pgvector if the database has it). The HNSW graphs' recall against speed: docs/search-at-scale.md.
 FRAMEWISE_VECTOR_BACKEND = env_choice("FRAMEWISE_VECTOR_BACKEND", "auto", {"auto", "memory", "pgvector"})
 FRAMEWISE_HNSW_EF_SEARCH = env_int("FRAMEWISE_HNSW_EF_SEARCH", 400, minimum=10, maximum=1000)
-# How the graphs are built (migration 0009, `manage.py rebuild_vector_graphs`): links per node and
-# the build's candidate list. pgvector's defaults suit real embeddings; a denser graph buys recall
-# on harder data for build time and query time (docs/search-at-scale.md has the measured trade).
+# Graph builds (migration 0009, rebuild_vector_graphs): denser ones buy recall on hard data.
 FRAMEWISE_HNSW_M = env_int("FRAMEWISE_HNSW_M", 16, minimum=2, maximum=100)
 FRAMEWISE_HNSW_EF_CONSTRUCTION = env_int("FRAMEWISE_HNSW_EF_CONSTRUCTION", 64, minimum=4, maximum=1000)
 if FRAMEWISE_HNSW_EF_CONSTRUCTION < 2 * FRAMEWISE_HNSW_M:
