@@ -173,6 +173,11 @@ def drop_hnsw_indexes(alias: str = "default") -> None:
             cursor.execute(f"DROP INDEX IF EXISTS {hnsw_index_name(option, dims)}")
 
 
+def _build_settings(cursor: Any, maintenance_work_mem: str, workers: int) -> None:
+    cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [maintenance_work_mem])
+    cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", [str(workers)])
+
+
 def build_hnsw_indexes(alias: str = "default", *, maintenance_work_mem: str = "2GB", workers: int = 2) -> float:
     """(Re)create the missing HNSW graphs; returns the seconds it took. A graph that fits in
     `maintenance_work_mem` builds in memory, several times faster than one that spills."""
@@ -182,8 +187,7 @@ def build_hnsw_indexes(alias: str = "default", *, maintenance_work_mem: str = "2
         return 0.0
     began = time.perf_counter()
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [maintenance_work_mem])
-        cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", [str(workers)])
+        _build_settings(cursor, maintenance_work_mem, workers)
         for option, dims in INDEXED:
             cursor.execute(hnsw_index_sql(option, dims))
         cursor.execute(f"ANALYZE {TABLE}")
@@ -202,8 +206,7 @@ def rebuild_hnsw_indexes(
         return {}
     took: dict[str, float] = {}
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [maintenance_work_mem])
-        cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", [str(workers)])
+        _build_settings(cursor, maintenance_work_mem, workers)
         for option, dims in INDEXED:
             name = hnsw_index_name(option, dims)
             fresh = f"{name}_rebuilt"

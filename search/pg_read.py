@@ -135,7 +135,7 @@ def read(
             limits = limits or _limits(None if exact else depth)
             if exact:
                 # The raw column is not the graph's expression: the planner scans the scope exactly.
-                distance = f"(v.embedding <#> %s::halfvec({dims}))"
+                distance = _exact_distance(dims)
             else:
                 distance = f"(v.embedding::halfvec({dims}) <#> %s::halfvec({dims}))"
                 cursor.execute(
@@ -163,7 +163,7 @@ def read(
             deep_bound = EXACT_DEEP_BELOW
             if deep and not exact and _scope_count(cursor, index_id, option, dims, allowed, deep_bound) <= deep_bound:
                 exact, limits = True, (scoring.MAX_CANDIDATES,)
-                cursor.execute(_select(f"(v.embedding <#> %s::halfvec({dims}))", where), [*query, limits[0]])
+                cursor.execute(_select(_exact_distance(dims), where), [*query, limits[0]])
                 rows = cursor.fetchall()
                 found = _passing(rows, floor)
                 boundary = -float(rows[-1][5]) if len(rows) == limits[0] else None
@@ -180,6 +180,11 @@ def read(
     # Only a read that stopped short of the cut while rows still passed leaves rows unseen.
     partial = boundary is not None and boundary >= floor and depth is not None and depth < scoring.MAX_CANDIDATES
     return Read(found, boundary if partial and not exact else None)
+
+
+def _exact_distance(dims: int) -> str:
+    # The raw column, not the graph's expression: no graph serves it, so every row is scored.
+    return f"(v.embedding <#> %s::halfvec({int(dims)}))"
 
 
 def _select(distance: str, where: str) -> str:
@@ -300,7 +305,7 @@ def _cells(option: str, dims: int, query: str, cells: set[tuple[str, int]]) -> l
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT v.segment_id, v.video_id, s.position, s.start, s."end", '
-            f'(v.embedding <#> %s::halfvec({dims})) AS distance, v.start, v."end" '
+            f'{_exact_distance(dims)} AS distance, v.start, v."end" '
             f"FROM unnest(%s::text[], %s::int[]) AS cell(video_id, position) "
             f"JOIN library_segment s ON s.video_id = cell.video_id AND s.position = cell.position "
             f"JOIN {TABLE} v ON v.segment_id = s.id AND v.option = %s AND v.dims = {int(dims)}",
